@@ -1,0 +1,88 @@
+/**
+ * Plain types shared by the pure monitor core. Nothing here imports libp2p:
+ * peers are identified by their peer id string, times are milliseconds.
+ */
+
+/** A metric value: a number (load, bytes, a heartbeat counter) or a short string (a tag). */
+export type MetricValue = number | string
+
+/** One metric as a node publishes it. */
+export interface Metric {
+  /** Metric name, e.g. `ping`, `load`, `freespace`, `tag:zone`. */
+  name: string
+  value: MetricValue
+  /** Time to live in milliseconds, counted from the moment a receiver gets it. */
+  ttlMs: number
+}
+
+/** One metric as a receiver logged it. */
+export interface ReceivedMetric extends Metric {
+  /** Sender peer id. */
+  peer: string
+  /** Receiver's monotonic clock (ms) when the report arrived. */
+  receivedAt: number
+  /** receivedAt + ttlMs, on the receiver's monotonic clock. */
+  expiresAt: number
+  /** Sender's wall-clock time (ms since the epoch) when it published. Display only. */
+  sentAt: number
+}
+
+/** Report kinds on the wire. */
+export type ReportKind = 'metrics' | 'leave'
+
+/** A decoded, validated report. */
+export interface Report {
+  /** Wire format version. */
+  version: number
+  kind: ReportKind
+  /** Peer id string of the node the report is about; must equal the pubsub signer. */
+  peer: string
+  /** Per-process epoch (sender's wall clock at start, ms); orders reports across restarts. */
+  epoch: number
+  /** Per-epoch sequence number, strictly increasing. */
+  seq: number
+  /** Sender's wall-clock time at publish (ms since the epoch). Display only. */
+  sentAt: number
+  /** Sender's publish interval in ms (0 when unknown). */
+  intervalMs: number
+  metrics: Metric[]
+}
+
+/** The state of a monitored peer. */
+export type PeerState = 'alive' | 'alerting' | 'left'
+
+/** Events the monitor emits. `peer` is always a peer id string. */
+export interface JoinedEvent { type: 'joined', peer: string }
+export interface AlertEvent {
+  type: 'alert'
+  peer: string
+  metric: string
+  /** How long after the metric's expiry moment the alert was raised (ms). */
+  lagMs: number
+  /** The TTL of the expired metric (ms). */
+  ttlMs: number
+  /** Age of the peer's last report when the alert was raised (ms). */
+  silentMs: number
+  /** The last value received for the metric. */
+  lastValue: MetricValue
+}
+export interface RecoveredEvent {
+  type: 'recovered'
+  peer: string
+  metric: string
+  /** How long the metric was in alert (ms). */
+  downMs: number
+}
+export interface LeftEvent { type: 'left', peer: string }
+export interface ForgottenEvent { type: 'forgotten', peer: string, silentMs: number }
+
+export type MonitorEvent = JoinedEvent | AlertEvent | RecoveredEvent | LeftEvent | ForgottenEvent
+export type MonitorEventType = MonitorEvent['type']
+
+/** A monotonic clock with timers; the real one wraps performance.now()/setTimeout, tests use a fake. */
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now: () => number
+  setTimeout: (fn: () => void, ms: number) => unknown
+  clearTimeout: (handle: unknown) => void
+}
