@@ -1,0 +1,22 @@
+/** Defaults of the peer-monitor service. Every option of `PeerMonitorInit` documents which one it uses. */
+
+/** The pubsub topic reports are published on. */
+export const DEFAULT_TOPIC = 'peermon/v1'
+
+/** How often a node publishes its report (ms). */
+export const DEFAULT_INTERVAL_MS = 1_000
+
+/** Time to live of each published metric (ms), counted by each receiver from the moment it receives the report. */
+export const DEFAULT_TTL_MS = 3_000
+
+/** Metrics kept per (peer, metric name): IPFS Cluster's window size. */
+export const DEFAULT_WINDOW_SIZE = 25
+
+/** A peer silent for this long (ms) is forgotten: removed with all its windows. */
+export const DEFAULT_RETENTION_MS = 10 * 60_000
+
+/** Publish times are spread by up to this fraction of the interval, so a swarm does not publish in bursts. */
+export const DEFAULT_JITTER = 0.1
+
+/** How long stop() waits (ms) after publishing the leave notice, so it reaches the wire before connections close. */
+export const LEAVE_FLUSH_MS = 150

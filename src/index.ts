@@ -1,0 +1,59 @@
+/**
+ * @packageDocumentation
+ *
+ * peermon: a peer monitor for libp2p swarms. Every node publishes a signed report
+ * of its metrics (a `ping` heartbeat, load, memory, free space, open connections,
+ * tags and custom metrics) on a gossipsub topic; every node logs what it receives
+ * into per-peer windows and raises an alert, once, when a peer's metrics expire on
+ * its own monotonic clock: that peer has crashed, hung or been cut off.
+ *
+ * @example
+ *
+ * ```TypeScript
+ * import { createLibp2p } from 'libp2p'
+ * import { tcp } from '@libp2p/tcp'
+ * import { noise } from '@chainsafe/libp2p-noise'
+ * import { yamux } from '@chainsafe/libp2p-yamux'
+ * import { identify } from '@libp2p/identify'
+ * import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+ * import { peerMonitor } from 'peermon'
+ *
+ * const node = await createLibp2p({
+ *   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+ *   transports: [tcp()],
+ *   connectionEncrypters: [noise()],
+ *   streamMuxers: [yamux()],
+ *   services: {
+ *     identify: identify(),
+ *     pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+ *     monitor: peerMonitor({ interval: 1000, ttl: 3000 })
+ *   }
+ * })
+ *
+ * node.services.monitor.addEventListener('alert', (evt) => {
+ *   console.log(`${evt.detail.peer} stopped reporting ${evt.detail.metric}`)
+ * })
+ * node.services.monitor.setMetric('queue_depth', 12)
+ * ```
+ */
+import { PeerMonitorService } from './service.js'
+import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
+
+export type { PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer } from './service.js'
+export type { PeerDetail, PeerSummary, Counters } from './monitor/monitor.js'
+export type { DropReason, ReportLimits } from './monitor/report.js'
+export type {
+  Metric, MetricValue, ReceivedMetric, MonitorEvent, MonitorEventType, PeerState,
+  AlertEvent, RecoveredEvent, JoinedEvent, LeftEvent, ForgottenEvent
+} from './monitor/types.js'
+export * from './constants.js'
+export { createNode } from './node.js'
+export type { CreateNodeOptions, PeermonNode } from './node.js'
+
+/**
+ * The peer-monitor service factory, for `services: { monitor: peerMonitor(init) }`.
+ * The node must also run a gossipsub service named `pubsub` (and identify).
+ */
+export function peerMonitor (init: PeerMonitorInit = {}): (components: PeerMonitorComponents) => PeerMonitor {
+  return (components) => new PeerMonitorService(components, init)
+}

@@ -1,0 +1,276 @@
+/**
+ * The libp2p glue of the peer monitor: publishes this node's report every
+ * interval on the pubsub topic, feeds every received report through the
+ * topic validator into the pure {@link MonitorCore}, and re-dispatches the
+ * core's events as events of the service. Everything else lives in
+ * `src/monitor/` and knows nothing of libp2p.
+ */
+import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionManager, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
+import {
+  DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_RETENTION_MS, DEFAULT_TOPIC, DEFAULT_TTL_MS,
+  DEFAULT_WINDOW_SIZE, LEAVE_FLUSH_MS
+} from './constants.js'
+import { Informers } from './monitor/informers.js'
+import { MonitorCore } from './monitor/monitor.js'
+import { encodeReport } from './monitor/report.js'
+import type { DropReason, ReportLimits } from './monitor/report.js'
+import type { Counters, PeerDetail, PeerSummary } from './monitor/monitor.js'
+import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from './monitor/types.js'
+
+/** Options of the peer-monitor service; every field is optional. */
+export interface PeerMonitorInit {
+  /** Pubsub topic of the reports. Default `peermon/v1`. */
+  topic?: string
+  /** Publish interval (ms). Default 1000. */
+  interval?: number
+  /** TTL of each published metric (ms), counted by receivers from receipt. Default 3000. */
+  ttl?: number
+  /** Metrics kept per (peer, metric name). Default 25. */
+  windowSize?: number
+  /** Forget a peer silent for this long (ms). Default 10 minutes. */
+  retention?: number
+  /** Static tags, published as string metrics `tag:<key>`. Default none. */
+  tags?: Record<string, string>
+  /** Directory whose disk's free space is the `freespace` metric. Default the working directory. */
+  dataDir?: string
+  /** Fraction of the interval by which publish times are spread. Default 0.1. */
+  jitter?: number
+  /** Limits applied to received reports (sizes, counts, TTL range). Defaults in `src/monitor/report.ts`. */
+  limits?: Partial<ReportLimits>
+  /** Most peers monitored at once. Default 10,000. */
+  maxPeers?: number
+  /** Most distinct metric names kept per peer. Default 64. */
+  maxNamesPerPeer?: number
+}
+
+/** What the service needs from the libp2p node. `pubsub` is the gossipsub service, which must be named `pubsub`. */
+export interface PeerMonitorComponents {
+  peerId: PeerId
+  pubsub: PubSub
+  connectionManager: ConnectionManager
+  logger: ComponentLogger
+}
+
+/** A monitored peer as the service reports it: the core's summary plus whether we hold a connection to it. */
+export interface MonitoredPeer extends PeerSummary {
+  connected: boolean
+}
+
+/** Events of the service: one per monitor event type, plus `event` carrying every one of them. */
+export interface PeerMonitorEvents {
+  joined: CustomEvent<Extract<MonitorEvent, { type: 'joined' }>>
+  alert: CustomEvent<Extract<MonitorEvent, { type: 'alert' }>>
+  recovered: CustomEvent<Extract<MonitorEvent, { type: 'recovered' }>>
+  left: CustomEvent<Extract<MonitorEvent, { type: 'left' }>>
+  forgotten: CustomEvent<Extract<MonitorEvent, { type: 'forgotten' }>>
+  event: CustomEvent<MonitorEvent>
+}
+
+/** The public face of the peer monitor, reachable as `node.services.monitor`. */
+export interface PeerMonitor extends TypedEventEmitter<PeerMonitorEvents> {
+  /** The topic this monitor publishes and listens on. */
+  readonly topic: string
+  /** Set (or replace) a custom metric that this node publishes from now on. Throws RangeError on a bad name, value or TTL. */
+  setMetric: (name: string, value: MetricValue, ttlMs?: number) => void
+  /** Stop publishing a custom metric. Peers will see it expire and alert on it as a stuck metric. */
+  deleteMetric: (name: string) => boolean
+  /** Publish a report now instead of waiting for the next tick. */
+  publishNow: () => Promise<void>
+  /** Every monitored peer with its state. */
+  peers: () => MonitoredPeer[]
+  /** One monitored peer with the whole window of each of its metrics. */
+  peer: (peerId: string) => (PeerDetail & { connected: boolean }) | undefined
+  /** The latest metric of this name of every monitored peer. */
+  latest: (name: string) => ReceivedMetric[]
+  /** The window of one (peer, metric name), oldest first. */
+  window: (peerId: string, name: string) => ReceivedMetric[]
+  /** Names of the metrics received so far. */
+  metricNames: () => string[]
+  /** Reports received, accepted and dropped (by reason). */
+  counters: () => Counters
+  /** Reports this node has published. */
+  readonly published: number
+}
+
+export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> implements PeerMonitor, Startable {
+  readonly topic: string
+  private readonly components: PeerMonitorComponents
+  private readonly log: Logger
+  private readonly intervalMs: number
+  private readonly ttlMs: number
+  private readonly jitter: number
+  private readonly init: PeerMonitorInit
+  private readonly informers: Informers
+  private core?: MonitorCore
+  private timer?: NodeJS.Timeout
+  private epoch = 0
+  private seq = 0
+  private started = false
+  private publishCount = 0
+
+  constructor (components: PeerMonitorComponents, init: PeerMonitorInit = {}) {
+    super()
+    this.components = components
+    this.init = init
+    this.log = components.logger.forComponent('peermon:monitor')
+    this.topic = init.topic ?? DEFAULT_TOPIC
+    this.intervalMs = init.interval ?? DEFAULT_INTERVAL_MS
+    this.ttlMs = init.ttl ?? DEFAULT_TTL_MS
+    this.jitter = Math.min(Math.max(init.jitter ?? DEFAULT_JITTER, 0), 1)
+    this.informers = new Informers({
+      ttlMs: this.ttlMs,
+      tags: init.tags ?? {},
+      dataDir: init.dataDir ?? process.cwd(),
+      connectedPeers: () => this.connectedPeerIds().size
+    })
+  }
+
+  readonly [Symbol.toStringTag] = 'peermon:monitor'
+  readonly [serviceDependencies]: string[] = ['@libp2p/pubsub']
+
+  get published (): number { return this.publishCount }
+
+  isStarted (): boolean { return this.started }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.epoch = Date.now()
+    this.seq = 0
+    this.core = new MonitorCore({
+      self: this.components.peerId.toString(),
+      windowSize: this.init.windowSize ?? DEFAULT_WINDOW_SIZE,
+      retentionMs: this.init.retention ?? DEFAULT_RETENTION_MS,
+      limits: this.init.limits,
+      maxPeers: this.init.maxPeers,
+      maxNamesPerPeer: this.init.maxNamesPerPeer,
+      onEvent: (event) => { this.emit(event) }
+    })
+    const { pubsub } = this.components
+    pubsub.topicValidators.set(this.topic, this.validate)
+    pubsub.subscribe(this.topic)
+    this.started = true
+  }
+
+  async afterStart (): Promise<void> {
+    // Publish soon after start, at a random phase so a swarm started together does not publish in step.
+    this.schedule(Math.random() * Math.min(this.intervalMs, 250))
+  }
+
+  /** Publish the leave notice while connections are still open, so peers report `left` instead of alerting. */
+  async beforeStop (): Promise<void> {
+    if (!this.started) return
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = undefined
+    try {
+      await this.publish('leave')
+      await new Promise(resolve => setTimeout(resolve, LEAVE_FLUSH_MS))
+    } catch (err) {
+      this.log.error('could not publish leave notice - %e', err)
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = undefined
+    const { pubsub } = this.components
+    if (pubsub.topicValidators.get(this.topic) === this.validate) pubsub.topicValidators.delete(this.topic)
+    try { pubsub.unsubscribe(this.topic) } catch {}
+    this.core?.stop()
+  }
+
+  setMetric (name: string, value: MetricValue, ttlMs?: number): void {
+    this.informers.setMetric(name, value, ttlMs ?? this.ttlMs)
+  }
+
+  deleteMetric (name: string): boolean {
+    return this.informers.deleteMetric(name)
+  }
+
+  async publishNow (): Promise<void> {
+    await this.publish('metrics')
+  }
+
+  peers (): MonitoredPeer[] {
+    const connected = this.connectedPeerIds()
+    return (this.core?.peers() ?? []).map(p => ({ ...p, connected: connected.has(p.peer) }))
+  }
+
+  peer (peerId: string): (PeerDetail & { connected: boolean }) | undefined {
+    const detail = this.core?.peer(peerId)
+    if (detail == null) return undefined
+    return { ...detail, connected: this.connectedPeerIds().has(peerId) }
+  }
+
+  latest (name: string): ReceivedMetric[] { return this.core?.latest(name) ?? [] }
+  window (peerId: string, name: string): ReceivedMetric[] { return this.core?.window(peerId, name) ?? [] }
+  metricNames (): string[] { return this.core?.metricNames() ?? [] }
+
+  counters (): Counters {
+    return this.core?.counters() ?? { received: 0, accepted: 0, dropped: {} as Record<DropReason, number> }
+  }
+
+  /**
+   * Gossipsub topic validator: every report is decoded, checked and logged here, once per message id.
+   * Invalid reports are rejected (not forwarded, and they count against the sender's peer score);
+   * stale or duplicate ones are ignored. It never throws.
+   */
+  private readonly validate = (_propagationSource: PeerId, message: Message): TopicValidatorResult => {
+    if (this.core == null) return TopicValidatorResult.Ignore
+    if (message.type !== 'signed') return TopicValidatorResult.Reject
+    try {
+      const result = this.core.handleMessage(message.from.toString(), message.data)
+      if (result.accepted) return TopicValidatorResult.Accept
+      this.log.trace('dropped report from %p: %s', message.from, result.reason)
+      return IGNORED.has(result.reason) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+    } catch (err) {
+      this.log.error('report from %p could not be handled - %e', message.from, err)
+      return TopicValidatorResult.Ignore
+    }
+  }
+
+  private emit (event: MonitorEvent): void {
+    this.safeDispatchEvent(event.type, { detail: event } as never)
+    this.safeDispatchEvent('event', { detail: event })
+  }
+
+  private schedule (delayMs: number): void {
+    if (!this.started) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.publish('metrics')
+        .catch(err => { this.log.error('publish failed - %e', err) })
+        .finally(() => {
+          const spread = this.intervalMs * this.jitter
+          this.schedule(this.intervalMs - spread / 2 + Math.random() * spread)
+        })
+    }, delayMs)
+  }
+
+  private async publish (kind: ReportKind): Promise<void> {
+    const metrics = kind === 'metrics' ? await this.informers.collect() : []
+    const report: Report = {
+      version: 1,
+      kind,
+      peer: this.components.peerId.toString(),
+      epoch: this.epoch,
+      seq: ++this.seq,
+      sentAt: Date.now(),
+      intervalMs: this.intervalMs,
+      metrics
+    }
+    await this.components.pubsub.publish(this.topic, encodeReport(report))
+    this.publishCount++
+  }
+
+  private connectedPeerIds (): Set<string> {
+    const ids = new Set<string>()
+    for (const conn of this.components.connectionManager.getConnections()) ids.add(conn.remotePeer.toString())
+    return ids
+  }
+}
+
+/** Drop reasons that say nothing bad about the sender: the message is ignored, not rejected. */
+const IGNORED = new Set<string>(['self', 'replay', 'capacity'])
