@@ -42,6 +42,8 @@ export interface PeerMonitorInit {
   maxPeers?: number
   /** Most distinct metric names kept per peer. Default 64. */
   maxNamesPerPeer?: number
+  /** Wall clock for the display-only `sentAt` and the report epoch. Default `Date.now`; tests skew it. */
+  wallClock?: () => number
 }
 
 /** What the service needs from the libp2p node. `pubsub` is the gossipsub service, which must be named `pubsub`. */
@@ -102,6 +104,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   private readonly jitter: number
   private readonly init: PeerMonitorInit
   private readonly informers: Informers
+  private readonly wallClock: () => number
   private core?: MonitorCore
   private timer?: NodeJS.Timeout
   private epoch = 0
@@ -117,6 +120,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.topic = init.topic ?? DEFAULT_TOPIC
     this.intervalMs = init.interval ?? DEFAULT_INTERVAL_MS
     this.ttlMs = init.ttl ?? DEFAULT_TTL_MS
+    this.wallClock = init.wallClock ?? Date.now
     this.jitter = Math.min(Math.max(init.jitter ?? DEFAULT_JITTER, 0), 1)
     this.informers = new Informers({
       ttlMs: this.ttlMs,
@@ -135,7 +139,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
 
   async start (): Promise<void> {
     if (this.started) return
-    this.epoch = Date.now()
+    this.epoch = this.wallClock()
     this.seq = 0
     this.core = new MonitorCore({
       self: this.components.peerId.toString(),
@@ -257,7 +261,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       peer: this.components.peerId.toString(),
       epoch: this.epoch,
       seq: ++this.seq,
-      sentAt: Date.now(),
+      sentAt: this.wallClock(),
       intervalMs: this.intervalMs,
       metrics
     }
