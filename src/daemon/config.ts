@@ -46,20 +46,25 @@ export interface DaemonConfig {
   dataDir: string
 }
 
-/** The defaults, the single source for `--help` and the README. */
-export const DAEMON_DEFAULTS: Readonly<DaemonConfig> = Object.freeze({
-  listen: Object.freeze(['/ip4/0.0.0.0/tcp/4011']) as string[],
-  bootstrap: Object.freeze([]) as unknown as string[],
+/** The defaults (no key file), the single source for `--help` and the README. */
+export const DAEMON_DEFAULTS = Object.freeze({
+  listen: Object.freeze(['/ip4/0.0.0.0/tcp/4011']),
+  bootstrap: Object.freeze([] as string[]),
   intervalMs: 1000,
   ttlMs: 3000,
   windowSize: 25,
   topic: 'peermon/v1',
   allowInsecureKey: false,
-  tags: Object.freeze({}) as Record<string, string>,
+  tags: Object.freeze({} as Record<string, string>),
   json: false,
   retentionMs: 600_000,
   dataDir: '.'
 })
+
+/** A fresh, mutable copy of {@link DAEMON_DEFAULTS}. */
+export function defaultDaemonConfig (): DaemonConfig {
+  return { ...DAEMON_DEFAULTS, listen: [...DAEMON_DEFAULTS.listen], bootstrap: [...DAEMON_DEFAULTS.bootstrap], tags: { ...DAEMON_DEFAULTS.tags } }
+}
 
 /** Bounds the validation enforces (ms unless noted). */
 export const DAEMON_LIMITS = Object.freeze({
@@ -105,7 +110,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'allow-insecure-key', description: 'accept a key file that group or others can access' },
   { name: 'tag', value: '<key=value>', repeatable: true, env: 'PEERMON_TAG', inFile: true, shownDefault: 'none', description: `tag published as metric tag:<key> (key [A-Za-z0-9_.-]{1,32}, value up to ${DAEMON_LIMITS.maxTagValueLength} chars)` },
   { name: 'json', env: 'PEERMON_JSON', inFile: true, description: 'print events as JSON lines' },
-  { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.retentionMs), description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs / 86_400_000 * 24 * 3_600_000)}` },
+  { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.retentionMs), description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs)}` },
   { name: 'data-dir', value: '<dir>', env: 'PEERMON_DATA_DIR', inFile: true, shownDefault: DAEMON_DEFAULTS.dataDir, description: 'directory whose free space is reported' },
   { name: 'config', value: '<file>', env: 'PEERMON_CONFIG', description: 'JSON file with the camelCase option names as keys' },
   { name: 'help', short: 'h', description: 'show this help' }
@@ -298,32 +303,32 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     windowSize: windowOf(pick('window')) ?? DAEMON_DEFAULTS.windowSize,
     topic: topicOf(pick('topic')) ?? DAEMON_DEFAULTS.topic,
     allowInsecureKey: pick('allow-insecure-key')?.value === true,
-    tags: tagsOf(pick('tag')) ?? {},
+    tags: tagsOf(pick('tag')) ?? { ...DAEMON_DEFAULTS.tags },
     json: (pick('json')?.value ?? DAEMON_DEFAULTS.json) === true,
     retentionMs: durationOf(pick('retention'), 1, DAEMON_LIMITS.maxRetentionMs) ?? DAEMON_DEFAULTS.retentionMs,
     dataDir: pathOf(pick('data-dir')) ?? DAEMON_DEFAULTS.dataDir
   }
   const keyFile = pathOf(pick('key'))
   if (keyFile !== undefined) config.keyFile = keyFile
-  checkOrder(pick('interval'), config.intervalMs, pick('ttl'), config.ttlMs, 'greater than', (a, b) => b > a)
-  checkOrder(pick('ttl'), config.ttlMs, pick('retention'), config.retentionMs, 'at least', (a, b) => b >= a)
+  if (!(config.ttlMs > config.intervalMs)) {
+    throw orderError(pick('interval'), config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', 'greater than')
+  }
+  if (!(config.retentionMs >= config.ttlMs)) {
+    throw orderError(pick('ttl'), config.ttlMs, '--ttl', pick('retention'), config.retentionMs, '--retention', 'at least')
+  }
   await checkDirectory(pick('data-dir'), config.dataDir)
   return config
 }
 
-/** Checks `lower < upper` (or `<=`); blames whichever side the operator set, preferring the upper one. */
-function checkOrder (lowerSetting: Setting | undefined, lower: number, upperSetting: Setting | undefined, upper: number, relation: string, ok: (lower: number, upper: number) => boolean): void {
-  if (ok(lower, upper)) return
-  const lowerName = lowerSetting?.source ?? `--${lowerNameOf(upperSetting)}`
-  if (upperSetting !== undefined || lowerSetting === undefined) {
-    const upperName = upperSetting?.source ?? 'the upper bound'
-    throw new ConfigError(`${upperName}: must be ${relation} ${lowerName} (${formatDuration(lower)}), got ${formatDuration(upper)}`)
+/**
+ * The error for two durations out of order (`lower` must stay below `upper`):
+ * blames the upper one when the operator set it, else the lower one, since the defaults fit each other.
+ */
+function orderError (lower: Setting | undefined, lowerMs: number, lowerFlag: string, upper: Setting | undefined, upperMs: number, upperFlag: string, relation: string): ConfigError {
+  if (upper !== undefined || lower === undefined) {
+    return new ConfigError(`${upper?.source ?? upperFlag}: must be ${relation} ${lowerFlag} (${formatDuration(lowerMs)}), got ${formatDuration(upperMs)}`)
   }
-  throw new ConfigError(`${lowerSetting.source}: ${formatDuration(lower)} does not fit the default ${relation === 'greater than' ? '--ttl' : '--retention'} of ${formatDuration(upper)}; raise that too`)
-}
-
-function lowerNameOf (upperSetting: Setting | undefined): string {
-  return upperSetting?.source.includes('retention') === true || upperSetting?.source.includes('RETENTION') === true ? 'ttl' : 'interval'
+  return new ConfigError(`${lower.source}: ${formatDuration(lowerMs)} needs ${upperFlag} to be ${relation} it (the default ${upperFlag} is ${formatDuration(upperMs)})`)
 }
 
 function listOf (setting: Setting | undefined, check: (addr: string, source: string) => void): string[] | undefined {
@@ -396,7 +401,7 @@ function topicOf (setting: Setting | undefined): string | undefined {
 
 function tagsOf (setting: Setting | undefined): Record<string, string> | undefined {
   if (setting === undefined) return undefined
-  const tags: Record<string, string> = {}
+  const tags = new Map<string, string>()
   for (const item of Array.isArray(setting.value) ? setting.value : [String(setting.value)]) {
     const eq = item.indexOf('=')
     const key = eq === -1 ? item : item.slice(0, eq)
@@ -407,10 +412,11 @@ function tagsOf (setting: Setting | undefined): Record<string, string> | undefin
     if (value.length > DAEMON_LIMITS.maxTagValueLength) {
       throw new ConfigError(`${setting.source}: tag ${quote(key)} value is longer than ${DAEMON_LIMITS.maxTagValueLength} characters`)
     }
-    if (Object.hasOwn(tags, key)) throw new ConfigError(`${setting.source}: tag ${quote(key)} given more than once`)
-    tags[key] = value
+    if (tags.has(key)) throw new ConfigError(`${setting.source}: tag ${quote(key)} given more than once`)
+    tags.set(key, value)
   }
-  return tags
+  // fromEntries defines own properties, so even a key like __proto__ survives.
+  return Object.fromEntries(tags)
 }
 
 function pathOf (setting: Setting | undefined): string | undefined {
@@ -440,12 +446,16 @@ export function describeFsError (err: unknown): string {
   }
 }
 
-/** Quotes a value for a one-line message, cut short if long. */
+/** Quotes a string for a one-line message, cut short if long. */
 function quote (text: string): string {
-  const quoted = JSON.stringify(text)
-  return quoted.length > 80 ? `${quoted.slice(0, 76)}..."` : quoted
+  return shorten(JSON.stringify(text))
 }
 
+/** Shows any JSON value for a one-line message, cut short if long. */
 function show (value: unknown): string {
-  return value === undefined ? 'nothing' : quote(JSON.stringify(value)).slice(1, -1).replace(/\\"/g, '"')
+  return shorten(JSON.stringify(value) ?? String(value))
+}
+
+function shorten (text: string): string {
+  return text.length > 80 ? `${text.slice(0, 76)}...` : text
 }
