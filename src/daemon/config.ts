@@ -106,7 +106,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.ttlMs), description: `how long peers keep our metrics; > interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
   { name: 'window', value: '<n>', env: 'PEERMON_WINDOW', inFile: true, shownDefault: String(DAEMON_DEFAULTS.windowSize), description: `metrics kept per peer and metric (1..${DAEMON_LIMITS.maxWindowSize})` },
   { name: 'topic', value: '<name>', env: 'PEERMON_TOPIC', inFile: true, shownDefault: DAEMON_DEFAULTS.topic, description: `pubsub topic (1..${DAEMON_LIMITS.maxTopicLength} printable characters)` },
-  { name: 'key', value: '<file>', env: 'PEERMON_KEY', inFile: true, shownDefault: 'none (a fresh identity each start)', description: 'persistent identity key file; created with mode 0600 if missing' },
+  { name: 'key', value: '<file>', env: 'PEERMON_KEY', inFile: true, shownDefault: 'none, a fresh identity each start', description: 'persistent identity key file; created with mode 0600 if missing' },
   { name: 'allow-insecure-key', description: 'accept a key file that group or others can access' },
   { name: 'tag', value: '<key=value>', repeatable: true, env: 'PEERMON_TAG', inFile: true, shownDefault: 'none', description: `tag published as metric tag:<key> (key [A-Za-z0-9_.-]{1,32}, value up to ${DAEMON_LIMITS.maxTagValueLength} chars)` },
   { name: 'json', env: 'PEERMON_JSON', inFile: true, description: 'print events as JSON lines' },
@@ -326,7 +326,7 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
  */
 function orderError (lower: Setting | undefined, lowerMs: number, lowerFlag: string, upper: Setting | undefined, upperMs: number, upperFlag: string, relation: string): ConfigError {
   if (upper !== undefined || lower === undefined) {
-    return new ConfigError(`${upper?.source ?? upperFlag}: must be ${relation} ${lowerFlag} (${formatDuration(lowerMs)}), got ${formatDuration(upperMs)}`)
+    return new ConfigError(`${upper?.source ?? upperFlag}: must be ${relation} the ${lowerFlag.slice(2)} (${formatDuration(lowerMs)}), got ${formatDuration(upperMs)}`)
   }
   return new ConfigError(`${lower.source}: ${formatDuration(lowerMs)} needs ${upperFlag} to be ${relation} it (the default ${upperFlag} is ${formatDuration(upperMs)})`)
 }

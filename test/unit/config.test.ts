@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { ConfigError, DAEMON_DEFAULTS, DAEMON_OPTIONS, daemonHelp, defaultDaemonConfig, loadDaemonConfig, wantsHelp } from '../../src/daemon/config.js'
+
+const PEER = '12D3KooWGRUVh7b4H3bFxmQ7hbmsm5iR4HUZ4nFC5ySUxZ6LiBTm'
+const BOOT = `/ip4/10.0.0.1/tcp/4011/p2p/${PEER}`
+
+let dir = ''
+before(async () => { dir = await mkdtemp(join(tmpdir(), 'peermon-config-')) })
+after(async () => { await rm(dir, { recursive: true, force: true }) })
+
+async function configFile (name: string, content: unknown): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content))
+  return path
+}
+
+/** Asserts loading fails with a one-line ConfigError whose message starts with `prefix` and matches `pattern`. */
+async function rejectsWith (argv: string[], env: NodeJS.ProcessEnv, prefix: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(loadDaemonConfig(argv, env), (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`)
+    assert.ok(err.message.startsWith(prefix), `"${err.message}" should start with "${prefix}"`)
+    assert.ok(!err.message.includes('\n'), 'one line')
+    if (pattern !== undefined) assert.match(err.message, pattern)
+    return true
+  })
+}
+
+describe('loadDaemonConfig', () => {
+  it('uses the defaults when nothing is given', async () => {
+    const config = await loadDaemonConfig([], {})
+    assert.equal(config.keyFile, undefined)
+    assert.deepEqual(config, defaultDaemonConfig())
+    assert.deepEqual(config, {
+      listen: ['/ip4/0.0.0.0/tcp/4011'],
+      bootstrap: [],
+      intervalMs: 1000,
+      ttlMs: 3000,
+      windowSize: 25,
+      topic: 'peermon/v1',
+      allowInsecureKey: false,
+      tags: {},
+      json: false,
+      retentionMs: 600_000,
+      dataDir: '.'
+    })
+    config.listen.push('/ip4/1.2.3.4/tcp/1')
+    assert.deepEqual(DAEMON_DEFAULTS.listen, ['/ip4/0.0.0.0/tcp/4011'], 'the defaults cannot be changed through a config')
+  })
+
+  it('reads every flag', async () => {
+    const config = await loadDaemonConfig([
+      '--listen', '/ip4/127.0.0.1/tcp/0', '--listen=/ip6/::1/tcp/0', '--bootstrap', BOOT,
+      '--interval', '250ms', '--ttl', '1s', '--window', '5', '--topic', 'lab/x', '--key', 'id.key',
+      '--allow-insecure-key', '--tag', 'zone=eu-1', '--tag', 'role=', '--json', '--retention', '1m', '--data-dir', dir
+    ], {})
+    assert.deepEqual(config, {
+      listen: ['/ip4/127.0.0.1/tcp/0', '/ip6/::1/tcp/0'],
+      bootstrap: [BOOT],
+      intervalMs: 250,
+      ttlMs: 1000,
+      windowSize: 5,
+      topic: 'lab/x',
+      keyFile: 'id.key',
+      allowInsecureKey: true,
+      tags: { zone: 'eu-1', role: '' },
+      json: true,
+      retentionMs: 60_000,
+      dataDir: dir
+    })
+  })
+
+  it('takes flags over env over config file over defaults', async () => {
+    const file = await configFile('precedence.json', { interval: '2s', ttl: '10s', window: 7, topic: 'from-file', tag: { a: '1' }, json: true, retention: '5m' })
+    const env = { PEERMON_CONFIG: file, PEERMON_TTL: '20s', PEERMON_WINDOW: '8', PEERMON_TAG: 'b=2, c=3', PEERMON_JSON: 'false' }
+    const config = await loadDaemonConfig(['--window', '9'], env)
+    assert.equal(config.windowSize, 9, 'flag beats env and file')
+    assert.equal(config.ttlMs, 20_000, 'env beats file')
+    assert.deepEqual(config.tags, { b: '2', c: '3' }, 'a repeatable option is replaced, not merged, by a higher layer')
+    assert.equal(config.json, false, 'env false beats file true')
+    assert.equal(config.intervalMs, 2000, 'file beats default')
+    assert.equal(config.topic, 'from-file')
+    assert.equal(config.retentionMs, 300_000)
+    assert.deepEqual(config.listen, DAEMON_DEFAULTS.listen, 'default when no layer sets it')
+  })
+
+  it('reads the config file named by --config over PEERMON_CONFIG', async () => {
+    const byFlag = await configFile('flag.json', { topic: 'flag-file' })
+    const byEnv = await configFile('env.json', { topic: 'env-file' })
+    assert.equal((await loadDaemonConfig(['--config', byFlag], { PEERMON_CONFIG: byEnv })).topic, 'flag-file')
+    assert.equal((await loadDaemonConfig([], { PEERMON_CONFIG: byEnv })).topic, 'env-file')
+  })
+
+  it('reads every env variable; comma-separated repeatables; empty means unset', async () => {
+    const config = await loadDaemonConfig([], {
+      PEERMON_LISTEN: '/ip4/127.0.0.1/tcp/1,/ip4/127.0.0.1/tcp/2',
+      PEERMON_BOOTSTRAP: BOOT,
+      PEERMON_INTERVAL: '500ms',
+      PEERMON_TTL: '2s',
+      PEERMON_WINDOW: '3',
+      PEERMON_TOPIC: 'env-topic',
+      PEERMON_KEY: '/var/lib/peermon/key',
+      PEERMON_TAG: 'zone=a',
+      PEERMON_JSON: '1',
+      PEERMON_RETENTION: '2s',
+      PEERMON_DATA_DIR: dir,
+      PEERMON_CONFIG: ''
+    })
+    assert.deepEqual(config.listen, ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'])
+    assert.deepEqual(config.bootstrap, [BOOT])
+    assert.deepEqual([config.intervalMs, config.ttlMs, config.windowSize, config.retentionMs], [500, 2000, 3, 2000])
+    assert.deepEqual([config.topic, config.keyFile, config.json, config.dataDir], ['env-topic', '/var/lib/peermon/key', true, dir])
+    assert.deepEqual(config.tags, { zone: 'a' })
+  })
+
+  it('reads every config file key; tags as object or array; paths relative to the file', async () => {
+    const file = await configFile('all.json', {
+      listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], interval: '200ms', ttl: '1s', window: 4, topic: 't',
+      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.'
+    })
+    const config = await loadDaemonConfig(['--config', file], {})
+    assert.deepEqual(config, {
+      listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], intervalMs: 200, ttlMs: 1000, windowSize: 4, topic: 't',
+      keyFile: join(dir, 'keys/id.key'), allowInsecureKey: false, tags: { x: '1' }, json: true, retentionMs: 1000, dataDir: dir
+    })
+  })
+
+  it('keeps a tag key that looks like __proto__ as a plain tag', async () => {
+    assert.deepEqual(Object.entries((await loadDaemonConfig(['--tag', '__proto__=x'], {})).tags), [['__proto__', 'x']])
+  })
+})
+
+describe('loadDaemonConfig errors name the flag and the accepted form', () => {
+  const cases: Array<[string, string[], string, RegExp?]> = [
+    ['unknown flag', ['--intervall', '1s'], 'unknown option --intervall'],
+    ['unknown short flag', ['-x'], 'unknown option -x'],
+    ['stray positional', ['start'], 'unexpected argument "start"'],
+    ['missing value', ['--interval'], '--interval: expected a value <duration>'],
+    ['flag as value', ['--interval', '--json'], '--interval: expected a value'],
+    ['value for a switch', ['--json=yes'], '--json: takes no value'],
+    ['repeated single flag', ['--topic', 'a', '--topic', 'b'], '--topic: given more than once'],
+    ['bad listen', ['--listen', '0.0.0.0:4011'], '--listen: expected a multiaddr like /ip4/0.0.0.0/tcp/4011, got "0.0.0.0:4011"'],
+    ['bad listen ip', ['--listen', '/ip4/999.0.0.1/tcp/1'], '--listen: expected a multiaddr'],
+    ['bootstrap without peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011'], '--bootstrap: expected a multiaddr ending in /p2p/<peer id>'],
+    ['bootstrap with bad peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooWabc'], '--bootstrap:', /peer id/],
+    ['bad interval', ['--interval', 'fast'], '--interval: expected a duration like 250ms, 2s or 1m, got "fast"'],
+    ['bare number interval', ['--interval', '1000'], '--interval: expected a duration like 250ms'],
+    ['interval too short', ['--interval', '50ms'], '--interval: expected a duration from 100ms to 1h, got "50ms"'],
+    ['interval too long', ['--interval', '2h', '--ttl', '3h'], '--interval: expected a duration from 100ms to 1h'],
+    ['ttl not above interval', ['--interval', '2s', '--ttl', '2s'], '--ttl: must be greater than the interval (2s), got 2s'],
+    ['interval above the default ttl', ['--interval', '5s'], '--interval: 5s needs --ttl to be greater than it (the default --ttl is 3s)'],
+    ['ttl too long', ['--ttl', '25h'], '--ttl: expected a duration from 1ms to 24h'],
+    ['bad ttl', ['--ttl', '3'], '--ttl: expected a duration'],
+    ['window zero', ['--window', '0'], '--window: expected a whole number from 1 to 1000, got "0"'],
+    ['window too big', ['--window', '1001'], '--window: expected a whole number from 1 to 1000'],
+    ['window fraction', ['--window', '2.5'], '--window: expected a whole number'],
+    ['empty topic', ['--topic='], '--topic: expected 1 to 256 printable characters'],
+    ['long topic', ['--topic', 'x'.repeat(257)], '--topic: expected 1 to 256 printable characters'],
+    ['control char topic', ['--topic', 'a\tb'], '--topic: expected 1 to 256 printable characters'],
+    ['tag without =', ['--tag', 'zone'], '--tag: expected key=value', /got "zone"/],
+    ['tag bad key', ['--tag', 'zo ne=a'], '--tag: expected key=value with a key of 1 to 32'],
+    ['tag long key', ['--tag', `${'k'.repeat(33)}=a`], '--tag: expected key=value'],
+    ['tag long value', ['--tag', `k=${'v'.repeat(201)}`], '--tag: tag "k" value is longer than 200 characters'],
+    ['tag twice', ['--tag', 'k=1', '--tag', 'k=2'], '--tag: tag "k" given more than once'],
+    ['retention below ttl', ['--ttl', '5s', '--retention', '4s'], '--retention: must be at least the ttl (5s), got 4s'],
+    ['ttl above the default retention', ['--ttl', '11m', '--interval', '1s'], '--ttl: 11m needs --retention to be at least it (the default --retention is 10m)'],
+    ['retention too long', ['--retention', '8d'], '--retention: expected a duration'],
+    ['missing data dir', ['--data-dir', '/nonexistent/peermon'], '--data-dir: cannot use directory "/nonexistent/peermon": no such file or directory'],
+    ['missing config file', ['--config', '/nonexistent/peermon.json'], '--config: cannot read config file "/nonexistent/peermon.json": no such file or directory']
+  ]
+  for (const [name, argv, prefix, pattern] of cases) {
+    it(name, async () => { await rejectsWith(argv, {}, prefix, pattern) })
+  }
+
+  it('a data dir that is a file', async () => {
+    const file = await configFile('not-a-dir', '')
+    await rejectsWith(['--data-dir', file], {}, '--data-dir:', /is not a directory/)
+  })
+
+  it('names the env variable when the bad value came from there', async () => {
+    await rejectsWith([], { PEERMON_INTERVAL: 'fast' }, 'PEERMON_INTERVAL: expected a duration like 250ms, 2s or 1m, got "fast"')
+    await rejectsWith([], { PEERMON_JSON: 'yes' }, 'PEERMON_JSON: expected 1, true, 0 or false, got "yes"')
+    await rejectsWith([], { PEERMON_BOOTSTRAP: `${BOOT},/ip4/1.2.3.4/tcp/1` }, 'PEERMON_BOOTSTRAP: expected a multiaddr ending in /p2p/<peer id>')
+    await rejectsWith([], { PEERMON_TAG: 'a=1,b' }, 'PEERMON_TAG: expected key=value')
+    await rejectsWith([], { PEERMON_TTL: '1s', PEERMON_INTERVAL: '1s' }, 'PEERMON_TTL: must be greater than the interval (1s), got 1s')
+  })
+
+  it('a flag that fixes an env value wins before validation', async () => {
+    assert.equal((await loadDaemonConfig(['--interval', '2s'], { PEERMON_INTERVAL: 'fast' })).intervalMs, 2000)
+  })
+
+  it('names the config file key: unknown keys, wrong types, bad values, bad JSON', async () => {
+    const unknown = await configFile('unknown.json', { interval: '1s', intervall: '2s' })
+    await rejectsWith(['--config', unknown], {}, `config file "${unknown}": unknown key "intervall" (known keys: listen, bootstrap, interval,`)
+    const notAllowed = await configFile('insecure.json', { allowInsecureKey: true })
+    await rejectsWith(['--config', notAllowed], {}, `config file "${notAllowed}": unknown key "allowInsecureKey"`)
+    const number = await configFile('number.json', { interval: 1000 })
+    await rejectsWith(['--config', number], {}, `config key "interval" in "${number}": expected a <duration> string, got 1000`)
+    const bad = await configFile('bad.json', { ttl: 'soon' })
+    await rejectsWith(['--config', bad], {}, `config key "ttl" in "${bad}": expected a duration like 250ms, 2s or 1m, got "soon"`)
+    const list = await configFile('list.json', { listen: [4011] })
+    await rejectsWith(['--config', list], {}, `config key "listen" in "${list}": expected an array of <multiaddr> strings`)
+    const tag = await configFile('tag.json', { tag: { zone: 1 } })
+    await rejectsWith(['--config', tag], {}, `config key "tag" in "${tag}": tag "zone" must be a string, got 1`)
+    const json = await configFile('json.json', { json: 'true' })
+    await rejectsWith(['--config', json], {}, `config key "json" in "${json}": expected true or false, got "true"`)
+    const broken = await configFile('broken.json', '{"interval": "1s",')
+    await rejectsWith(['--config', broken], {}, `config file "${broken}": invalid JSON`)
+    const array = await configFile('array.json', ['--interval', '1s'])
+    await rejectsWith(['--config', array], {}, `config file "${array}": expected a JSON object`)
+  })
+})
+
+describe('daemon help', () => {
+  it('is generated from the option table and shows every flag, default and env variable', () => {
+    const help = daemonHelp()
+    for (const option of DAEMON_OPTIONS) {
+      assert.ok(help.includes(`--${option.name}`), option.name)
+      if (option.env !== undefined) assert.ok(help.includes(option.env), option.env)
+    }
+    assert.match(help, /--interval <duration>.*\n.*default: 1s; env: PEERMON_INTERVAL/)
+    assert.match(help, /default: \/ip4\/0\.0\.0\.0\/tcp\/4011/)
+    assert.match(help, /default: 10m/)
+    assert.match(help, /-h, --help/)
+  })
+
+  it('is asked for with -h or --help before --', () => {
+    assert.equal(wantsHelp(['--interval', '1s', '--help']), true)
+    assert.equal(wantsHelp(['-h']), true)
+    assert.equal(wantsHelp(['--', '--help']), false)
+    assert.equal(wantsHelp(['--json']), false)
+  })
+})
