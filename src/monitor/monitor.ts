@@ -1,0 +1,397 @@
+import { systemClock } from './clock.js'
+import { DEFAULT_REPORT_LIMITS, DROP_REASONS, decodeReport } from './report.js'
+import type { DropReason, ReportLimits } from './report.js'
+import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
+import { ExpiryTracker } from './tracker.js'
+import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
+
+/** Default time a silent peer is kept before it is forgotten: 10 minutes. */
+export const DEFAULT_RETENTION_MS = 10 * 60_000
+/** Default name of the heartbeat metric. */
+export const DEFAULT_PING_METRIC = 'ping'
+
+export interface MonitorCoreInit {
+  /** Our own peer id string: our own reports are dropped ('self'). */
+  self: string
+  /** Receives every event, synchronously, in order. */
+  onEvent: (event: MonitorEvent) => void
+  /**
+   * Told when onEvent throws; the core's state is unaffected. Default: the
+   * error is rethrown from a microtask (an uncaught exception, as with EventTarget).
+   */
+  onEventError?: (err: unknown, event: MonitorEvent) => void
+  /** Monotonic clock and timers (default: performance.now() and setTimeout). */
+  clock?: Clock
+  /** Metrics kept per (peer, metric) window (default 25). */
+  windowSize?: number
+  /** A peer with no accepted report for this long (ms) is forgotten (default 10 min). */
+  retentionMs?: number
+  /** Bounds on received reports (default DEFAULT_REPORT_LIMITS). */
+  limits?: Partial<ReportLimits>
+  /** Peers kept (default 10 000). */
+  maxPeers?: number
+  /** Distinct metric names kept per peer (default 64). */
+  maxNamesPerPeer?: number
+  /** The heartbeat metric, whose expiry stands for the whole peer (default 'ping'). */
+  pingMetric?: string
+}
+
+/** One monitored peer, as shown to users. */
+export interface PeerSummary {
+  peer: string
+  state: PeerState
+  /** Time since its last accepted report, on the local monotonic clock (ms). */
+  lastSeenAgoMs: number
+  /** Epoch and seq of its last accepted report. */
+  epoch: number
+  seq: number
+  /** Sender's wall clock (ms since the epoch) at its last report. Display only. */
+  sentAt: number
+  /** Sender's publish interval (ms; 0 when unknown). */
+  intervalMs: number
+  /** Names of its metrics currently in alert. */
+  alerting: string[]
+  /** Latest received metric of each name. */
+  metrics: Record<string, ReceivedMetric>
+}
+
+/** A peer with the window of each of its metrics, oldest first. */
+export interface PeerDetail extends PeerSummary {
+  windows: Record<string, ReceivedMetric[]>
+}
+
+export interface Counters {
+  /** Messages handed to handleMessage. */
+  received: number
+  /** Messages accepted. */
+  accepted: number
+  /** Messages dropped, by reason; 'too-many-names' counts metrics refused inside accepted reports. */
+  dropped: Record<DropReason, number>
+}
+
+export type HandleResult = { accepted: true } | { accepted: false, reason: DropReason }
+
+/**
+ * Where a tracked metric is in its life:
+ * fresh (deadline pending), alerting (alert raised), covered (expired while
+ * the peer's ping is down: no alert of its own), pending (expired, decided by
+ * the peer's next report or its ping's expiry).
+ */
+type Health = 'fresh' | 'alerting' | 'covered' | 'pending'
+
+interface TrackedMetric {
+  health: Health
+  receivedAt: number
+  expiresAt: number
+  /** When the alert was raised (health 'alerting'). */
+  alertedAt: number
+}
+
+interface PeerRecord {
+  peer: string
+  left: boolean
+  epoch: number
+  seq: number
+  sentAt: number
+  intervalMs: number
+  /** Local monotonic time of the last accepted report. */
+  lastHeardAt: number
+  tracked: Map<string, TrackedMetric>
+}
+
+type Deadline = { kind: 'expiry', peer: string, name: string } | { kind: 'forget', peer: string }
+
+/**
+ * The receive side of the monitor, pure and synchronous: decodes reports,
+ * logs metrics, tracks their expiry on the local monotonic clock and emits
+ * joined / alert / recovered / left / forgotten events.
+ */
+export class MonitorCore {
+  private readonly self: string
+  private readonly clock: Clock
+  private readonly retentionMs: number
+  private readonly limits: ReportLimits
+  private readonly maxPeers: number
+  private readonly pingMetric: string
+  private readonly onEvent: MonitorCoreInit['onEvent']
+  private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
+  private readonly store: MetricStore
+  private readonly tracker: ExpiryTracker<Deadline>
+  /** Known peers, least recently heard from first. */
+  private readonly records = new Map<string, PeerRecord>()
+  private readonly count: Counters
+  private stopped = false
+
+  /** Throws RangeError on invalid options. */
+  constructor (init: MonitorCoreInit) {
+    this.self = init.self
+    this.clock = init.clock ?? systemClock
+    this.retentionMs = init.retentionMs ?? DEFAULT_RETENTION_MS
+    if (!(this.retentionMs > 0)) throw new RangeError(`retentionMs must be > 0, got ${this.retentionMs}`)
+    this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
+    this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
+    this.pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
+    this.onEvent = init.onEvent
+    this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
+    this.store = new MetricStore({
+      windowSize: init.windowSize,
+      maxPeers: this.maxPeers,
+      maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER
+    })
+    this.tracker = new ExpiryTracker({ clock: this.clock, onExpire: (_key, deadline) => { this.expire(deadline) } })
+    this.count = { received: 0, accepted: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> }
+  }
+
+  /**
+   * Handles one pubsub message: `from` is the pubsub sender's peer id string
+   * (the signer of a signed message), `bytes` the message data. Never throws.
+   * Events it causes are emitted before it returns.
+   */
+  handleMessage (from: string, bytes: Uint8Array): HandleResult {
+    this.count.received++
+    const events: MonitorEvent[] = []
+    const reason = this.handle(from, bytes, events)
+    if (reason == null) this.count.accepted++
+    else this.count.dropped[reason]++
+    this.emit(events)
+    return reason == null ? { accepted: true } : { accepted: false, reason }
+  }
+
+  /** Every known peer, by peer id. */
+  peers (): PeerSummary[] {
+    return [...this.records.values()].sort((a, b) => a.peer < b.peer ? -1 : 1).map((r) => this.summary(r))
+  }
+
+  /** One peer with its windows, or undefined when unknown. */
+  peer (id: string): PeerDetail | undefined {
+    const record = this.records.get(id)
+    if (record == null) return undefined
+    const windows: Record<string, ReceivedMetric[]> = {}
+    for (const name of this.store.namesOf(id)) windows[name] = this.store.window(id, name)
+    return { ...this.summary(record), windows }
+  }
+
+  /** The latest metric of that name from each peer that sent one. */
+  latest (name: string): ReceivedMetric[] {
+    return this.store.latestByName(name)
+  }
+
+  /** The (peer, metric) window, oldest first. */
+  window (peer: string, name: string): ReceivedMetric[] {
+    return this.store.window(peer, name)
+  }
+
+  /** Metric names received from any known peer, sorted. */
+  metricNames (): string[] {
+    return this.store.names().sort()
+  }
+
+  counters (): Counters {
+    return { ...this.count, dropped: { ...this.count.dropped } }
+  }
+
+  /** Cancels every deadline and timer; later messages are dropped ('stopped'). Idempotent. */
+  stop (): void {
+    this.stopped = true
+    this.tracker.stop()
+  }
+
+  /** Returns why the message is dropped, or undefined when accepted. */
+  private handle (from: string, bytes: Uint8Array, events: MonitorEvent[]): DropReason | undefined {
+    if (this.stopped) return 'stopped'
+    if (from === this.self) return 'self'
+    const decoded = decodeReport(bytes, this.limits)
+    if (!decoded.ok) return decoded.reason
+    const report = decoded.report
+    if (report.peer !== from) return 'peer-mismatch'
+    let record = this.records.get(from)
+    if (record != null && !(report.epoch > record.epoch || (report.epoch === record.epoch && report.seq > record.seq))) {
+      return 'replay'
+    }
+    if (report.kind === 'leave') {
+      if (record != null) this.leave(record, report, events)
+      return undefined
+    }
+    const joined = record == null || record.left
+    if (record == null) {
+      if (!this.makeRoom(events)) return 'capacity'
+      record = { peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, tracked: new Map() }
+    }
+    if (joined) events.push({ type: 'joined', peer: from })
+    record.left = false
+    this.heard(record, report)
+    this.logMetrics(record, report, events)
+    return undefined
+  }
+
+  /** Records an accepted report's header and moves the peer to the most recently heard end. */
+  private heard (record: PeerRecord, report: Report): void {
+    const now = this.clock.now()
+    Object.assign(record, { epoch: report.epoch, seq: report.seq, sentAt: report.sentAt, intervalMs: report.intervalMs, lastHeardAt: now })
+    this.records.delete(record.peer)
+    this.records.set(record.peer, record)
+    this.tracker.set(forgetKey(record.peer), now + this.retentionMs, { kind: 'forget', peer: record.peer })
+  }
+
+  private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[]): void {
+    const now = record.lastHeardAt
+    const { peer } = record
+    const present = new Set<string>()
+    for (const metric of report.metrics) {
+      const expiresAt = now + metric.ttlMs
+      const logged = this.store.log({ ...metric, peer, receivedAt: now, expiresAt, sentAt: report.sentAt })
+      if (logged !== 'logged') {
+        this.count.dropped[logged]++
+        continue
+      }
+      present.add(metric.name)
+      const previous = record.tracked.get(metric.name)
+      if (previous?.health === 'alerting') {
+        events.push({ type: 'recovered', peer, metric: metric.name, downMs: now - previous.alertedAt })
+      }
+      record.tracked.set(metric.name, { health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0 })
+      this.tracker.set(expiryKey(peer, metric.name), expiresAt, { kind: 'expiry', peer, name: metric.name })
+    }
+    // Reports arrive (again) but lack a metric that already expired: that metric's own failure.
+    if (this.pingAlerting(record)) return
+    for (const [name, tracked] of record.tracked) {
+      if (!present.has(name) && (tracked.health === 'pending' || tracked.health === 'covered')) {
+        this.alert(record, name, tracked, now, events)
+      }
+    }
+  }
+
+  private leave (record: PeerRecord, report: Report, events: MonitorEvent[]): void {
+    this.heard(record, report)
+    if (record.left) return
+    record.left = true
+    for (const name of record.tracked.keys()) this.tracker.cancel(expiryKey(record.peer, name))
+    record.tracked.clear()
+    events.push({ type: 'left', peer: record.peer })
+  }
+
+  /** Makes room for a new peer by forgetting the least recently heard-from peer that is not alive. */
+  private makeRoom (events: MonitorEvent[]): boolean {
+    if (this.records.size < this.maxPeers) return true
+    for (const record of this.records.values()) {
+      if (this.state(record) !== 'alive') {
+        this.forget(record, this.clock.now(), events)
+        return true
+      }
+    }
+    return false
+  }
+
+  /** A deadline passed. */
+  private expire (deadline: Deadline): void {
+    const record = this.records.get(deadline.peer)
+    if (record == null) return
+    const now = this.clock.now()
+    const events: MonitorEvent[] = []
+    if (deadline.kind === 'forget') this.forgetIfSilent(record, now, events)
+    else this.metricExpired(record, deadline.name, now, events)
+    this.emit(events)
+  }
+
+  /** Applies the one-alert-per-silent-peer rule to an expired metric. */
+  private metricExpired (record: PeerRecord, name: string, now: number, events: MonitorEvent[]): void {
+    const tracked = record.tracked.get(name)
+    if (tracked?.health !== 'fresh') return
+    if (name === this.pingMetric) {
+      this.alert(record, name, tracked, now, events)
+      for (const other of record.tracked.values()) {
+        if (other.health === 'pending') other.health = 'covered'
+      }
+      return
+    }
+    const ping = record.tracked.get(this.pingMetric)
+    if (ping == null) {
+      this.alert(record, name, tracked, now, events) // no heartbeat: every metric speaks for itself
+    } else if (ping.health === 'alerting' || ping.expiresAt <= tracked.expiresAt) {
+      tracked.health = 'covered' // the ping alert speaks for the whole peer
+    } else if (record.lastHeardAt > tracked.receivedAt) {
+      this.alert(record, name, tracked, now, events) // reports keep coming without it: a stuck informer
+    } else {
+      tracked.health = 'pending' // silent peer or stuck informer: the next report or the ping's expiry tells
+    }
+  }
+
+  /** Forgets a silent peer, but only once none of its metrics is still unexpired. */
+  private forgetIfSilent (record: PeerRecord, now: number, events: MonitorEvent[]): void {
+    let lastExpiry = -Infinity
+    for (const tracked of record.tracked.values()) {
+      if (tracked.health === 'fresh') lastExpiry = Math.max(lastExpiry, tracked.expiresAt)
+    }
+    if (lastExpiry > -Infinity) {
+      // Its last metrics expire (and alert) first; deadlines set now come after equal earlier ones.
+      this.tracker.set(forgetKey(record.peer), lastExpiry, { kind: 'forget', peer: record.peer })
+      return
+    }
+    this.forget(record, now, events)
+  }
+
+  private forget (record: PeerRecord, now: number, events: MonitorEvent[]): void {
+    for (const name of record.tracked.keys()) this.tracker.cancel(expiryKey(record.peer, name))
+    this.tracker.cancel(forgetKey(record.peer))
+    this.store.remove(record.peer)
+    this.records.delete(record.peer)
+    events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
+  }
+
+  private alert (record: PeerRecord, name: string, tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
+    const last = this.store.latest(record.peer, name)
+    tracked.health = 'alerting'
+    tracked.alertedAt = now
+    events.push({
+      type: 'alert',
+      peer: record.peer,
+      metric: name,
+      lagMs: now - tracked.expiresAt,
+      ttlMs: last?.ttlMs ?? tracked.expiresAt - tracked.receivedAt,
+      silentMs: now - record.lastHeardAt,
+      lastValue: last?.value ?? ''
+    })
+  }
+
+  private pingAlerting (record: PeerRecord): boolean {
+    return record.tracked.get(this.pingMetric)?.health === 'alerting'
+  }
+
+  private state (record: PeerRecord): PeerState {
+    if (record.left) return 'left'
+    for (const tracked of record.tracked.values()) {
+      if (tracked.health === 'alerting') return 'alerting'
+    }
+    return 'alive'
+  }
+
+  private summary (record: PeerRecord): PeerSummary {
+    const metrics: Record<string, ReceivedMetric> = {}
+    for (const name of this.store.namesOf(record.peer)) {
+      const latest = this.store.latest(record.peer, name)
+      if (latest != null) metrics[name] = latest
+    }
+    const alerting = [...record.tracked].filter(([, t]) => t.health === 'alerting').map(([name]) => name)
+    const { peer, epoch, seq, sentAt, intervalMs } = record
+    return { peer, state: this.state(record), lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, metrics }
+  }
+
+  private emit (events: MonitorEvent[]): void {
+    for (const event of events) {
+      try {
+        this.onEvent(event)
+      } catch (err) {
+        this.onEventError(err, event)
+      }
+    }
+  }
+}
+
+/** Tracker key of a (peer, metric) expiry; metric names never contain a newline. */
+function expiryKey (peer: string, name: string): string {
+  return `expiry\n${name}\n${peer}`
+}
+
+function forgetKey (peer: string): string {
+  return `forget\n${peer}`
+}

@@ -1,0 +1,182 @@
+import type { Clock } from './types.js'
+
+/** Longest delay a Node.js timer accepts; longer waits are re-armed in steps. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
+
+export interface ExpiryTrackerInit<T> {
+  /** Monotonic clock and timers; deadlines are on this clock. */
+  clock: Clock
+  /**
+   * Called once per deadline that passed, in deadline order (ties: the order
+   * they were set in). `now` may be later than `deadline` when the timer fired
+   * late. The callback may set and cancel deadlines, including its own key.
+   */
+  onExpire: (key: string, value: T, deadline: number, now: number) => void
+}
+
+interface HeapEntry {
+  deadline: number
+  /** Insertion order, to break ties. */
+  order: number
+  key: string
+  /** Matches the key's live generation unless the entry is stale. */
+  generation: number
+}
+
+interface LiveDeadline<T> {
+  deadline: number
+  generation: number
+  value: T
+}
+
+/**
+ * Deadlines by key on the local monotonic clock, with one pending timer for
+ * the earliest. Setting a key again replaces its deadline in O(log n): the old
+ * heap entry is left behind and skipped when it surfaces (its generation no
+ * longer matches). When a timer fires, late or not, every due deadline is
+ * processed before the next timer is armed.
+ */
+export class ExpiryTracker<T> {
+  private readonly clock: Clock
+  private readonly onExpire: ExpiryTrackerInit<T>['onExpire']
+  private readonly live = new Map<string, LiveDeadline<T>>()
+  private readonly heap: HeapEntry[] = []
+  private order = 0
+  private generation = 0
+  private timer: unknown = undefined
+  /** Deadline the pending timer was armed for. */
+  private timerDeadline = Infinity
+  private expiring = false
+  private stopped = false
+
+  constructor (init: ExpiryTrackerInit<T>) {
+    this.clock = init.clock
+    this.onExpire = init.onExpire
+  }
+
+  /** Number of live deadlines. */
+  get size (): number {
+    return this.live.size
+  }
+
+  /** Sets (or moves) the deadline of `key`. Ignored after stop(). */
+  set (key: string, deadline: number, value: T): void {
+    if (this.stopped) return
+    const generation = ++this.generation
+    this.live.set(key, { deadline, generation, value })
+    this.push({ deadline, order: this.order++, key, generation })
+    this.compactIfMostlyStale()
+    this.arm()
+  }
+
+  /** Removes the deadline of `key`. Returns false when it had none. */
+  cancel (key: string): boolean {
+    return this.live.delete(key)
+  }
+
+  /** The deadline of `key`, or undefined. */
+  deadline (key: string): number | undefined {
+    return this.live.get(key)?.deadline
+  }
+
+  /** Cancels every deadline and the pending timer. Idempotent; the tracker stays inert. */
+  stop (): void {
+    this.stopped = true
+    this.live.clear()
+    this.heap.length = 0
+    this.disarm()
+  }
+
+  /** Runs every due deadline, then arms the timer for the next one. */
+  private expire (): void {
+    this.timer = undefined
+    this.timerDeadline = Infinity
+    this.expiring = true
+    try {
+      const now = this.clock.now()
+      for (let top = this.heap[0]; top != null && top.deadline <= now; top = this.heap[0]) {
+        this.pop()
+        const entry = this.live.get(top.key)
+        if (entry?.generation !== top.generation) continue // stale: replaced or cancelled
+        this.live.delete(top.key)
+        this.onExpire(top.key, entry.value, entry.deadline, now)
+        if (this.stopped) return
+      }
+    } finally {
+      this.expiring = false
+      this.arm()
+    }
+  }
+
+  /** Makes sure a timer is pending for the earliest live deadline. */
+  private arm (): void {
+    if (this.expiring || this.stopped) return
+    this.dropStaleTop()
+    const next = this.heap[0]
+    if (next == null) {
+      this.disarm()
+      return
+    }
+    // A pending timer for the same or an earlier deadline will do: firing
+    // early is harmless, it finds nothing due and re-arms.
+    if (this.timer !== undefined && this.timerDeadline <= next.deadline) return
+    this.disarm()
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(next.deadline - this.clock.now())))
+    this.timerDeadline = next.deadline
+    this.timer = this.clock.setTimeout(() => { this.expire() }, delay)
+  }
+
+  private disarm (): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerDeadline = Infinity
+  }
+
+  private dropStaleTop (): void {
+    for (let top = this.heap[0]; top != null && this.live.get(top.key)?.generation !== top.generation; top = this.heap[0]) {
+      this.pop()
+    }
+  }
+
+  /** Rebuilds the heap from live deadlines when stale entries outnumber them. */
+  private compactIfMostlyStale (): void {
+    if (this.heap.length < 64 || this.heap.length < 2 * this.live.size) return
+    const entries = this.heap.filter((e) => this.live.get(e.key)?.generation === e.generation)
+    this.heap.length = 0
+    for (const entry of entries) this.push(entry)
+  }
+
+  private push (entry: HeapEntry): void {
+    const heap = this.heap
+    heap.push(entry)
+    let i = heap.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(heap[i], heap[parent])) break
+      ;[heap[i], heap[parent]] = [heap[parent], heap[i]]
+      i = parent
+    }
+  }
+
+  private pop (): void {
+    const heap = this.heap
+    const last = heap.pop()
+    if (last == null || heap.length === 0) return
+    heap[0] = last
+    let i = 0
+    for (;;) {
+      const left = 2 * i + 1
+      const right = left + 1
+      let first = i
+      if (left < heap.length && before(heap[left], heap[first])) first = left
+      if (right < heap.length && before(heap[right], heap[first])) first = right
+      if (first === i) return
+      ;[heap[i], heap[first]] = [heap[first], heap[i]]
+      i = first
+    }
+  }
+}
+
+function before (a: HeapEntry, b: HeapEntry): boolean {
+  return a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order)
+}
