@@ -338,9 +338,12 @@ function listOf (setting: Setting | undefined, check: (addr: string, source: str
   return [...list]
 }
 
-function parseMultiaddr (text: string, source: string, example: string): ReturnType<typeof multiaddr> {
+type Tuples = ReturnType<ReturnType<typeof multiaddr>['tuples']>
+
+/** Parses a multiaddr fully (some components only decode when asked) and returns its components. */
+function parseMultiaddr (text: string, source: string, example: string): Tuples {
   try {
-    return multiaddr(text)
+    return multiaddr(text).tuples()
   } catch (err) {
     throw new ConfigError(`${source}: expected a multiaddr like ${example}, got ${quote(text)} (${err instanceof Error ? err.message : String(err)})`)
   }
@@ -353,7 +356,7 @@ function validListenAddr (text: string, source: string): void {
 const BOOTSTRAP_EXAMPLE = '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooW...'
 
 function validBootstrapAddr (text: string, source: string): void {
-  const tuples = parseMultiaddr(text, source, BOOTSTRAP_EXAMPLE).tuples()
+  const tuples = parseMultiaddr(text, source, BOOTSTRAP_EXAMPLE)
   const [code, bytes] = tuples[tuples.length - 1] ?? []
   if (code !== 421 || bytes === undefined) {
     throw new ConfigError(`${source}: expected a multiaddr ending in /p2p/<peer id> like ${BOOTSTRAP_EXAMPLE}, got ${quote(text)}`)

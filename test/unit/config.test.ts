@@ -146,6 +146,8 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     ['bad listen ip', ['--listen', '/ip4/999.0.0.1/tcp/1'], '--listen: expected a multiaddr'],
     ['bootstrap without peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011'], '--bootstrap: expected a multiaddr ending in /p2p/<peer id>'],
     ['bootstrap with bad peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooWabc'], '--bootstrap:', /peer id/],
+    ['bootstrap with undecodable peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011/p2p/xyz'], '--bootstrap: expected a multiaddr like /ip4/10.0.0.1/tcp/4011/p2p/12D3KooW..., got "/ip4/10.0.0.1/tcp/4011/p2p/xyz"'],
+    ['listen with undecodable peer id', ['--listen', '/ip4/127.0.0.1/tcp/0/p2p/xyz'], '--listen: expected a multiaddr like'],
     ['bad interval', ['--interval', 'fast'], '--interval: expected a duration like 250ms, 2s or 1m, got "fast"'],
     ['bare number interval', ['--interval', '1000'], '--interval: expected a duration like 250ms'],
     ['interval too short', ['--interval', '50ms'], '--interval: expected a duration from 100ms to 1h, got "50ms"'],
