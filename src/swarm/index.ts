@@ -1,0 +1,114 @@
+/**
+ * `peermon swarm`: start a local swarm of daemons and watch it live, or run a
+ * chaos scenario against it. Also the programmatic entry points for tests
+ * and benchmarks:
+ *
+ * ```ts
+ * import { Swarm, runScenario } from './swarm/index.js'
+ * const swarm = new Swarm({ nodes: 5, intervalMs: 500, ttlMs: 1500, seed: 7 })
+ * try {
+ *   const report = await runScenario(swarm, { scenario: 'crash', timeoutMs: 60_000 })
+ *   console.log(report.pass, report.lag)
+ * } finally {
+ *   await swarm.stop()
+ * }
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { Swarm } from './launcher.js'
+import { parseSwarmFlags, SWARM_HELP, type SwarmConfig } from './flags.js'
+import { runLive } from './live.js'
+import { renderScenarioResult } from './result-table.js'
+import { runScenario } from './scenario.js'
+
+export { Swarm, startSwarm, DEFAULT_DEGREE, type SwarmOptions, type WaitOptions } from './launcher.js'
+export { DaemonChild, type NodeEvent, type ChildExit, type ListeningInfo } from './child.js'
+export type { DaemonEvent } from './events.js'
+export { runScenario, type ScenarioOptions, type ScenarioReport } from './scenario.js'
+export { assessScenario, type ScenarioName, type ScenarioResult, type SurvivorResult } from './assessment.js'
+export { parseSwarmFlags, type SwarmConfig } from './flags.js'
+
+/** Where runSwarm writes; the process's own streams by default. */
+export interface SwarmIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream
+}
+
+/**
+ * Runs `peermon swarm` with `argv` (after `swarm`); resolves with the exit
+ * code. Throws ConfigError on bad flags. Every child is stopped before it
+ * resolves or rejects, and the signal handlers it installs are removed.
+ */
+export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const config = parseSwarmFlags(argv)
+  if (config.help) {
+    io.stdout.write(SWARM_HELP)
+    return 0
+  }
+
+  const interrupt = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) io.stderr.write(`peermon swarm: ${signal}, stopping the nodes\n`)
+    interrupt.abort(new Interrupted(signal))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  const log = (line: string): void => { io.stderr.write(`peermon swarm: ${line}\n`) }
+  const swarm = new Swarm({
+    nodes: config.nodes,
+    intervalMs: config.intervalMs,
+    ttlMs: config.ttlMs,
+    degree: config.degree,
+    seed: config.seed,
+    onStderr: config.verbose ? (index, line) => { io.stderr.write(`[node ${index}] ${line}\n`) } : undefined
+  })
+
+  try {
+    if (config.scenario === undefined) {
+      await runLive(swarm, { json: config.json, out: io.stdout, log, signal: interrupt.signal })
+      return 0
+    }
+    return await scenarioMode(swarm, config, io, log, interrupt.signal)
+  } catch (err) {
+    if (interrupt.signal.aborted) return config.scenario === undefined ? 0 : 1
+    const failing = swarm.nodes.filter((child) => child.exit !== undefined && child.stderrTail.length > 0)
+    io.stderr.write(`peermon swarm: ${err instanceof Error ? err.message : String(err)}\n`)
+    if (!config.verbose) for (const child of failing) io.stderr.write(`${child.stderrSummary().replace(/^\n/, '')}\n`)
+    return 1
+  } finally {
+    if (swarm.nodes.length > 0) log(`stopping ${swarm.nodes.length} nodes`)
+    try {
+      await swarm.stop()
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}
+
+async function scenarioMode (swarm: Swarm, config: SwarmConfig, io: SwarmIO, log: (line: string) => void, signal: AbortSignal): Promise<number> {
+  const report = await runScenario(swarm, {
+    scenario: config.scenario as NonNullable<SwarmConfig['scenario']>,
+    timeoutMs: config.timeoutMs,
+    hangForMs: config.hangForMs,
+    signal,
+    log
+  })
+  if (config.json) {
+    io.stdout.write(`${JSON.stringify(report)}\n`)
+  } else {
+    io.stdout.write(`${renderScenarioResult(report).join('\n')}\n`)
+    if (report.victimExit !== undefined) io.stdout.write(`victim: ${report.victimExit}; seed ${report.seed}\n`)
+  }
+  return report.pass ? 0 : 1
+}
+
+/** The abort reason when the operator interrupts the swarm. */
+class Interrupted extends Error {
+  constructor (signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`)
+    this.name = 'Interrupted'
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Starting and stopping a local swarm of N daemon child processes on
+ * 127.0.0.1, for the `peermon swarm` command, tests and benchmarks.
+ *
+ * ```ts
+ * const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 1 })
+ * swarm.onEvent(({ node, event }) => { console.log(node, event.event, event.peer) })
+ * try {
+ *   await swarm.start()
+ *   await swarm.waitFormed(30_000)
+ *   swarm.node(2).signal('SIGKILL')
+ *   await swarm.waitForEvent(({ node, event }) => node === 0 && event.event === 'alert')
+ * } finally {
+ *   await swarm.stop()
+ * }
+ * ```
+ */
+import { DaemonChild, type NodeEvent } from './child.js'
+import { PeerTable } from './peer-table.js'
+import { seededRandom } from './random.js'
+import { planSwarm, type SwarmPlan } from './topology.js'
+
+export const DEFAULT_DEGREE = 3
+/** How long one node may take to print its listening line. */
+export const DEFAULT_READY_TIMEOUT_MS = 30_000
+
+export interface SwarmOptions {
+  /** Number of daemons (>= 1). */
+  nodes: number
+  /** Publish interval passed to each daemon (ms). */
+  intervalMs: number
+  /** Metric TTL passed to each daemon (ms). */
+  ttlMs: number
+  /** Bootstrap addresses per node, at most (default 3). */
+  degree?: number
+  /** Seed of every random choice (default: random). */
+  seed?: number
+  /** Largest start batch (default 4). */
+  maxBatch?: number
+  /** How long each node may take to print `listening` (default 30 s). */
+  readyTimeoutMs?: number
+  /** Extra daemon arguments for node `index`, e.g. `['--tag', 'zone=a']`. */
+  nodeArgs?: (index: number) => string[]
+  /** Path of bin/peermon.js (default: this package's). */
+  binPath?: string
+  /** The children's environment (default: ours without PEERMON_* settings). */
+  env?: NodeJS.ProcessEnv
+  /** Called with each stderr line of each node. */
+  onStderr?: (index: number, line: string) => void
+}
+
+export interface WaitOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export class Swarm {
+  readonly options: SwarmOptions
+  readonly seed: number
+  readonly plan: SwarmPlan
+  /** The children, by node index, as they are spawned. */
+  readonly nodes: DaemonChild[] = []
+  /** Per node: the peers it has heard from and those it alerts on, from its events. */
+  readonly tables: PeerTable[]
+
+  private readonly listeners = new Set<(event: NodeEvent) => void>()
+  private readonly killAllNow = (): void => { for (const child of this.nodes) child.killNow() }
+  private stopping: Promise<void> | undefined
+
+  constructor (options: SwarmOptions) {
+    this.options = options
+    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
+    this.plan = planSwarm({
+      nodes: options.nodes,
+      degree: options.degree ?? DEFAULT_DEGREE,
+      maxBatch: options.maxBatch
+    }, seededRandom(this.seed))
+    this.tables = Array.from({ length: options.nodes }, () => new PeerTable())
+  }
+
+  /**
+   * Spawns the nodes batch by batch, each batch once the previous one is
+   * listening. Rejects if a node fails to start or `signal` aborts; the nodes
+   * already started keep running until stop(), which the caller must call.
+   */
+  async start (signal?: AbortSignal): Promise<void> {
+    process.on('exit', this.killAllNow)
+    for (const batch of this.plan.batches) {
+      signal?.throwIfAborted()
+      const children = batch.map((index) => this.spawnNode(index))
+      await abortable(Promise.all(children.map(async (child) =>
+        await child.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS))), signal)
+    }
+  }
+
+  /** The child of node `index` (throws if it was not spawned). */
+  node (index: number): DaemonChild {
+    const child = this.nodes[index]
+    if (child === undefined) throw new RangeError(`no node ${index}`)
+    return child
+  }
+
+  /** Calls `listener` with every node's event lines from now on; returns the unsubscribe function. */
+  onEvent (listener: (event: NodeEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  /** Resolves with the first event from now on that satisfies `predicate`. */
+  async waitForEvent (predicate: (event: NodeEvent) => boolean, options: WaitOptions = {}): Promise<NodeEvent> {
+    return await waitUntil<NodeEvent>((resolve) => this.onEvent((event) => { if (predicate(event)) resolve(event) }),
+      options, 'the event')
+  }
+
+  /** Whether every node listed (default: all) has heard from every other listed node. */
+  isFormed (indices: number[] = this.tables.map((_, i) => i)): boolean {
+    const peers = indices.map((i) => this.nodes[i]?.peer)
+    if (peers.some((p) => p === undefined)) return false
+    return indices.every((i) => this.tables[i].hasAll(peers.filter((p) => p !== this.nodes[i].peer) as string[]))
+  }
+
+  /** Resolves once isFormed(); rejects after `timeoutMs` with the nodes that still miss peers. */
+  async waitFormed (timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.isFormed()) return
+    try {
+      await waitUntil<void>((resolve) => this.onEvent(() => { if (this.isFormed()) resolve() }), { timeoutMs, signal }, 'the swarm to form')
+    } catch (err) {
+      if (signal?.aborted === true) throw err
+      throw new Error(`the swarm did not form within ${timeoutMs} ms: ${this.formationGaps()}`)
+    }
+  }
+
+  /** e.g. "node 3 has 7/9 peers, node 5 has 8/9 peers". */
+  formationGaps (): string {
+    const expected = this.options.nodes - 1
+    const gaps = this.nodes
+      .map((child, i) => ({ i, seen: this.tables[i].peers.size, child }))
+      .filter(({ seen, child }) => seen < expected || child.exit !== undefined)
+      .map(({ i, seen, child }) => child.exit !== undefined ? `node ${i} exited` : `node ${i} has ${seen}/${expected} peers`)
+    return gaps.length === 0 ? 'all nodes have all peers' : gaps.join(', ')
+  }
+
+  /** Pids of the children spawned so far. */
+  get pids (): number[] {
+    return this.nodes.flatMap((child) => child.pid === undefined ? [] : [child.pid])
+  }
+
+  /**
+   * Stops every child (SIGCONT, SIGTERM, SIGKILL after 3 s) and waits until
+   * all have exited. Safe to call more than once and after a failed start().
+   */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      try {
+        await Promise.all(this.nodes.map(async (child) => await child.stop()))
+      } finally {
+        process.off('exit', this.killAllNow)
+      }
+    })()
+    await this.stopping
+  }
+
+  private spawnNode (index: number): DaemonChild {
+    const { intervalMs, ttlMs } = this.options
+    const bootstrap = this.plan.bootstraps[index].flatMap((j) => {
+      const addr = this.nodes[j]?.dialAddr
+      return addr === undefined ? [] : ['--bootstrap', addr]
+    })
+    const child = new DaemonChild({
+      index,
+      args: [
+        '--json',
+        '--listen', '/ip4/127.0.0.1/tcp/0',
+        '--interval', `${intervalMs}ms`,
+        '--ttl', `${ttlMs}ms`,
+        ...bootstrap,
+        ...(this.options.nodeArgs?.(index) ?? [])
+      ],
+      binPath: this.options.binPath,
+      env: this.options.env ?? daemonEnv(process.env),
+      onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }
+    })
+    this.nodes[index] = child
+    child.onEvent((event) => {
+      this.tables[index].apply(event.event)
+      for (const listener of [...this.listeners]) listener(event)
+    })
+    return child
+  }
+}
+
+/**
+ * The environment for a child: ours without PEERMON_* settings (a shared
+ * PEERMON_KEY would give every node one identity, PEERMON_LISTEN a clash),
+ * except PEERMON_DEBUG.
+ */
+export function daemonEnv (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('PEERMON_') || name === 'PEERMON_DEBUG'))
+}
+
+/** Creates a swarm and starts it; stops what was started if the start fails. */
+export async function startSwarm (options: SwarmOptions, signal?: AbortSignal): Promise<Swarm> {
+  const swarm = new Swarm(options)
+  try {
+    await swarm.start(signal)
+  } catch (err) {
+    await swarm.stop()
+    throw err
+  }
+  return swarm
+}
+
+/**
+ * Waits for `subscribe`'s callback to resolve, with a timeout and an abort
+ * signal; `subscribe` returns its unsubscribe function.
+ */
+async function waitUntil<T> (subscribe: (resolve: (value: T) => void) => () => void, options: WaitOptions, what: string): Promise<T> {
+  const { timeoutMs, signal } = options
+  signal?.throwIfAborted()
+  let unsubscribe = (): void => {}
+  let timer: NodeJS.Timeout | undefined
+  let onAbort = (): void => {}
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      unsubscribe = subscribe(resolve)
+      if (timeoutMs !== undefined) timer = setTimeout(() => { reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)) }, timeoutMs)
+      onAbort = () => { reject(signal?.reason) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  } finally {
+    unsubscribe()
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Races `promise` against `signal`. */
+async function abortable<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return await promise
+  signal.throwIfAborted()
+  promise.catch(() => {})
+  let onAbort = (): void => {}
+  try {
+    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+      onAbort = () => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Running a chaos scenario on a swarm: start it, wait until it is formed and
+ * settled, act on a victim (crash, hang, leave), record what every survivor
+ * reports until all expected events arrived or a deadline passed, and judge
+ * it with assessScenario().
+ */
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { assessScenario, type ScenarioName, type ScenarioResult, type SwarmMember } from './assessment.js'
+import { describeExit, type NodeEvent } from './child.js'
+import { formatMs, shortPeer } from './format.js'
+import type { Swarm } from './launcher.js'
+import { seededRandom } from './random.js'
+import { adjacencyOf, removableNodes } from './topology.js'
+
+/** How often the runner re-checks progress while waiting for events. */
+const POLL_MS = 100
+
+export interface ScenarioOptions {
+  scenario: ScenarioName
+  /** Start plus formation (every node heard from every other) must finish within this. */
+  timeoutMs: number
+  /** Quiet time after formation before false alerts count (default and minimum 2 x ttl). */
+  settleMs?: number
+  /** hang: how long the victim stays stopped (default 2 x ttl + 2 s). */
+  hangForMs?: number
+  signal?: AbortSignal
+  /** Progress lines for a person. */
+  log?: (line: string) => void
+}
+
+/** A scenario's result plus how the run went. */
+export interface ScenarioReport extends ScenarioResult {
+  seed: number
+  nodes: number
+  intervalMs: number
+  ttlMs: number
+  /** From the first spawn until every node had heard from all others. */
+  formedMs: number
+  settleMs: number
+  /** hang: how long the victim was stopped. */
+  hangForMs?: number
+  /** How the victim process ended (crash: signal SIGKILL; leave: exit code 0), if it did. */
+  victimExit?: string
+  /** Whether the wait ended at the deadline rather than with all expected events. */
+  timedOut: boolean
+  /** Malformed stdout lines dropped, all nodes together. */
+  garbageLines: number
+}
+
+export async function runScenario (swarm: Swarm, options: ScenarioOptions): Promise<ScenarioReport> {
+  const { scenario, signal } = options
+  const { intervalMs, ttlMs, nodes } = swarm.options
+  const log = options.log ?? (() => {})
+  const settleMs = Math.max(options.settleMs ?? 0, 2 * ttlMs)
+  const hangForMs = options.hangForMs ?? 2 * ttlMs + 2000
+
+  const events: NodeEvent[] = []
+  const unsubscribe = swarm.onEvent((event) => { events.push(event) })
+  try {
+    log(`starting ${nodes} nodes (seed ${swarm.seed}, interval ${formatMs(intervalMs)}, ttl ${formatMs(ttlMs)})`)
+    const startedAt = performance.now()
+    await startAndForm(swarm, options.timeoutMs, signal)
+    const formedMs = performance.now() - startedAt
+    log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(settleMs)}`)
+
+    await sleep(settleMs, undefined, { signal })
+    assertAllRunning(swarm)
+    const countFrom = Date.now()
+
+    const candidates = removableNodes(adjacencyOf(swarm.plan)).filter((i) => i !== 0)
+    const victimIndex = seededRandom(swarm.seed ^ 0x5eed).pick(candidates)
+    const member = (index: number): SwarmMember => ({ index, peer: swarm.node(index).peer as string })
+    const victim = member(victimIndex)
+    const survivors = swarm.nodes.map((child) => child.index).filter((i) => i !== victimIndex).map(member)
+    const child = swarm.node(victimIndex)
+
+    const actionAt = Date.now()
+    const action = { crash: 'SIGKILL', hang: 'SIGSTOP', leave: 'SIGTERM' } as const
+    if (!child.signal(action[scenario])) throw new Error(`could not send ${action[scenario]} to node ${victimIndex}`)
+    log(`${scenario}: ${action[scenario]} node ${victimIndex} (${shortPeer(victim.peer)}, pid ${child.pid ?? '?'})`)
+
+    const margin = Math.max(5000, 2 * ttlMs) + intervalMs
+    const deadline = actionAt + ttlMs + margin + (scenario === 'hang' ? hangForMs + Math.max(5000, ttlMs) : 0)
+    // Keep watching a little past the victim's expiry, so alerts that fire at expiry are seen.
+    const watchUntil = actionAt + ttlMs + intervalMs + 1000
+    let resumedAt: number | undefined
+    let timedOut = false
+
+    const record = (): Parameters<typeof assessScenario>[0] => ({
+      scenario,
+      victim,
+      survivors,
+      actionAt,
+      countFrom,
+      events,
+      exitedSurvivors: new Map(survivors.flatMap(({ index }) => {
+        const exit = swarm.node(index).exit
+        return exit === undefined ? [] : [[index, describeExit(exit)]]
+      }))
+    })
+
+    while (true) {
+      const now = Date.now()
+      if (scenario === 'hang' && resumedAt === undefined && now >= actionAt + hangForMs) {
+        child.resume()
+        resumedAt = now
+        log(`hang: SIGCONT node ${victimIndex} after ${formatMs(now - actionAt)}`)
+      }
+      const current = assessScenario(record())
+      const complete = current.survivors.every((s) => s.detected !== null && s.recovered !== false)
+      const settled = now >= watchUntil && (scenario !== 'hang' || (resumedAt !== undefined && now >= resumedAt + intervalMs + 1000))
+      if (complete && settled) break
+      if (now >= deadline) {
+        timedOut = true
+        break
+      }
+      await sleep(POLL_MS, undefined, { signal })
+    }
+
+    const victimExit = scenario === 'hang' ? undefined : await exitOf(swarm, victimIndex, 3500)
+    const result = assessScenario(record())
+    log(`${timedOut ? 'deadline reached' : 'all expected events arrived'} after ${formatMs(Date.now() - actionAt)}`)
+    return {
+      ...result,
+      seed: swarm.seed,
+      nodes,
+      intervalMs,
+      ttlMs,
+      formedMs: Math.round(formedMs),
+      settleMs,
+      ...(scenario === 'hang' ? { hangForMs } : {}),
+      ...(victimExit === undefined ? {} : { victimExit }),
+      timedOut,
+      garbageLines: swarm.nodes.reduce((sum, c) => sum + c.lineStats.garbage, 0)
+    }
+  } finally {
+    unsubscribe()
+  }
+}
+
+/** Starts the swarm and waits until it is formed, all within `timeoutMs`. */
+async function startAndForm (swarm: Swarm, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const startedAt = performance.now()
+  const timeout = AbortSignal.timeout(timeoutMs)
+  try {
+    await swarm.start(signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
+  } catch (err) {
+    if (timeout.aborted && signal?.aborted !== true) {
+      const listening = swarm.nodes.filter((c) => c.peer !== undefined).length
+      throw new Error(`the swarm did not start within ${formatMs(timeoutMs)} (--timeout): ${listening}/${swarm.options.nodes} nodes listening`)
+    }
+    throw err
+  }
+  const remaining = Math.max(1, timeoutMs - (performance.now() - startedAt))
+  try {
+    await swarm.waitFormed(remaining, signal)
+  } catch (err) {
+    if (signal?.aborted === true) throw err
+    throw new Error(`the swarm did not form within ${formatMs(timeoutMs)} (--timeout): ${swarm.formationGaps()}`)
+  }
+}
+
+function assertAllRunning (swarm: Swarm): void {
+  const gone = swarm.nodes.find((child) => child.exit !== undefined)
+  if (gone !== undefined) {
+    throw new Error(`node ${gone.index} exited before the scenario (${describeExit(gone.exit)})${gone.stderrSummary()}`)
+  }
+}
+
+async function exitOf (swarm: Swarm, index: number, waitMs: number): Promise<string | undefined> {
+  const child = swarm.node(index)
+  const timer = new AbortController()
+  await Promise.race([child.exited, sleep(waitMs, undefined, { signal: timer.signal }).catch(() => {})])
+  timer.abort()
+  return child.exit === undefined ? `still running ${formatMs(waitMs)} after the signal` : describeExit(child.exit)
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError } from '../../src/daemon/config.js'
+import { parseSwarmFlags } from '../../src/swarm/flags.js'
+import { daemonEnv } from '../../src/swarm/launcher.js'
+import { renderSummaryLine, renderTable, type SwarmSnapshot } from '../../src/swarm/view.js'
+
+describe('peermon swarm flags', () => {
+  it('has defaults and reads every flag', () => {
+    const c = parseSwarmFlags(['--nodes', '4'])
+    assert.equal(c.nodes, 4)
+    assert.equal(c.scenario, undefined)
+    assert.deepEqual([c.intervalMs, c.ttlMs, c.degree, c.hangForMs, c.json], [1000, 3000, 3, 8000, false])
+    const d = parseSwarmFlags(['--nodes=10', '--scenario', 'hang', '--interval', '500ms', '--ttl=1500ms', '--degree', '2',
+      '--json', '--hang-for', '4s', '--timeout', '1m', '--seed', '42', '--verbose'])
+    assert.deepEqual([d.nodes, d.scenario, d.intervalMs, d.ttlMs, d.degree, d.json, d.hangForMs, d.timeoutMs, d.seed, d.verbose],
+      [10, 'hang', 500, 1500, 2, true, 4000, 60_000, 42, true])
+    assert.equal(parseSwarmFlags(['--help']).help, true)
+  })
+
+  it('rejects bad input with a ConfigError naming the flag', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [[], /^--nodes: required/],
+      [['--nodes', 'x'], /^--nodes: expected a whole number/],
+      [['--nodes', '0'], /^--nodes/],
+      [['--nodes', '1', '--scenario', 'crash'], /^--nodes: a scenario needs at least 2/],
+      [['--nodes', '3', '--scenario', 'explode'], /^--scenario: expected one of crash, hang, leave/],
+      [['--nodes', '3', '--interval', 'soon'], /^--interval: expected a duration/],
+      [['--nodes', '3', '--ttl', '1s'], /^--ttl: must be greater than --interval/],
+      [['--nodes', '3', '--hang-for', '5s'], /^--hang-for: only applies/],
+      [['--nodes', '3', '--scenario', 'hang', '--hang-for', '2s'], /^--hang-for: must be greater than --ttl/],
+      [['--nodes', '3', '--bogus'], /^unknown option --bogus/],
+      [['--nodes', '3', 'extra'], /^unexpected argument/],
+      [['--nodes'], /^--nodes: expected a value/],
+      [['--nodes', '3', '--nodes', '4'], /^--nodes: given more than once/],
+      [['--nodes', '3', '--json=yes'], /^--json: takes no value/]
+    ]
+    for (const [argv, message] of cases) {
+      assert.throws(() => parseSwarmFlags(argv), (err: unknown) => {
+        assert.ok(err instanceof ConfigError, `${argv.join(' ')}: ConfigError`)
+        assert.match(err.message, message, argv.join(' '))
+        assert.ok(!err.message.includes('\n'))
+        return true
+      })
+    }
+  })
+
+  it('keeps PEERMON_* settings out of the children, except PEERMON_DEBUG', () => {
+    assert.deepEqual(daemonEnv({ PATH: '/bin', PEERMON_KEY: 'k', PEERMON_LISTEN: 'x', PEERMON_DEBUG: '1' }), { PATH: '/bin', PEERMON_DEBUG: '1' })
+  })
+})
+
+describe('swarm live view', () => {
+  const snapshot: SwarmSnapshot = {
+    at: Date.UTC(2024, 0, 1),
+    uptimeMs: 12_000,
+    intervalMs: 1000,
+    ttlMs: 3000,
+    seed: 5,
+    garbageLines: 0,
+    nodes: [
+      { index: 0, peer: '12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', state: 'running', seen: 2, expected: 2, alerting: 0, pid: 100, rssKb: 80_000 },
+      { index: 1, peer: '12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB', state: 'running', seen: 1, expected: 2, alerting: 1, pid: 101, rssKb: undefined },
+      { index: 2, peer: undefined, state: 'exited', seen: 0, expected: 2, alerting: 0, pid: 102, rssKb: undefined, exit: 'exit code 1' }
+    ]
+  }
+
+  it('renders one row per node with short id, peers, alerting, pid and rss', () => {
+    const lines = renderTable(snapshot)
+    assert.match(lines[0], /3 nodes, interval 1.00s, ttl 3.00s, seed 5/)
+    assert.match(lines[2], /^0\s+AAAAAAAA\s+running\s+2\/2\s+0\s+100\s+78 MB$/)
+    assert.match(lines[3], /^1\s+BBBBBBBB\s+running\s+1\/2\s+1\s+101\s+-$/)
+    assert.match(lines[4], /exited \(exit code 1\)/)
+  })
+
+  it('summarises on one line when not on a terminal', () => {
+    assert.equal(renderSummaryLine(snapshot),
+      '2024-01-01T00:00:00.000Z up 12.00s: running 2/3, peers seen 3/6, alerting 1, rss 78 MB, incomplete: 1')
+  })
+})
