@@ -10,6 +10,8 @@ import { readRssKb } from './rss.js'
 import { redrawPrefix, renderSummaryLine, renderTable, snapshotJson, type NodeSnapshot, type SwarmSnapshot } from './view.js'
 
 export const REFRESH_MS = 1000
+/** Messages kept under the table on a terminal. */
+const MAX_MESSAGES = 12
 
 export interface LiveOptions {
   json: boolean
@@ -27,20 +29,25 @@ export async function runLive (swarm: Swarm, options: LiveOptions): Promise<void
   const tty = out.isTTY === true && !options.json
   let drawn = 0
   const reported = new Set<number>()
+  // On a terminal, messages go under the table: lines written elsewhere would break the redraw.
+  const messages: string[] = []
+  const log = tty
+    ? (line: string): void => { messages.push(...line.split('\n')); messages.splice(0, Math.max(0, messages.length - MAX_MESSAGES)) }
+    : options.log
 
   const refresh = async (): Promise<void> => {
     const snapshot = await takeSnapshot(swarm, performance.now() - started)
     for (const node of swarm.nodes) {
       if (node.exit !== undefined && !reported.has(node.index) && !signal.aborted) {
         reported.add(node.index)
-        options.log(`node ${node.index} exited (${describeExit(node.exit)})${node.stderrSummary()}`)
+        log(`node ${node.index} exited (${describeExit(node.exit)})${node.stderrSummary()}`)
       }
     }
     if (signal.aborted) return
     if (options.json) {
       out.write(`${JSON.stringify(snapshotJson(snapshot))}\n`)
     } else if (tty) {
-      const lines = renderTable(snapshot)
+      const lines = [...renderTable(snapshot), ...messages]
       out.write(redrawPrefix(drawn) + lines.join('\n') + '\n')
       drawn = lines.length
     } else {
@@ -59,7 +66,7 @@ export async function runLive (swarm: Swarm, options: LiveOptions): Promise<void
 
   try {
     await swarm.start(signal)
-    options.log(`${swarm.options.nodes} nodes listening (seed ${swarm.seed})`)
+    log(`${swarm.options.nodes} nodes listening (seed ${swarm.seed})`)
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve()
       signal.addEventListener('abort', () => { resolve() }, { once: true })
