@@ -29,12 +29,6 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     io.stdout.write((config.json ? formatJson(event, at) : formatHuman(event, at)) + '\n')
   }
 
-  // The daemon outlives anything a peer sends: an unhandled rejection in the network layer is logged, not fatal.
-  const onRejection = (reason: unknown): void => {
-    print({ type: 'warning', message: `unhandled rejection: ${describe(reason)}` })
-  }
-  process.on('unhandledRejection', onRejection)
-
   const privateKey = config.keyFile != null
     ? await loadOrCreateKey(config.keyFile, { allowInsecure: config.allowInsecureKey })
     : await generateKeyPair('Ed25519')
@@ -52,6 +46,12 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
       dataDir: config.dataDir
     }
   })
+
+  // The daemon outlives anything a peer sends: an unhandled rejection in the network layer is logged, not fatal.
+  const onRejection = (reason: unknown): void => {
+    print({ type: 'warning', message: `unhandled rejection: ${describe(reason)}` })
+  }
+  process.on('unhandledRejection', onRejection)
 
   const monitor = node.services.monitor
   monitor.addEventListener('event', (evt) => { print(evt.detail) })
