@@ -79,7 +79,11 @@ export type HandleResult = { accepted: true } | { accepted: false, reason: DropR
  */
 type Health = 'fresh' | 'alerting' | 'covered' | 'pending'
 
+/** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
 interface TrackedMetric {
+  kind: 'metric'
+  record: PeerRecord
+  name: string
   health: Health
   receivedAt: number
   expiresAt: number
@@ -87,7 +91,9 @@ interface TrackedMetric {
   alertedAt: number
 }
 
+/** A known peer; also its forget deadline's key in the tracker. */
 interface PeerRecord {
+  kind: 'peer'
   peer: string
   left: boolean
   epoch: number
@@ -99,7 +105,8 @@ interface PeerRecord {
   tracked: Map<string, TrackedMetric>
 }
 
-type Deadline = { kind: 'expiry', peer: string, name: string } | { kind: 'forget', peer: string }
+/** Tracker keys: a metric expires, a silent peer is forgotten. */
+type Deadline = TrackedMetric | PeerRecord
 
 /**
  * The receive side of the monitor, pure and synchronous: decodes reports,
@@ -138,7 +145,7 @@ export class MonitorCore {
       maxPeers: this.maxPeers,
       maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER
     })
-    this.tracker = new ExpiryTracker({ clock: this.clock, onExpire: (_key, deadline) => { this.expire(deadline) } })
+    this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline) => { this.expire(deadline) } })
     this.count = { received: 0, accepted: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> }
   }
 
@@ -215,7 +222,7 @@ export class MonitorCore {
     const joined = record == null || record.left
     if (record == null) {
       if (!this.makeRoom(events)) return 'capacity'
-      record = { peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, tracked: new Map() }
+      record = { kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, tracked: new Map() }
     }
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
@@ -227,10 +234,14 @@ export class MonitorCore {
   /** Records an accepted report's header and moves the peer to the most recently heard end. */
   private heard (record: PeerRecord, report: Report): void {
     const now = this.clock.now()
-    Object.assign(record, { epoch: report.epoch, seq: report.seq, sentAt: report.sentAt, intervalMs: report.intervalMs, lastHeardAt: now })
+    record.epoch = report.epoch
+    record.seq = report.seq
+    record.sentAt = report.sentAt
+    record.intervalMs = report.intervalMs
+    record.lastHeardAt = now
     this.records.delete(record.peer)
     this.records.set(record.peer, record)
-    this.tracker.set(forgetKey(record.peer), now + this.retentionMs, { kind: 'forget', peer: record.peer })
+    this.tracker.set(record, now + this.retentionMs)
   }
 
   private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[]): void {
@@ -239,24 +250,30 @@ export class MonitorCore {
     const present = new Set<string>()
     for (const metric of report.metrics) {
       const expiresAt = now + metric.ttlMs
-      const logged = this.store.log({ ...metric, peer, receivedAt: now, expiresAt, sentAt: report.sentAt })
+      const { name, value, ttlMs } = metric
+      const logged = this.store.log({ peer, name, value, ttlMs, receivedAt: now, expiresAt, sentAt: report.sentAt })
       if (logged !== 'logged') {
         this.count.dropped[logged]++
         continue
       }
-      present.add(metric.name)
-      const previous = record.tracked.get(metric.name)
-      if (previous?.health === 'alerting') {
-        events.push({ type: 'recovered', peer, metric: metric.name, downMs: now - previous.alertedAt })
+      present.add(name)
+      let tracked = record.tracked.get(name)
+      if (tracked == null) {
+        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0 }
+        record.tracked.set(name, tracked)
+      } else if (tracked.health === 'alerting') {
+        events.push({ type: 'recovered', peer, metric: name, downMs: now - tracked.alertedAt })
       }
-      record.tracked.set(metric.name, { health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0 })
-      this.tracker.set(expiryKey(peer, metric.name), expiresAt, { kind: 'expiry', peer, name: metric.name })
+      tracked.health = 'fresh'
+      tracked.receivedAt = now
+      tracked.expiresAt = expiresAt
+      this.tracker.set(tracked, expiresAt)
     }
     // Reports arrive (again) but lack a metric that already expired: that metric's own failure.
     if (this.pingAlerting(record)) return
-    for (const [name, tracked] of record.tracked) {
-      if (!present.has(name) && (tracked.health === 'pending' || tracked.health === 'covered')) {
-        this.alert(record, name, tracked, now, events)
+    for (const tracked of record.tracked.values()) {
+      if (!present.has(tracked.name) && (tracked.health === 'pending' || tracked.health === 'covered')) {
+        this.alert(tracked, now, events)
       }
     }
   }
@@ -265,7 +282,7 @@ export class MonitorCore {
     this.heard(record, report)
     if (record.left) return
     record.left = true
-    for (const name of record.tracked.keys()) this.tracker.cancel(expiryKey(record.peer, name))
+    for (const tracked of record.tracked.values()) this.tracker.cancel(tracked)
     record.tracked.clear()
     events.push({ type: 'left', peer: record.peer })
   }
@@ -284,21 +301,19 @@ export class MonitorCore {
 
   /** A deadline passed. */
   private expire (deadline: Deadline): void {
-    const record = this.records.get(deadline.peer)
-    if (record == null) return
     const now = this.clock.now()
     const events: MonitorEvent[] = []
-    if (deadline.kind === 'forget') this.forgetIfSilent(record, now, events)
-    else this.metricExpired(record, deadline.name, now, events)
+    if (deadline.kind === 'peer') this.forgetIfSilent(deadline, now, events)
+    else this.metricExpired(deadline, now, events)
     this.emit(events)
   }
 
   /** Applies the one-alert-per-silent-peer rule to an expired metric. */
-  private metricExpired (record: PeerRecord, name: string, now: number, events: MonitorEvent[]): void {
-    const tracked = record.tracked.get(name)
-    if (tracked?.health !== 'fresh') return
+  private metricExpired (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
+    const { record, name } = tracked
+    if (tracked.health !== 'fresh') return
     if (name === this.pingMetric) {
-      this.alert(record, name, tracked, now, events)
+      this.alert(tracked, now, events)
       for (const other of record.tracked.values()) {
         if (other.health === 'pending') other.health = 'covered'
       }
@@ -306,11 +321,11 @@ export class MonitorCore {
     }
     const ping = record.tracked.get(this.pingMetric)
     if (ping == null) {
-      this.alert(record, name, tracked, now, events) // no heartbeat: every metric speaks for itself
+      this.alert(tracked, now, events) // no heartbeat: every metric speaks for itself
     } else if (ping.health === 'alerting' || ping.expiresAt <= tracked.expiresAt) {
       tracked.health = 'covered' // the ping alert speaks for the whole peer
     } else if (record.lastHeardAt > tracked.receivedAt) {
-      this.alert(record, name, tracked, now, events) // reports keep coming without it: a stuck informer
+      this.alert(tracked, now, events) // reports keep coming without it: a stuck informer
     } else {
       tracked.health = 'pending' // silent peer or stuck informer: the next report or the ping's expiry tells
     }
@@ -324,21 +339,22 @@ export class MonitorCore {
     }
     if (lastExpiry > -Infinity) {
       // Its last metrics expire (and alert) first; deadlines set now come after equal earlier ones.
-      this.tracker.set(forgetKey(record.peer), lastExpiry, { kind: 'forget', peer: record.peer })
+      this.tracker.set(record, lastExpiry)
       return
     }
     this.forget(record, now, events)
   }
 
   private forget (record: PeerRecord, now: number, events: MonitorEvent[]): void {
-    for (const name of record.tracked.keys()) this.tracker.cancel(expiryKey(record.peer, name))
-    this.tracker.cancel(forgetKey(record.peer))
+    for (const tracked of record.tracked.values()) this.tracker.cancel(tracked)
+    this.tracker.cancel(record)
     this.store.remove(record.peer)
     this.records.delete(record.peer)
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
   }
 
-  private alert (record: PeerRecord, name: string, tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
+  private alert (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
+    const { record, name } = tracked
     const last = this.store.latest(record.peer, name)
     tracked.health = 'alerting'
     tracked.alertedAt = now
@@ -371,7 +387,7 @@ export class MonitorCore {
       const latest = this.store.latest(record.peer, name)
       if (latest != null) metrics[name] = latest
     }
-    const alerting = [...record.tracked].filter(([, t]) => t.health === 'alerting').map(([name]) => name)
+    const alerting = [...record.tracked.values()].filter((t) => t.health === 'alerting').map((t) => t.name)
     const { peer, epoch, seq, sentAt, intervalMs } = record
     return { peer, state: this.state(record), lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, metrics }
   }
@@ -385,13 +401,4 @@ export class MonitorCore {
       }
     }
   }
-}
-
-/** Tracker key of a (peer, metric) expiry; metric names never contain a newline. */
-function expiryKey (peer: string, name: string): string {
-  return `expiry\n${name}\n${peer}`
-}
-
-function forgetKey (peer: string): string {
-  return `forget\n${peer}`
 }

@@ -3,7 +3,7 @@ import type { Clock } from './types.js'
 /** Longest delay a Node.js timer accepts; longer waits are re-armed in steps. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
 
-export interface ExpiryTrackerInit<T> {
+export interface ExpiryTrackerInit<K> {
   /** Monotonic clock and timers; deadlines are on this clock. */
   clock: Clock
   /**
@@ -11,36 +11,35 @@ export interface ExpiryTrackerInit<T> {
    * they were set in). `now` may be later than `deadline` when the timer fired
    * late. The callback may set and cancel deadlines, including its own key.
    */
-  onExpire: (key: string, value: T, deadline: number, now: number) => void
+  onExpire: (key: K, deadline: number, now: number) => void
 }
 
-interface HeapEntry {
+interface HeapEntry<K> {
   deadline: number
   /** Insertion order, to break ties. */
   order: number
-  key: string
+  key: K
   /** Matches the key's live generation unless the entry is stale. */
   generation: number
 }
 
-interface LiveDeadline<T> {
+interface LiveDeadline {
   deadline: number
   generation: number
-  value: T
 }
 
 /**
- * Deadlines by key on the local monotonic clock, with one pending timer for
+ * Deadlines by key (compared as Map keys: by identity for objects) on the local monotonic clock, with one pending timer for
  * the earliest. Setting a key again replaces its deadline in O(log n): the old
  * heap entry is left behind and skipped when it surfaces (its generation no
  * longer matches). When a timer fires, late or not, every due deadline is
  * processed before the next timer is armed.
  */
-export class ExpiryTracker<T> {
+export class ExpiryTracker<K> {
   private readonly clock: Clock
-  private readonly onExpire: ExpiryTrackerInit<T>['onExpire']
-  private readonly live = new Map<string, LiveDeadline<T>>()
-  private readonly heap: HeapEntry[] = []
+  private readonly onExpire: ExpiryTrackerInit<K>['onExpire']
+  private readonly live = new Map<K, LiveDeadline>()
+  private readonly heap: Array<HeapEntry<K>> = []
   private order = 0
   private generation = 0
   private timer: unknown = undefined
@@ -49,7 +48,7 @@ export class ExpiryTracker<T> {
   private expiring = false
   private stopped = false
 
-  constructor (init: ExpiryTrackerInit<T>) {
+  constructor (init: ExpiryTrackerInit<K>) {
     this.clock = init.clock
     this.onExpire = init.onExpire
   }
@@ -60,22 +59,22 @@ export class ExpiryTracker<T> {
   }
 
   /** Sets (or moves) the deadline of `key`. Ignored after stop(). */
-  set (key: string, deadline: number, value: T): void {
+  set (key: K, deadline: number): void {
     if (this.stopped) return
     const generation = ++this.generation
-    this.live.set(key, { deadline, generation, value })
+    this.live.set(key, { deadline, generation })
     this.push({ deadline, order: this.order++, key, generation })
     this.compactIfMostlyStale()
     this.arm()
   }
 
   /** Removes the deadline of `key`. Returns false when it had none. */
-  cancel (key: string): boolean {
+  cancel (key: K): boolean {
     return this.live.delete(key)
   }
 
   /** The deadline of `key`, or undefined. */
-  deadline (key: string): number | undefined {
+  deadline (key: K): number | undefined {
     return this.live.get(key)?.deadline
   }
 
@@ -99,7 +98,7 @@ export class ExpiryTracker<T> {
         const entry = this.live.get(top.key)
         if (entry?.generation !== top.generation) continue // stale: replaced or cancelled
         this.live.delete(top.key)
-        this.onExpire(top.key, entry.value, entry.deadline, now)
+        this.onExpire(top.key, entry.deadline, now)
         if (this.stopped) return
       }
     } finally {
@@ -146,7 +145,7 @@ export class ExpiryTracker<T> {
     for (const entry of entries) this.push(entry)
   }
 
-  private push (entry: HeapEntry): void {
+  private push (entry: HeapEntry<K>): void {
     const heap = this.heap
     heap.push(entry)
     let i = heap.length - 1
@@ -177,6 +176,6 @@ export class ExpiryTracker<T> {
   }
 }
 
-function before (a: HeapEntry, b: HeapEntry): boolean {
+function before<K> (a: HeapEntry<K>, b: HeapEntry<K>): boolean {
   return a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order)
 }

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { tmpdir } from 'node:os'
+import { describe, it } from 'node:test'
+import { DEFAULT_METRIC_TTL_MS, LocalInformers } from '../../src/monitor/informers.js'
+import { validateReport } from '../../src/monitor/report.js'
+import type { Metric } from '../../src/monitor/types.js'
+
+function byName (metrics: Metric[]): Record<string, Metric> {
+  return Object.fromEntries(metrics.map((m) => [m.name, m]))
+}
+
+describe('LocalInformers', () => {
+  it('collects ping, load, memory, freespace, peers and tags, each with the TTL', async () => {
+    const informers = new LocalInformers({ ttlMs: 5_000, dataDir: tmpdir(), connections: () => 3, tags: { zone: 'eu', role: 'storage' } })
+    const metrics = byName(await informers.collect())
+    assert.deepEqual(Object.keys(metrics).sort(), ['freespace', 'load', 'memory', 'peers', 'ping', 'tag:role', 'tag:zone'])
+    assert.ok(Object.values(metrics).every((m) => m.ttlMs === 5_000))
+    assert.equal(typeof metrics.ping.value, 'number')
+    assert.ok((metrics.ping.value as number) >= 0)
+    assert.ok((metrics.memory.value as number) > 0)
+    assert.ok((metrics.freespace.value as number) > 0)
+    assert.equal(metrics.peers.value, 3)
+    assert.equal(metrics['tag:zone'].value, 'eu')
+  })
+
+  it('leaves out freespace and peers when not configured, and defaults the TTL', async () => {
+    const metrics = await new LocalInformers().collect()
+    assert.deepEqual(metrics.map((m) => m.name).sort(), ['load', 'memory', 'ping'])
+    assert.ok(metrics.every((m) => m.ttlMs === DEFAULT_METRIC_TTL_MS))
+  })
+
+  it('skips an informer that throws or fails, and still reports the others', async () => {
+    const errors: string[] = []
+    const informers = new LocalInformers({
+      dataDir: '/nonexistent/peermon-test-dir',
+      connections: () => { throw new Error('no node yet') },
+      onInformerError: (name) => { errors.push(name) }
+    })
+    const metrics = await informers.collect()
+    assert.deepEqual(metrics.map((m) => m.name).sort(), ['load', 'memory', 'ping'])
+    assert.deepEqual(errors.sort(), ['freespace', 'peers'])
+  })
+
+  it('skips an informer that returns an invalid value', async () => {
+    const errors: string[] = []
+    const informers = new LocalInformers({ connections: () => NaN, onInformerError: (name) => { errors.push(name) } })
+    assert.equal(byName(await informers.collect()).peers, undefined)
+    assert.deepEqual(errors, ['peers'])
+  })
+
+  it('publishes custom metrics until deleted, with their own or the default TTL', async () => {
+    const informers = new LocalInformers({ ttlMs: 2_000 })
+    informers.setMetric('queue/depth', 12)
+    informers.setMetric('build', 'v1.2.3', 60_000)
+    informers.setMetric('queue/depth', 13)
+    let metrics = byName(await informers.collect())
+    assert.deepEqual(metrics['queue/depth'], { name: 'queue/depth', value: 13, ttlMs: 2_000 })
+    assert.deepEqual(metrics.build, { name: 'build', value: 'v1.2.3', ttlMs: 60_000 })
+    assert.equal(informers.deleteMetric('build'), true)
+    assert.equal(informers.deleteMetric('build'), false)
+    metrics = byName(await informers.collect())
+    assert.equal(metrics.build, undefined)
+  })
+
+  it('refuses custom metrics receivers would drop, with a clear RangeError', () => {
+    const informers = new LocalInformers()
+    assert.throws(() => informers.setMetric('bad name', 1), { name: 'RangeError', message: /"bad name".*name must be 1\.\.64 characters/ })
+    assert.throws(() => informers.setMetric('x', NaN), { name: 'RangeError', message: /finite number/ })
+    assert.throws(() => informers.setMetric('x', 'y'.repeat(257)), { name: 'RangeError', message: /at most 256/ })
+    assert.throws(() => informers.setMetric('x', 1, 50), { name: 'RangeError', message: /ttl must be .*\[100, 86400000\], got 50/ })
+    assert.throws(() => informers.setMetric('ping', 1), { name: 'RangeError', message: /reserved/ })
+    assert.throws(() => informers.setMetric('tag:zone', 'eu'), { name: 'RangeError', message: /reserved/ })
+    assert.throws(() => new LocalInformers({ ttlMs: 10 }), RangeError)
+    assert.throws(() => new LocalInformers({ tags: { 'bad key': 'x' } }), { name: 'RangeError', message: /tag "bad key"/ })
+  })
+
+  it('never lets a report exceed the metric bound receivers enforce', async () => {
+    const informers = new LocalInformers({ connections: () => 1 })
+    let added = 0
+    assert.throws(() => { for (;; added++) informers.setMetric(`custom${added}`, added) }, { name: 'RangeError', message: /too many metrics/ })
+    const metrics = await informers.collect()
+    assert.equal(metrics.length, 64)
+    const reason = validateReport({ version: 1, kind: 'metrics', peer: 'me', epoch: 1, seq: 1, sentAt: 1, intervalMs: 1, metrics })
+    assert.equal(reason, undefined)
+  })
+})
