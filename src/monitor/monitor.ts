@@ -1,3 +1,5 @@
+import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
+import type { Health } from './alert-rule.js'
 import { systemClock } from './clock.js'
 import { DEFAULT_REPORT_LIMITS, DROP_REASONS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
@@ -70,14 +72,6 @@ export interface Counters {
 }
 
 export type HandleResult = { accepted: true } | { accepted: false, reason: DropReason }
-
-/**
- * Where a tracked metric is in its life:
- * fresh (deadline pending), alerting (alert raised), covered (expired while
- * the peer's ping is down: no alert of its own), pending (expired, decided by
- * the peer's next report or its ping's expiry).
- */
-type Health = 'fresh' | 'alerting' | 'covered' | 'pending'
 
 /** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
 interface TrackedMetric {
@@ -269,12 +263,9 @@ export class MonitorCore {
       tracked.expiresAt = expiresAt
       this.tracker.set(tracked, expiresAt)
     }
-    // Reports arrive (again) but lack a metric that already expired: that metric's own failure.
-    if (this.pingAlerting(record)) return
+    const pingAlerting = record.tracked.get(this.pingMetric)?.health === 'alerting'
     for (const tracked of record.tracked.values()) {
-      if (!present.has(tracked.name) && (tracked.health === 'pending' || tracked.health === 'covered')) {
-        this.alert(tracked, now, events)
-      }
+      if (!present.has(tracked.name) && alertsWhenAbsent(tracked, pingAlerting)) this.alert(tracked, now, events)
     }
   }
 
@@ -308,27 +299,20 @@ export class MonitorCore {
     this.emit(events)
   }
 
-  /** Applies the one-alert-per-silent-peer rule to an expired metric. */
+  /** Applies the alert rule (alert-rule.ts) to an expired metric. */
   private metricExpired (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
-    const { record, name } = tracked
+    const { record } = tracked
     if (tracked.health !== 'fresh') return
-    if (name === this.pingMetric) {
+    if (tracked.name === this.pingMetric) {
       this.alert(tracked, now, events)
       for (const other of record.tracked.values()) {
         if (other.health === 'pending') other.health = 'covered'
       }
       return
     }
-    const ping = record.tracked.get(this.pingMetric)
-    if (ping == null) {
-      this.alert(tracked, now, events) // no heartbeat: every metric speaks for itself
-    } else if (ping.health === 'alerting' || ping.expiresAt <= tracked.expiresAt) {
-      tracked.health = 'covered' // the ping alert speaks for the whole peer
-    } else if (record.lastHeardAt > tracked.receivedAt) {
-      this.alert(tracked, now, events) // reports keep coming without it: a stuck informer
-    } else {
-      tracked.health = 'pending' // silent peer or stuck informer: the next report or the ping's expiry tells
-    }
+    const health = healthAtExpiry(tracked, record.tracked.get(this.pingMetric), record.lastHeardAt)
+    if (health === 'alerting') this.alert(tracked, now, events)
+    else tracked.health = health
   }
 
   /** Forgets a silent peer, but only once none of its metrics is still unexpired. */
@@ -367,10 +351,6 @@ export class MonitorCore {
       silentMs: now - record.lastHeardAt,
       lastValue: last?.value ?? ''
     })
-  }
-
-  private pingAlerting (record: PeerRecord): boolean {
-    return record.tracked.get(this.pingMetric)?.health === 'alerting'
   }
 
   private state (record: PeerRecord): PeerState {

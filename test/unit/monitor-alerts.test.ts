@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { MonitorCore } from '../../src/monitor/monitor.js'
 import type { AlertEvent } from '../../src/monitor/types.js'
 import { Harness, Sender } from './monitor-fixture.js'
 import type { MetricSpec } from './monitor-fixture.js'
@@ -234,5 +235,20 @@ describe('MonitorCore alerts', () => {
     assert.equal(errors.length, 2)
     assert.equal(h.core.peer('b')?.state, 'alerting')
     assert.equal(h.clock.pending, 1, 'the forget deadline is still armed')
+  })
+})
+
+describe('MonitorCore on the system clock', () => {
+  it('alerts within a few ms of the expiry moment, with real timers', async () => {
+    const events: AlertEvent[] = []
+    const core = new MonitorCore({ self: 'me', onEvent: (e) => { if (e.type === 'alert') events.push(e) } })
+    try {
+      core.handleMessage('b', new Sender('b').report([['ping', 1, 150]]))
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      assert.equal(events.length, 1)
+      assert.ok(events[0].lagMs >= 0 && events[0].lagMs < 100, `lagMs ${events[0].lagMs}`)
+    } finally {
+      core.stop()
+    }
   })
 })
