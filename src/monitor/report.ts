@@ -3,6 +3,7 @@
  * Bad input from a peer is normal life: `decodeReport` never throws, it
  * returns the reason the report was dropped.
  */
+import { MaxLengthError } from 'protons-runtime'
 import { Report as WireReport, ReportHeader } from './pb/report.js'
 import type { Metric, Report, ReportKind } from './types.js'
 
@@ -123,9 +124,10 @@ export function decodeReport (bytes: Uint8Array, limits: Partial<ReportLimits> =
   try {
     // The header alone first: a future version may change the body's fields.
     if (ReportHeader.decode(bytes).version !== REPORT_VERSION) return { ok: false, reason: 'version' }
-    wire = WireReport.decode(bytes)
-  } catch {
-    return { ok: false, reason: 'malformed' }
+    // The metrics bound is enforced while parsing, so a long list stops early.
+    wire = WireReport.decode(bytes, { limits: { metrics: bounds.maxMetricsPerReport } })
+  } catch (err) {
+    return { ok: false, reason: err instanceof MaxLengthError ? 'too-many-metrics' : 'malformed' }
   }
   const report = fromWire(wire)
   if (typeof report === 'string') return { ok: false, reason: report }

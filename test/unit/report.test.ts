@@ -69,6 +69,8 @@ describe('report wire format v1', () => {
   it('bounds the number of metrics', () => {
     assert.equal(reasonOf(report({ metrics: metrics(64) })), undefined)
     assert.equal(reasonOf(report({ metrics: metrics(65) })), 'too-many-metrics')
+    // Enforced while parsing: the list is refused before its entries are looked at.
+    assert.deepEqual(decodeReport(wire({ metrics: Array.from({ length: 1_000 }, () => ({ name: '', ttlMs: 0 })) })), { ok: false, reason: 'too-many-metrics' })
   })
 
   it('checks metric names', () => {
