@@ -13,13 +13,13 @@ export const BUILTIN_METRICS = ['ping', 'load', 'memory', 'freespace', 'peers'] 
 /** Prefix of static tag metrics: tag `zone=eu` is published as metric `tag:zone` = `eu`. */
 export const TAG_PREFIX = 'tag:'
 
-export interface LocalInformersInit {
+export interface InformersInit {
   /** TTL (ms) of every built-in metric and tag, and the default of custom metrics (default 30 s). */
   ttlMs?: number
   /** Directory whose file system's available bytes are the `freespace` metric; omitted → no `freespace`. */
   dataDir?: string
-  /** Number of open connections, the `peers` metric; omitted → no `peers`. */
-  connections?: () => number
+  /** Number of connected peers (open connections), the `peers` metric; omitted → no `peers`. */
+  connectedPeers?: () => number
   /** Static tags, published as text metrics named `tag:<key>`. */
   tags?: Record<string, string>
   /** Bounds every metric must satisfy, as receivers check them (default DEFAULT_REPORT_LIMITS). */
@@ -40,11 +40,11 @@ interface Informer {
  * - `load`: 1-minute load average (os.loadavg()[0])
  * - `memory`: available memory in bytes (os.freemem())
  * - `freespace`: available bytes on dataDir's file system (only with `dataDir`)
- * - `peers`: open connections (only with `connections`)
+ * - `peers`: connected peers (only with `connectedPeers`)
  * - `tag:<key>`: static tags (text)
  * - custom metrics set with setMetric()
  */
-export class LocalInformers {
+export class Informers {
   private readonly ttlMs: number
   private readonly limits: ReportLimits
   private readonly informers: Informer[] = []
@@ -53,7 +53,7 @@ export class LocalInformers {
   private readonly onInformerError: (name: string, err: unknown) => void
 
   /** Throws RangeError on an invalid TTL or tag. */
-  constructor (init: LocalInformersInit = {}) {
+  constructor (init: InformersInit = {}) {
     this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
     this.ttlMs = this.checked({ name: 'ping', value: 0, ttlMs: init.ttlMs ?? DEFAULT_METRIC_TTL_MS }, 'ttlMs').ttlMs
     this.onInformerError = init.onInformerError ?? (() => {})
@@ -62,11 +62,11 @@ export class LocalInformers {
       { name: 'load', read: () => os.loadavg()[0] },
       { name: 'memory', read: () => os.freemem() }
     )
-    const { dataDir, connections } = init
+    const { dataDir, connectedPeers } = init
     if (dataDir != null) {
       this.informers.push({ name: 'freespace', read: async () => { const s = await statfs(dataDir); return s.bavail * s.bsize } })
     }
-    if (connections != null) this.informers.push({ name: 'peers', read: connections })
+    if (connectedPeers != null) this.informers.push({ name: 'peers', read: connectedPeers })
     for (const [key, value] of Object.entries(init.tags ?? {})) {
       this.tags.push(this.checked({ name: TAG_PREFIX + key, value, ttlMs: this.ttlMs }, `tag ${JSON.stringify(key)}`))
     }

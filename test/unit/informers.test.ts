@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { tmpdir } from 'node:os'
 import { describe, it } from 'node:test'
-import { DEFAULT_METRIC_TTL_MS, LocalInformers } from '../../src/monitor/informers.js'
+import { DEFAULT_METRIC_TTL_MS, Informers } from '../../src/monitor/informers.js'
 import { validateReport } from '../../src/monitor/report.js'
 import type { Metric } from '../../src/monitor/types.js'
 
@@ -9,9 +9,9 @@ function byName (metrics: Metric[]): Record<string, Metric> {
   return Object.fromEntries(metrics.map((m) => [m.name, m]))
 }
 
-describe('LocalInformers', () => {
+describe('Informers', () => {
   it('collects ping, load, memory, freespace, peers and tags, each with the TTL', async () => {
-    const informers = new LocalInformers({ ttlMs: 5_000, dataDir: tmpdir(), connections: () => 3, tags: { zone: 'eu', role: 'storage' } })
+    const informers = new Informers({ ttlMs: 5_000, dataDir: tmpdir(), connectedPeers: () => 3, tags: { zone: 'eu', role: 'storage' } })
     const metrics = byName(await informers.collect())
     assert.deepEqual(Object.keys(metrics).sort(), ['freespace', 'load', 'memory', 'peers', 'ping', 'tag:role', 'tag:zone'])
     assert.ok(Object.values(metrics).every((m) => m.ttlMs === 5_000))
@@ -24,16 +24,16 @@ describe('LocalInformers', () => {
   })
 
   it('leaves out freespace and peers when not configured, and defaults the TTL', async () => {
-    const metrics = await new LocalInformers().collect()
+    const metrics = await new Informers().collect()
     assert.deepEqual(metrics.map((m) => m.name).sort(), ['load', 'memory', 'ping'])
     assert.ok(metrics.every((m) => m.ttlMs === DEFAULT_METRIC_TTL_MS))
   })
 
   it('skips an informer that throws or fails, and still reports the others', async () => {
     const errors: string[] = []
-    const informers = new LocalInformers({
+    const informers = new Informers({
       dataDir: '/nonexistent/peermon-test-dir',
-      connections: () => { throw new Error('no node yet') },
+      connectedPeers: () => { throw new Error('no node yet') },
       onInformerError: (name) => { errors.push(name) }
     })
     const metrics = await informers.collect()
@@ -43,13 +43,13 @@ describe('LocalInformers', () => {
 
   it('skips an informer that returns an invalid value', async () => {
     const errors: string[] = []
-    const informers = new LocalInformers({ connections: () => NaN, onInformerError: (name) => { errors.push(name) } })
+    const informers = new Informers({ connectedPeers: () => NaN, onInformerError: (name) => { errors.push(name) } })
     assert.equal(byName(await informers.collect()).peers, undefined)
     assert.deepEqual(errors, ['peers'])
   })
 
   it('publishes custom metrics until deleted, with their own or the default TTL', async () => {
-    const informers = new LocalInformers({ ttlMs: 2_000 })
+    const informers = new Informers({ ttlMs: 2_000 })
     informers.setMetric('queue/depth', 12)
     informers.setMetric('build', 'v1.2.3', 60_000)
     informers.setMetric('queue/depth', 13)
@@ -63,19 +63,19 @@ describe('LocalInformers', () => {
   })
 
   it('refuses custom metrics receivers would drop, with a clear RangeError', () => {
-    const informers = new LocalInformers()
+    const informers = new Informers()
     assert.throws(() => informers.setMetric('bad name', 1), { name: 'RangeError', message: /"bad name".*name must be 1\.\.64 characters/ })
     assert.throws(() => informers.setMetric('x', NaN), { name: 'RangeError', message: /finite number/ })
     assert.throws(() => informers.setMetric('x', 'y'.repeat(257)), { name: 'RangeError', message: /at most 256/ })
     assert.throws(() => informers.setMetric('x', 1, 50), { name: 'RangeError', message: /ttl must be .*\[100, 86400000\], got 50/ })
     assert.throws(() => informers.setMetric('ping', 1), { name: 'RangeError', message: /reserved/ })
     assert.throws(() => informers.setMetric('tag:zone', 'eu'), { name: 'RangeError', message: /reserved/ })
-    assert.throws(() => new LocalInformers({ ttlMs: 10 }), RangeError)
-    assert.throws(() => new LocalInformers({ tags: { 'bad key': 'x' } }), { name: 'RangeError', message: /tag "bad key"/ })
+    assert.throws(() => new Informers({ ttlMs: 10 }), RangeError)
+    assert.throws(() => new Informers({ tags: { 'bad key': 'x' } }), { name: 'RangeError', message: /tag "bad key"/ })
   })
 
   it('never lets a report exceed the metric bound receivers enforce', async () => {
-    const informers = new LocalInformers({ connections: () => 1 })
+    const informers = new Informers({ connectedPeers: () => 1 })
     let added = 0
     assert.throws(() => { for (;; added++) informers.setMetric(`custom${added}`, added) }, { name: 'RangeError', message: /too many metrics/ })
     const metrics = await informers.collect()
