@@ -6,14 +6,14 @@
  * `src/monitor/` and knows nothing of libp2p.
  */
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
-import type { ComponentLogger, ConnectionManager, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
 import {
   DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_RETENTION_MS, DEFAULT_TOPIC, DEFAULT_TTL_MS,
   DEFAULT_WINDOW_SIZE, LEAVE_FLUSH_MS
 } from './constants.js'
 import { Informers } from './monitor/informers.js'
 import { MonitorCore } from './monitor/monitor.js'
-import { encodeReport } from './monitor/report.js'
+import { REPORT_VERSION, encodeReport } from './monitor/report.js'
 import type { DropReason, ReportLimits } from './monitor/report.js'
 import type { Counters, PeerDetail, PeerSummary } from './monitor/monitor.js'
 import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from './monitor/types.js'
@@ -50,7 +50,8 @@ export interface PeerMonitorInit {
 export interface PeerMonitorComponents {
   peerId: PeerId
   pubsub: PubSub
-  connectionManager: ConnectionManager
+  /** The part of libp2p's connection manager the monitor uses (the full type lives in `@libp2p/interface-internal`). */
+  connectionManager: { getConnections: () => Connection[] }
   logger: ComponentLogger
 }
 
@@ -110,6 +111,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   private epoch = 0
   private seq = 0
   private started = false
+  private leaving = false
   private publishCount = 0
 
   constructor (components: PeerMonitorComponents, init: PeerMonitorInit = {}) {
@@ -141,6 +143,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     if (this.started) return
     this.epoch = this.wallClock()
     this.seq = 0
+    this.leaving = false
     this.core = new MonitorCore({
       self: this.components.peerId.toString(),
       windowSize: this.init.windowSize ?? DEFAULT_WINDOW_SIZE,
@@ -150,13 +153,15 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       maxNamesPerPeer: this.init.maxNamesPerPeer,
       onEvent: (event) => { this.emit(event) }
     })
-    const { pubsub } = this.components
-    pubsub.topicValidators.set(this.topic, this.validate)
-    pubsub.subscribe(this.topic)
     this.started = true
   }
 
+  /** Subscribe once gossipsub has started (services start in parallel), then publish soon. */
   async afterStart (): Promise<void> {
+    if (!this.started) return
+    const { pubsub } = this.components
+    pubsub.topicValidators.set(this.topic, this.validate)
+    pubsub.subscribe(this.topic)
     // Publish soon after start, at a random phase so a swarm started together does not publish in step.
     this.schedule(Math.random() * Math.min(this.intervalMs, 250))
   }
@@ -164,6 +169,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   /** Publish the leave notice while connections are still open, so peers report `left` instead of alerting. */
   async beforeStop (): Promise<void> {
     if (!this.started) return
+    this.leaving = true
     if (this.timer != null) clearTimeout(this.timer)
     this.timer = undefined
     try {
@@ -228,6 +234,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       const result = this.core.handleMessage(message.from.toString(), message.data)
       if (result.accepted) return TopicValidatorResult.Accept
       this.log.trace('dropped report from %p: %s', message.from, result.reason)
+      // A report of a newer format is not this node's to judge: keep forwarding it to nodes that understand it.
+      if (FORWARDED.has(result.reason)) return TopicValidatorResult.Accept
       return IGNORED.has(result.reason) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
     } catch (err) {
       this.log.error('report from %p could not be handled - %e', message.from, err)
@@ -255,8 +263,10 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
 
   private async publish (kind: ReportKind): Promise<void> {
     const metrics = kind === 'metrics' ? await this.informers.collect() : []
+    // A report collected while the node was leaving must not follow the leave notice.
+    if (kind === 'metrics' && (!this.started || this.leaving)) return
     const report: Report = {
-      version: 1,
+      version: REPORT_VERSION,
       kind,
       peer: this.components.peerId.toString(),
       epoch: this.epoch,
@@ -276,5 +286,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   }
 }
 
+/** Drop reasons of reports from a newer format version, which newer nodes on the topic understand. */
+const FORWARDED = new Set<string>(['version', 'unknown-kind'])
+
 /** Drop reasons that say nothing bad about the sender: the message is ignored, not rejected. */
-const IGNORED = new Set<string>(['self', 'replay', 'capacity'])
+const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped'])

@@ -109,7 +109,7 @@ async function stopWithin (node: PeermonNode, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<false>(resolve => { timer = setTimeout(() => { resolve(false) }, ms) })
   try {
-    return await Promise.race([node.stop().then(() => true as const), deadline])
+    return await Promise.race([Promise.resolve(node.stop()).then(() => true as const), deadline])
   } finally {
     clearTimeout(timer)
   }

@@ -94,7 +94,9 @@ describe('peermon daemon (real CLI processes)', () => {
       all.push(boot)
       const { peer: bootId, addrs } = await boot.child.whenListening(20_000)
       assert.equal((await stat(keyFile)).mode & 0o777, 0o600, 'identity key created with mode 0600')
-      const watcher = startDaemon(11, ['--bootstrap', addrs[0]])
+      const fixedAddr = addrs.find(a => a.includes(`/tcp/${port}/`))
+      assert.ok(fixedAddr != null, `listening on the fixed port ${port}`)
+      const watcher = startDaemon(11, ['--bootstrap', fixedAddr])
       all.push(watcher)
       await waitFor('the watcher joins the bootstrap peer', () => count(watcher, 'joined', bootId) === 1, 30_000)
       boot.child.signal('SIGKILL')
@@ -104,6 +106,7 @@ describe('peermon daemon (real CLI processes)', () => {
       all.push(again)
       assert.equal((await again.child.whenListening(20_000)).peer, bootId, 'same identity from the key file')
       await waitFor('the watcher redials and sees the peer recover', () => count(watcher, 'recovered', bootId) === 1, 45_000)
+        .catch(err => { throw new Error(`${err.message}; watcher saw ${JSON.stringify(watcher.events.map(e => e.event.event))}`) })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
