@@ -26,7 +26,7 @@ export interface DaemonConfig {
   bootstrap: string[]
   /** How often this node publishes its metrics (ms). */
   intervalMs: number
-  /** Time to live of this node's metrics (ms); greater than intervalMs. */
+  /** Time to live of this node's metrics (ms); at least 1.5 × intervalMs. */
   ttlMs: number
   /** Metrics kept per (peer, metric). */
   windowSize: number
@@ -71,6 +71,11 @@ export const DAEMON_LIMITS = Object.freeze({
   minIntervalMs: 100,
   maxIntervalMs: 3_600_000,
   maxTtlMs: 86_400_000,
+  /**
+   * The TTL must cover an interval with room to spare: publish times are spread by ±5 % and
+   * delivery takes time, so a TTL barely above the interval would alert and recover all day.
+   */
+  minTtlIntervals: 1.5,
   /** Node timers overflow past 2^31-1 ms (~24.8 days); a week is well inside. */
   maxRetentionMs: 7 * 86_400_000,
   maxWindowSize: 1000,
@@ -103,7 +108,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'listen', value: '<multiaddr>', repeatable: true, env: 'PEERMON_LISTEN', inFile: true, shownDefault: DAEMON_DEFAULTS.listen.join(', '), description: 'address to listen on' },
   { name: 'bootstrap', value: '<multiaddr>', repeatable: true, env: 'PEERMON_BOOTSTRAP', inFile: true, shownDefault: 'none', description: 'peer to dial at start; must end in /p2p/<peer id>' },
   { name: 'interval', value: '<duration>', env: 'PEERMON_INTERVAL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.intervalMs), description: `how often to publish metrics (${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)})` },
-  { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.ttlMs), description: `how long peers keep our metrics; > interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
+  { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.ttlMs), description: `how long peers keep our metrics; >= 1.5 x interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
   { name: 'window', value: '<n>', env: 'PEERMON_WINDOW', inFile: true, shownDefault: String(DAEMON_DEFAULTS.windowSize), description: `metrics kept per peer and metric (1..${DAEMON_LIMITS.maxWindowSize})` },
   { name: 'topic', value: '<name>', env: 'PEERMON_TOPIC', inFile: true, shownDefault: DAEMON_DEFAULTS.topic, description: `pubsub topic (1..${DAEMON_LIMITS.maxTopicLength} printable characters)` },
   { name: 'key', value: '<file>', env: 'PEERMON_KEY', inFile: true, shownDefault: 'none, a fresh identity each start', description: 'persistent identity key file; created with mode 0600 if missing' },
@@ -310,8 +315,8 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
   }
   const keyFile = pathOf(pick('key'))
   if (keyFile !== undefined) config.keyFile = keyFile
-  if (!(config.ttlMs > config.intervalMs)) {
-    throw orderError(pick('interval'), config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', 'greater than')
+  if (!(config.ttlMs >= DAEMON_LIMITS.minTtlIntervals * config.intervalMs)) {
+    throw orderError(pick('interval'), config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', `at least ${DAEMON_LIMITS.minTtlIntervals} times`)
   }
   if (!(config.retentionMs >= config.ttlMs)) {
     throw orderError(pick('ttl'), config.ttlMs, '--ttl', pick('retention'), config.retentionMs, '--retention', 'at least')

@@ -29,6 +29,9 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     io.stdout.write((config.json ? formatJson(event, at) : formatHuman(event, at)) + '\n')
   }
 
+  // Listen for SIGINT/SIGTERM from the first moment, so a signal during startup still ends in a clean stop.
+  const stopRequested = waitForSignal()
+
   const privateKey = config.keyFile != null
     ? await loadOrCreateKey(config.keyFile, { allowInsecure: config.allowInsecureKey })
     : await generateKeyPair('Ed25519')
@@ -74,7 +77,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
   print({ type: 'listening', peer: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) })
   keeper.start()
 
-  const signal = await waitForSignal()
+  const signal = await stopRequested
   print({ type: 'stopping' })
   keeper.stop()
   const stopped = await stopWithin(node, STOP_DEADLINE_MS)

@@ -2,7 +2,7 @@
  * `peermon swarm` flags: parsing and validation into a SwarmConfig. Bad input
  * throws the CLI's ConfigError (one line naming the flag; exit code 2).
  */
-import { ConfigError } from '../daemon/config.js'
+import { ConfigError, DAEMON_LIMITS } from '../daemon/config.js'
 import { formatDuration, parseDuration } from '../duration.js'
 import { SCENARIOS, type ScenarioName } from './assessment.js'
 import { DEFAULT_DEGREE } from './launcher.js'
@@ -36,7 +36,7 @@ Options:
   --scenario <name>       crash (SIGKILL a node), hang (SIGSTOP, later SIGCONT) or
                           leave (SIGTERM); without it: live view until Ctrl-C
   --interval <duration>   daemons' publish interval (default: 1s)
-  --ttl <duration>        daemons' metric TTL, > interval (default: 3s)
+  --ttl <duration>        daemons' metric TTL, >= 1.5 x interval (default: 3s)
   --degree <n>            bootstrap peers per node, at most (default: ${DEFAULT_DEGREE})
   --hang-for <duration>   hang: how long the victim stays stopped, > ttl (default: 2 x ttl + 2s)
   --timeout <duration>    scenario: how long the swarm may take to start and form
@@ -86,7 +86,7 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
   const intervalMs = duration('interval', values.get('interval')) ?? 1000
   const ttlMs = duration('ttl', values.get('ttl')) ?? 3000
   if (intervalMs < SWARM_LIMITS.minIntervalMs) throw new ConfigError(`--interval: at least ${formatDuration(SWARM_LIMITS.minIntervalMs)}, got ${values.get('interval') ?? ''}`)
-  if (!(ttlMs > intervalMs)) throw new ConfigError(`--ttl: must be greater than --interval (${formatDuration(intervalMs)}), got ${formatDuration(ttlMs)}`)
+  if (!(ttlMs >= DAEMON_LIMITS.minTtlIntervals * intervalMs)) throw new ConfigError(`--ttl: must be at least ${DAEMON_LIMITS.minTtlIntervals} times --interval (${formatDuration(intervalMs)}), got ${formatDuration(ttlMs)}`)
 
   const hangText = values.get('hang-for')
   if (hangText !== undefined && scenario !== 'hang') throw new ConfigError('--hang-for: only applies to --scenario hang')

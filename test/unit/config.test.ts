@@ -152,8 +152,8 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     ['bare number interval', ['--interval', '1000'], '--interval: expected a duration like 250ms'],
     ['interval too short', ['--interval', '50ms'], '--interval: expected a duration from 100ms to 1h, got "50ms"'],
     ['interval too long', ['--interval', '2h', '--ttl', '3h'], '--interval: expected a duration from 100ms to 1h'],
-    ['ttl not above interval', ['--interval', '2s', '--ttl', '2s'], '--ttl: must be greater than the interval (2s), got 2s'],
-    ['interval above the default ttl', ['--interval', '5s'], '--interval: 5s needs --ttl to be greater than it (the default --ttl is 3s)'],
+    ['ttl not 1.5 intervals', ['--interval', '2s', '--ttl', '2.9s'], '--ttl: must be at least 1.5 times the interval (2s), got 2.9s'],
+    ['interval too long for the default ttl', ['--interval', '2.5s'], '--interval: 2.5s needs --ttl to be at least 1.5 times it (the default --ttl is 3s)'],
     ['ttl too long', ['--ttl', '25h'], '--ttl: expected a duration from 1ms to 24h'],
     ['bad ttl', ['--ttl', '3'], '--ttl: expected a duration'],
     ['window zero', ['--window', '0'], '--window: expected a whole number from 1 to 1000, got "0"'],
@@ -187,7 +187,7 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     await rejectsWith([], { PEERMON_JSON: 'yes' }, 'PEERMON_JSON: expected 1, true, 0 or false, got "yes"')
     await rejectsWith([], { PEERMON_BOOTSTRAP: `${BOOT},/ip4/1.2.3.4/tcp/1` }, 'PEERMON_BOOTSTRAP: expected a multiaddr ending in /p2p/<peer id>')
     await rejectsWith([], { PEERMON_TAG: 'a=1,b' }, 'PEERMON_TAG: expected key=value')
-    await rejectsWith([], { PEERMON_TTL: '1s', PEERMON_INTERVAL: '1s' }, 'PEERMON_TTL: must be greater than the interval (1s), got 1s')
+    await rejectsWith([], { PEERMON_TTL: '1s', PEERMON_INTERVAL: '1s' }, 'PEERMON_TTL: must be at least 1.5 times the interval (1s), got 1s')
   })
 
   it('a flag that fixes an env value wins before validation', async () => {

@@ -26,7 +26,7 @@ describe('peermon swarm flags', () => {
       [['--nodes', '1', '--scenario', 'crash'], /^--nodes: a scenario needs at least 2/],
       [['--nodes', '3', '--scenario', 'explode'], /^--scenario: expected one of crash, hang, leave/],
       [['--nodes', '3', '--interval', 'soon'], /^--interval: expected a duration/],
-      [['--nodes', '3', '--ttl', '1s'], /^--ttl: must be greater than --interval/],
+      [['--nodes', '3', '--ttl', '1s'], /^--ttl: must be at least 1.5 times --interval/],
       [['--nodes', '3', '--hang-for', '5s'], /^--hang-for: only applies/],
       [['--nodes', '3', '--scenario', 'hang', '--hang-for', '2s'], /^--hang-for: must be greater than --ttl/],
       [['--nodes', '3', '--bogus'], /^unknown option --bogus/],
