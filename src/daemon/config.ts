@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { formatDuration, parseDuration } from '../duration.js'
 
 /** Bad input from the operator (a flag, env variable, config or key file): exit code 2. The message is one line. */
@@ -44,6 +45,26 @@ export interface DaemonConfig {
   retentionMs: number
   /** Directory whose file system's free space is reported. */
   dataDir: string
+  /** Pre-shared swarm key file (libp2p private network); undefined = an open swarm. */
+  pskFile?: string
+  /** Peer ids allowed to connect and be monitored (with those of allowFile); empty = everyone. */
+  allow: string[]
+  /** File with one allowed peer id per line (`#` comments). */
+  allowFile?: string
+  /** Where the HTTP API listens; undefined = no API (`--api off`). */
+  api?: { host: string, port: number }
+  /** Bearer token the HTTP API requires; mandatory when `api` is not a loopback address. */
+  apiToken?: string
+  /** Command run for each alert, with the event as JSON on stdin and PEERMON_* variables. */
+  onAlert?: string
+  /** Command run for each recovery. */
+  onRecovered?: string
+  /** Command run for each graceful leave. */
+  onLeft?: string
+  /** A hook still running after this long (ms) is killed. */
+  hookTimeoutMs: number
+  /** File every event is appended to as a JSON line (fsync'd); undefined = none. */
+  alertLog?: string
 }
 
 /** The defaults (no key file), the single source for `--help` and the README. */
@@ -58,12 +79,22 @@ export const DAEMON_DEFAULTS = Object.freeze({
   tags: Object.freeze({} as Record<string, string>),
   json: false,
   retentionMs: 600_000,
-  dataDir: '.'
+  dataDir: '.',
+  allow: Object.freeze([] as string[]),
+  api: Object.freeze({ host: '127.0.0.1', port: 5011 }),
+  hookTimeoutMs: 10_000
 })
 
 /** A fresh, mutable copy of {@link DAEMON_DEFAULTS}. */
 export function defaultDaemonConfig (): DaemonConfig {
-  return { ...DAEMON_DEFAULTS, listen: [...DAEMON_DEFAULTS.listen], bootstrap: [...DAEMON_DEFAULTS.bootstrap], tags: { ...DAEMON_DEFAULTS.tags } }
+  return {
+    ...DAEMON_DEFAULTS,
+    listen: [...DAEMON_DEFAULTS.listen],
+    bootstrap: [...DAEMON_DEFAULTS.bootstrap],
+    tags: { ...DAEMON_DEFAULTS.tags },
+    allow: [...DAEMON_DEFAULTS.allow],
+    api: { ...DAEMON_DEFAULTS.api }
+  }
 }
 
 /** Bounds the validation enforces (ms unless noted). */
@@ -80,13 +111,15 @@ export const DAEMON_LIMITS = Object.freeze({
   maxRetentionMs: 7 * 86_400_000,
   maxWindowSize: 1000,
   maxTopicLength: 256,
-  maxTagValueLength: 200
+  maxTagValueLength: 200,
+  maxHookTimeoutMs: 600_000
 })
 
 const TAG_KEY = /^[A-Za-z0-9_.-]{1,32}$/
 
 type OptionName = 'listen' | 'bootstrap' | 'interval' | 'ttl' | 'window' | 'topic' | 'key' |
-'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'help'
+'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'psk' | 'allow' | 'allow-file' |
+'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'help'
 
 /** One daemon option: its flag, value form, default, env variable and whether the config file may set it. */
 export interface OptionDescriptor {
@@ -117,6 +150,16 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'json', env: 'PEERMON_JSON', inFile: true, description: 'print events as JSON lines' },
   { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.retentionMs), description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs)}` },
   { name: 'data-dir', value: '<dir>', env: 'PEERMON_DATA_DIR', inFile: true, shownDefault: DAEMON_DEFAULTS.dataDir, description: 'directory whose free space is reported' },
+  { name: 'psk', value: '<file>', env: 'PEERMON_PSK', inFile: true, shownDefault: 'none, an open swarm', description: 'pre-shared swarm key (create one with peermon keygen --psk <file>); nodes without it cannot connect' },
+  { name: 'allow', value: '<peer id>', repeatable: true, env: 'PEERMON_ALLOW', inFile: true, shownDefault: 'everyone', description: 'only these peers may connect and be monitored' },
+  { name: 'allow-file', value: '<file>', env: 'PEERMON_ALLOW_FILE', inFile: true, shownDefault: 'none', description: 'file of allowed peer ids, one per line (# comments)' },
+  { name: 'api', value: '<host:port|off>', env: 'PEERMON_API', inFile: true, shownDefault: `${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`, description: 'HTTP API, dashboard and /metrics address; port 0 picks a free one' },
+  { name: 'api-token', value: '<token>', env: 'PEERMON_API_TOKEN', inFile: true, shownDefault: 'none', description: 'bearer token the API requires; mandatory for a non-loopback --api' },
+  { name: 'on-alert', value: '<command>', env: 'PEERMON_ON_ALERT', inFile: true, shownDefault: 'none', description: 'run for each alert; event as JSON on stdin and PEERMON_* variables' },
+  { name: 'on-recovered', value: '<command>', env: 'PEERMON_ON_RECOVERED', inFile: true, shownDefault: 'none', description: 'run for each recovery' },
+  { name: 'on-left', value: '<command>', env: 'PEERMON_ON_LEFT', inFile: true, shownDefault: 'none', description: 'run for each graceful leave' },
+  { name: 'hook-timeout', value: '<duration>', env: 'PEERMON_HOOK_TIMEOUT', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.hookTimeoutMs), description: 'kill a hook command still running after this long' },
+  { name: 'alert-log', value: '<file>', env: 'PEERMON_ALERT_LOG', inFile: true, shownDefault: 'none', description: 'append every event to this file as JSON lines (fsync\'d); the API serves its history after a restart' },
   { name: 'config', value: '<file>', env: 'PEERMON_CONFIG', description: 'JSON file with the camelCase option names as keys' },
   { name: 'help', short: 'h', description: 'show this help' }
 ] satisfies OptionDescriptor[])
@@ -147,7 +190,7 @@ export function daemonHelp (): string {
     'Durations: 250ms, 2s, 1.5s, 1m, 1h, 1m30s.',
     'Precedence: flags > PEERMON_* environment > config file > defaults. In the environment,',
     'repeatable options are comma-separated and switches are 1/true/0/false; empty means unset.',
-    'Relative key and dataDir paths in a config file are relative to the file.',
+    'Relative file paths (key, dataDir, psk, allowFile, alertLog) in a config file are relative to the file.',
     ''
   ].join('\n')
 }
@@ -272,7 +315,7 @@ async function readConfigFile (path: string, pathSource: string): Promise<Layer>
     }
     const source = `config key ${quote(key)} in ${quote(path)}`
     const raw = fileValue(option, value, source)
-    const relativeToFile = option.name === 'key' || option.name === 'data-dir'
+    const relativeToFile = ['key', 'data-dir', 'psk', 'allow-file', 'alert-log'].includes(option.name)
     layer.set(option.name, { value: relativeToFile ? resolve(dirname(path), String(raw)) : raw, source })
   }
   return layer
@@ -311,10 +354,20 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     tags: tagsOf(pick('tag')) ?? { ...DAEMON_DEFAULTS.tags },
     json: (pick('json')?.value ?? DAEMON_DEFAULTS.json) === true,
     retentionMs: durationOf(pick('retention'), 1, DAEMON_LIMITS.maxRetentionMs) ?? DAEMON_DEFAULTS.retentionMs,
-    dataDir: pathOf(pick('data-dir')) ?? DAEMON_DEFAULTS.dataDir
+    dataDir: pathOf(pick('data-dir')) ?? DAEMON_DEFAULTS.dataDir,
+    allow: listOf(pick('allow'), validPeerId) ?? [...DAEMON_DEFAULTS.allow],
+    hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs
   }
-  const keyFile = pathOf(pick('key'))
-  if (keyFile !== undefined) config.keyFile = keyFile
+  const api = apiOf(pick('api'))
+  if (api !== null) config.api = api ?? { ...DAEMON_DEFAULTS.api }
+  const optional = { keyFile: 'key', pskFile: 'psk', allowFile: 'allow-file', apiToken: 'api-token', onAlert: 'on-alert', onRecovered: 'on-recovered', onLeft: 'on-left', alertLog: 'alert-log' } as const
+  for (const [field, option] of Object.entries(optional)) {
+    const value = pathOf(pick(option))
+    if (value !== undefined && value !== '') config[field as keyof typeof optional] = value
+  }
+  if (config.api != null && config.apiToken == null && !isLoopback(config.api.host)) {
+    throw new ConfigError(`${pick('api')?.source ?? '--api'}: ${config.api.host} is not a loopback address; serving the API there requires --api-token <token> (or PEERMON_API_TOKEN)`)
+  }
   if (!(config.ttlMs >= DAEMON_LIMITS.minTtlIntervals * config.intervalMs)) {
     throw orderError(pick('interval'), config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', `at least ${DAEMON_LIMITS.minTtlIntervals} times`)
   }
@@ -351,6 +404,32 @@ function parseMultiaddr (text: string, source: string, example: string): Tuples 
     return multiaddr(text).tuples()
   } catch (err) {
     throw new ConfigError(`${source}: expected a multiaddr like ${example}, got ${quote(text)} (${err instanceof Error ? err.message : String(err)})`)
+  }
+}
+
+/** `host:port`, `:port` (loopback) or `off`; null for off, undefined when unset. */
+function apiOf (setting: Setting | undefined): { host: string, port: number } | null | undefined {
+  if (setting === undefined) return undefined
+  const text = String(setting.value).trim()
+  if (text === 'off') return null
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(text)
+  const port = match == null ? NaN : Number(match[2])
+  if (match == null || port > 65535) {
+    throw new ConfigError(`${setting.source}: expected host:port (e.g. 127.0.0.1:5011, :0 for a free port) or off, got ${quote(text)}`)
+  }
+  const host = match[1] === '' ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '')
+  return { host, port }
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function validPeerId (text: string, source: string): void {
+  try {
+    peerIdFromString(text)
+  } catch {
+    throw new ConfigError(`${source}: expected a peer id like 12D3KooW..., got ${quote(text)}`)
   }
 }
 

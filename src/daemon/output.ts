@@ -7,7 +7,13 @@ import { formatDuration } from '../duration.js'
 import type { MetricValue, MonitorEvent } from '../monitor/types.js'
 
 /** This node is up: its peer id and the addresses it listens on. */
-export interface ListeningEvent { type: 'listening', peer: string, addrs: string[] }
+export interface ListeningEvent {
+  type: 'listening'
+  peer: string
+  addrs: string[]
+  /** Base URL of the HTTP API (`http://HOST:PORT`), when it runs. */
+  api?: string
+}
 /** A libp2p connection to a peer opened or closed. */
 export interface ConnectionEvent { type: 'connected' | 'disconnected', peer: string }
 /** The daemon is shutting down. */

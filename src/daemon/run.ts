@@ -1,18 +1,20 @@
 /**
- * The daemon's run loop: build the node from the configuration, print the
- * `listening` line, keep the bootstrap peers connected, turn monitor events
- * into output lines, and leave gracefully on SIGINT/SIGTERM.
+ * The daemon's run loop: build the node from the configuration, start the
+ * daemon's parts (HTTP API, hooks, alert log, ...), print the `listening`
+ * line, keep the bootstrap peers connected, fan every event out to the output
+ * and the parts, and leave gracefully on SIGINT/SIGTERM.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode } from '../node.js'
 import type { PeermonNode } from '../node.js'
+import type { PeerMonitor } from '../service.js'
 import { BootstrapKeeper } from './bootstrap.js'
 import type { BootstrapTarget } from './bootstrap.js'
 import type { DaemonConfig } from './config.js'
 import { loadOrCreateKey } from './keyfile.js'
 import { formatHuman, formatJson } from './output.js'
-import type { DaemonEvent } from './output.js'
+import type { DaemonEvent, ListeningEvent } from './output.js'
 
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
 const STOP_DEADLINE_MS = 2_500
@@ -22,15 +24,45 @@ export interface DaemonIO {
   stderr: NodeJS.WritableStream
 }
 
+/** What a part of the daemon gets to work with. */
+export interface DaemonContext {
+  config: DaemonConfig
+  node: PeermonNode
+  monitor: PeerMonitor
+  /** Calls `listener` with every daemon event from now on (the same events as the `--json` lines); returns the unsubscribe function. */
+  onEvent: (listener: (event: DaemonEvent, at: Date) => void) => () => void
+  /** Print an event and hand it to every listener. */
+  emit: (event: DaemonEvent) => void
+}
+
+/**
+ * An optional part of the daemon, started after the node and before the
+ * `listening` line (whose fields it may add to), stopped before the node.
+ */
+export interface DaemonPart {
+  name: string
+  start: (ctx: DaemonContext) => Promise<Partial<ListeningEvent> | undefined>
+  stop: () => Promise<void>
+}
+
+/** The parts this configuration asks for. Each is imported only when configured. */
+async function configuredParts (_config: DaemonConfig): Promise<DaemonPart[]> {
+  const parts: DaemonPart[] = []
+  return parts
+}
+
 /** Runs the daemon until SIGINT or SIGTERM; resolves with the exit code. */
 export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): Promise<number> {
-  const print = (event: DaemonEvent): void => {
-    const at = new Date()
-    io.stdout.write((config.json ? formatJson(event, at) : formatHuman(event, at)) + '\n')
-  }
-
   // Listen for SIGINT/SIGTERM from the first moment, so a signal during startup still ends in a clean stop.
   const stopRequested = waitForSignal()
+  const listeners = new Set<(event: DaemonEvent, at: Date) => void>()
+  const emit = (event: DaemonEvent): void => {
+    const at = new Date()
+    io.stdout.write((config.json ? formatJson(event, at) : formatHuman(event, at)) + '\n')
+    for (const listener of listeners) {
+      try { listener(event, at) } catch (err) { io.stderr.write(`peermon: event listener failed: ${describe(err)}\n`) }
+    }
+  }
 
   const privateKey = config.keyFile != null
     ? await loadOrCreateKey(config.keyFile, { allowInsecure: config.allowInsecureKey })
@@ -52,38 +84,70 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
 
   // The daemon outlives anything a peer sends: an unhandled rejection in the network layer is logged, not fatal.
   const onRejection = (reason: unknown): void => {
-    print({ type: 'warning', message: `unhandled rejection: ${describe(reason)}` })
+    emit({ type: 'warning', message: `unhandled rejection: ${describe(reason)}` })
   }
   process.on('unhandledRejection', onRejection)
 
   const monitor = node.services.monitor
-  monitor.addEventListener('event', (evt) => { print(evt.detail) })
+  monitor.addEventListener('event', (evt) => { emit(evt.detail) })
+  const ctx: DaemonContext = {
+    config,
+    node,
+    monitor,
+    emit,
+    onEvent: (listener) => {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    }
+  }
 
   const keeper = new BootstrapKeeper({
     targets: config.bootstrap.map(toTarget),
     dial: async (target) => { await node.dial(multiaddr(target.addr)) },
     isConnected: (peer) => node.getConnections().some(c => c.remotePeer.toString() === peer),
     onDialError: (target, err, retryIn) => {
-      print({ type: 'warning', message: `bootstrap ${target.addr} unreachable (${describe(err)}); retrying in ${retryIn} ms` })
+      emit({ type: 'warning', message: `bootstrap ${target.addr} unreachable (${describe(err)}); retrying in ${retryIn} ms` })
     }
   })
-  node.addEventListener('peer:connect', (evt) => { print({ type: 'connected', peer: evt.detail.toString() }) })
+  node.addEventListener('peer:connect', (evt) => { emit({ type: 'connected', peer: evt.detail.toString() }) })
   node.addEventListener('peer:disconnect', (evt) => {
     const peer = evt.detail.toString()
-    print({ type: 'disconnected', peer })
+    emit({ type: 'disconnected', peer })
     keeper.peerDisconnected(peer)
   })
 
-  print({ type: 'listening', peer: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) })
+  const started: DaemonPart[] = []
+  let listening: ListeningEvent = { type: 'listening', peer: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) }
+  try {
+    for (const part of await configuredParts(config)) {
+      const extra = await part.start(ctx)
+      started.push(part)
+      listening = { ...listening, ...extra, type: 'listening' }
+    }
+  } catch (err) {
+    await stopParts(started, io)
+    await stopWithin(node, STOP_DEADLINE_MS)
+    process.off('unhandledRejection', onRejection)
+    throw err
+  }
+
+  emit(listening)
   keeper.start()
 
   const signal = await stopRequested
-  print({ type: 'stopping' })
+  emit({ type: 'stopping' })
   keeper.stop()
   const stopped = await stopWithin(node, STOP_DEADLINE_MS)
+  await stopParts(started, io)
   process.off('unhandledRejection', onRejection)
   if (!stopped) io.stderr.write(`peermon: ${signal}: node did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway\n`)
   return 0
+}
+
+async function stopParts (parts: DaemonPart[], io: DaemonIO): Promise<void> {
+  for (const part of [...parts].reverse()) {
+    try { await part.stop() } catch (err) { io.stderr.write(`peermon: stopping ${part.name} failed: ${describe(err)}\n`) }
+  }
 }
 
 function toTarget (addr: string): BootstrapTarget {

@@ -45,7 +45,10 @@ describe('loadDaemonConfig', () => {
       tags: {},
       json: false,
       retentionMs: 600_000,
-      dataDir: '.'
+      dataDir: '.',
+      allow: [],
+      api: { host: '127.0.0.1', port: 5011 },
+      hookTimeoutMs: 10_000
     })
     config.listen.push('/ip4/1.2.3.4/tcp/1')
     assert.deepEqual(DAEMON_DEFAULTS.listen, ['/ip4/0.0.0.0/tcp/4011'], 'the defaults cannot be changed through a config')
@@ -55,7 +58,10 @@ describe('loadDaemonConfig', () => {
     const config = await loadDaemonConfig([
       '--listen', '/ip4/127.0.0.1/tcp/0', '--listen=/ip6/::1/tcp/0', '--bootstrap', BOOT,
       '--interval', '250ms', '--ttl', '1s', '--window', '5', '--topic', 'lab/x', '--key', 'id.key',
-      '--allow-insecure-key', '--tag', 'zone=eu-1', '--tag', 'role=', '--json', '--retention', '1m', '--data-dir', dir
+      '--allow-insecure-key', '--tag', 'zone=eu-1', '--tag', 'role=', '--json', '--retention', '1m', '--data-dir', dir,
+      '--psk', 'swarm.key', '--allow', PEER, '--allow-file', 'allowed.txt', '--api', '0.0.0.0:0', '--api-token', 's3cret',
+      '--on-alert', 'notify alert', '--on-recovered', 'notify ok', '--on-left', 'notify left', '--hook-timeout', '2s',
+      '--alert-log', 'events.jsonl'
     ], {})
     assert.deepEqual(config, {
       listen: ['/ip4/127.0.0.1/tcp/0', '/ip6/::1/tcp/0'],
@@ -69,7 +75,17 @@ describe('loadDaemonConfig', () => {
       tags: { zone: 'eu-1', role: '' },
       json: true,
       retentionMs: 60_000,
-      dataDir: dir
+      dataDir: dir,
+      pskFile: 'swarm.key',
+      allow: [PEER],
+      allowFile: 'allowed.txt',
+      api: { host: '0.0.0.0', port: 0 },
+      apiToken: 's3cret',
+      onAlert: 'notify alert',
+      onRecovered: 'notify ok',
+      onLeft: 'notify left',
+      hookTimeoutMs: 2000,
+      alertLog: 'events.jsonl'
     })
   })
 
@@ -119,13 +135,24 @@ describe('loadDaemonConfig', () => {
   it('reads every config file key; tags as object or array; paths relative to the file', async () => {
     const file = await configFile('all.json', {
       listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], interval: '200ms', ttl: '1s', window: 4, topic: 't',
-      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.'
+      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.', psk: 'swarm.key', api: 'off', alertLog: 'log/events.jsonl'
     })
     const config = await loadDaemonConfig(['--config', file], {})
     assert.deepEqual(config, {
       listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], intervalMs: 200, ttlMs: 1000, windowSize: 4, topic: 't',
-      keyFile: join(dir, 'keys/id.key'), allowInsecureKey: false, tags: { x: '1' }, json: true, retentionMs: 1000, dataDir: dir
+      keyFile: join(dir, 'keys/id.key'), allowInsecureKey: false, tags: { x: '1' }, json: true, retentionMs: 1000, dataDir: dir,
+      pskFile: join(dir, 'swarm.key'), alertLog: join(dir, 'log/events.jsonl'), allow: [], hookTimeoutMs: 10_000
     })
+  })
+
+  it('refuses an API on a non-loopback address without a token, and bad API, allow and hook values', async () => {
+    await rejectsWith(['--api', '0.0.0.0:5011'], {}, '--api: 0.0.0.0 is not a loopback address; serving the API there requires --api-token')
+    await rejectsWith(['--api', 'localhost'], {}, '--api: expected host:port')
+    await rejectsWith(['--api', '127.0.0.1:70000'], {}, '--api: expected host:port')
+    await rejectsWith(['--allow', 'not-a-peer'], {}, '--allow: expected a peer id')
+    await rejectsWith(['--hook-timeout', 'soon'], {}, '--hook-timeout: expected a duration')
+    assert.deepEqual((await loadDaemonConfig(['--api', ':0'], {})).api, { host: '127.0.0.1', port: 0 })
+    assert.deepEqual((await loadDaemonConfig(['--api', '[::1]:80'], {})).api, { host: '::1', port: 80 })
   })
 
   it('keeps a tag key that looks like __proto__ as a plain tag', async () => {
