@@ -9,11 +9,9 @@ export const DEFAULT_INTERVAL_MS = 1_000
 /** Time to live of each published metric (ms), counted by each receiver from the moment it receives the report. */
 export const DEFAULT_TTL_MS = 3_000
 
-/** Metrics kept per (peer, metric name): IPFS Cluster's window size. */
-export const DEFAULT_WINDOW_SIZE = 25
-
-/** A peer silent for this long (ms) is forgotten: removed with all its windows. */
-export const DEFAULT_RETENTION_MS = 10 * 60_000
+/** Metrics kept per (peer, metric name) is IPFS Cluster's window size, 25; a silent peer is forgotten after 10 minutes. */
+export { DEFAULT_WINDOW_SIZE } from './monitor/window.js'
+export { DEFAULT_RETENTION_MS } from './monitor/monitor.js'
 
 /** Publish times are spread by up to this fraction of the interval, so a swarm does not publish in bursts. */
 export const DEFAULT_JITTER = 0.1

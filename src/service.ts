@@ -7,10 +7,7 @@
  */
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { ComponentLogger, Connection, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
-import {
-  DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_RETENTION_MS, DEFAULT_TOPIC, DEFAULT_TTL_MS,
-  DEFAULT_WINDOW_SIZE, LEAVE_FLUSH_MS
-} from './constants.js'
+import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, LEAVE_FLUSH_MS } from './constants.js'
 import { Informers } from './monitor/informers.js'
 import { MonitorCore } from './monitor/monitor.js'
 import { REPORT_VERSION, encodeReport } from './monitor/report.js'
@@ -146,8 +143,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.leaving = false
     this.core = new MonitorCore({
       self: this.components.peerId.toString(),
-      windowSize: this.init.windowSize ?? DEFAULT_WINDOW_SIZE,
-      retentionMs: this.init.retention ?? DEFAULT_RETENTION_MS,
+      windowSize: this.init.windowSize,
+      retentionMs: this.init.retention,
       limits: this.init.limits,
       maxPeers: this.init.maxPeers,
       maxNamesPerPeer: this.init.maxNamesPerPeer,
