@@ -46,8 +46,13 @@ export interface DaemonPart {
 }
 
 /** The parts this configuration asks for. Each is imported only when configured. */
-async function configuredParts (_config: DaemonConfig): Promise<DaemonPart[]> {
+async function configuredParts (config: DaemonConfig): Promise<DaemonPart[]> {
   const parts: DaemonPart[] = []
+  if (config.onAlert !== undefined || config.onRecovered !== undefined || config.onLeft !== undefined) {
+    const { hooksPart } = await import('./hooks.js')
+    const hooks = hooksPart(config)
+    if (hooks !== undefined) parts.push(hooks)
+  }
   return parts
 }
 
