@@ -41,6 +41,12 @@ export interface PeerMonitorInit {
   maxNamesPerPeer?: number
   /** Wall clock for the display-only `sentAt` and the report epoch. Default `Date.now`; tests skew it. */
   wallClock?: () => number
+  /**
+   * Whose reports are monitored, by the signer's peer id: reports signed by anyone
+   * else are ignored ('not-allowed'), even when an allowed peer relays them.
+   * Default: everyone. Pair it with a connection gater (createNode's `allow`).
+   */
+  isAllowed?: (peer: string) => boolean
 }
 
 /** What the service needs from the libp2p node. `pubsub` is the gossipsub service, which must be named `pubsub`. */
@@ -148,6 +154,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       limits: this.init.limits,
       maxPeers: this.init.maxPeers,
       maxNamesPerPeer: this.init.maxNamesPerPeer,
+      isAllowed: this.init.isAllowed,
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
@@ -286,5 +293,9 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
 /** Drop reasons of reports from a newer format version, which newer nodes on the topic understand. */
 const FORWARDED = new Set<string>(['version', 'unknown-kind'])
 
-/** Drop reasons that say nothing bad about the sender: the message is ignored, not rejected. */
-const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped'])
+/**
+ * Drop reasons that say nothing bad about the sender: the message is ignored, not rejected.
+ * 'not-allowed' and 'rate' depend on this node's own allow-list and limiter state, so an
+ * honest peer that relayed the message (its list or timing differ) must not lose score for it.
+ */
+const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped', 'not-allowed', 'rate'])

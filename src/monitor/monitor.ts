@@ -36,6 +36,11 @@ export interface MonitorCoreInit {
   maxNamesPerPeer?: number
   /** The heartbeat metric, whose expiry stands for the whole peer (default 'ping'). */
   pingMetric?: string
+  /**
+   * Access check on the signer of each message; a message it refuses is dropped
+   * ('not-allowed') before it is decoded. Default: every peer is allowed.
+   */
+  isAllowed?: (peer: string) => boolean
 }
 
 /** One monitored peer, as shown to users. */
@@ -114,6 +119,7 @@ export class MonitorCore {
   private readonly limits: ReportLimits
   private readonly maxPeers: number
   private readonly pingMetric: string
+  private readonly isAllowed: (peer: string) => boolean
   private readonly onEvent: MonitorCoreInit['onEvent']
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
   private readonly store: MetricStore
@@ -132,6 +138,7 @@ export class MonitorCore {
     this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
     this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
     this.pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
+    this.isAllowed = init.isAllowed ?? (() => true)
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.store = new MetricStore({
@@ -201,6 +208,7 @@ export class MonitorCore {
   private handle (from: string, bytes: Uint8Array, events: MonitorEvent[]): DropReason | undefined {
     if (this.stopped) return 'stopped'
     if (from === this.self) return 'self'
+    if (!this.isAllowed(from)) return 'not-allowed'
     const decoded = decodeReport(bytes, this.limits)
     if (!decoded.ok) return decoded.reason
     const report = decoded.report

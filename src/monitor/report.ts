@@ -27,6 +27,7 @@ export const DECODE_DROP_REASONS = [
 /** Reasons the monitor core drops a message after decoding it. */
 export const CORE_DROP_REASONS = [
   'self', // our own report, echoed by pubsub
+  'not-allowed', // signed by a peer outside the allow-list (isAllowed), whoever relayed it
   'peer-mismatch', // report.peer is not the pubsub sender
   'replay', // (epoch, seq) not after the last accepted one of that peer
   'too-many-names', // a new metric name beyond maxNamesPerPeer (counts metrics, not reports)
