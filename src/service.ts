@@ -47,6 +47,19 @@ export interface PeerMonitorInit {
    * Default: everyone. Pair it with a connection gater (createNode's `allow`).
    */
   isAllowed?: (peer: string) => boolean
+  /** Told of every report published and accepted, for benchmark traces. Default none. */
+  trace?: ReportTrace
+}
+
+/**
+ * Instrumentation of the report flow (the daemon's `PEERMON_TRACE`). Both
+ * calls are synchronous and on the hot path: they must be cheap and not throw.
+ */
+export interface ReportTrace {
+  /** This node published `report`, `bytes` long once encoded. */
+  sent: (report: Report, bytes: number) => void
+  /** This node accepted `report` (its first copy; duplicates never get here). */
+  received: (report: Report) => void
 }
 
 /** What the service needs from the libp2p node. `pubsub` is the gossipsub service, which must be named `pubsub`. */
@@ -155,6 +168,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       maxPeers: this.init.maxPeers,
       maxNamesPerPeer: this.init.maxNamesPerPeer,
       isAllowed: this.init.isAllowed,
+      onAccepted: this.init.trace?.received,
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
@@ -279,8 +293,10 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       intervalMs: this.intervalMs,
       metrics
     }
-    await this.components.pubsub.publish(this.topic, encodeReport(report))
+    const bytes = encodeReport(report)
+    await this.components.pubsub.publish(this.topic, bytes)
     this.publishCount++
+    this.init.trace?.sent(report, bytes.byteLength)
   }
 
   private connectedPeerIds (): Set<string> {

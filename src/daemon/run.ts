@@ -14,6 +14,7 @@ import type { BootstrapTarget } from './bootstrap.js'
 import type { DaemonConfig } from './config.js'
 import { loadOrCreateKey } from './keyfile.js'
 import { formatHuman, formatJson } from './output.js'
+import { gossipsubFromEnv, openTrace } from './trace.js'
 import type { DaemonEvent, ListeningEvent } from './output.js'
 
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
@@ -73,10 +74,14 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     ? await loadOrCreateKey(config.keyFile, { allowInsecure: config.allowInsecureKey })
     : await generateKeyPair('Ed25519')
 
+  // Benchmark instrumentation (src/daemon/trace.ts): off unless these variables are set.
+  const trace = process.env.PEERMON_TRACE != null && process.env.PEERMON_TRACE !== '' ? openTrace(process.env.PEERMON_TRACE) : undefined
   const node = await createNode({
     privateKey,
     listen: config.listen,
+    gossipsub: gossipsubFromEnv(process.env.PEERMON_GOSSIPSUB),
     monitor: {
+      trace,
       topic: config.topic,
       interval: config.intervalMs,
       ttl: config.ttlMs,
@@ -136,6 +141,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     throw err
   }
 
+  trace?.start(node.peerId.toString())
   emit(listening)
   keeper.start()
 
@@ -143,6 +149,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
   emit({ type: 'stopping' })
   keeper.stop()
   const stopped = await stopWithin(node, STOP_DEADLINE_MS)
+  trace?.stop()
   await stopParts(started, io)
   process.off('unhandledRejection', onRejection)
   if (!stopped) io.stderr.write(`peermon: ${signal}: node did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway\n`)

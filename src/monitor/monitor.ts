@@ -41,6 +41,11 @@ export interface MonitorCoreInit {
    * ('not-allowed') before it is decoded. Default: every peer is allowed.
    */
   isAllowed?: (peer: string) => boolean
+  /**
+   * Told of every accepted report, synchronously, before its events are
+   * emitted. For instrumentation (benchmark traces); it must be cheap and not throw.
+   */
+  onAccepted?: (report: Report) => void
 }
 
 /** One monitored peer, as shown to users. */
@@ -120,6 +125,7 @@ export class MonitorCore {
   private readonly maxPeers: number
   private readonly pingMetric: string
   private readonly isAllowed: (peer: string) => boolean
+  private readonly onAccepted: ((report: Report) => void) | undefined
   private readonly onEvent: MonitorCoreInit['onEvent']
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
   private readonly store: MetricStore
@@ -139,6 +145,7 @@ export class MonitorCore {
     this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
     this.pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
     this.isAllowed = init.isAllowed ?? (() => true)
+    this.onAccepted = init.onAccepted
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.store = new MetricStore({
@@ -241,6 +248,7 @@ export class MonitorCore {
     record.sentAt = report.sentAt
     record.intervalMs = report.intervalMs
     record.lastHeardAt = now
+    this.onAccepted?.(report)
     this.records.delete(record.peer)
     this.records.set(record.peer, record)
     this.tracker.set(record, now + this.retentionMs)
