@@ -9,9 +9,9 @@ import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@l
 import type { ComponentLogger, Connection, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
 import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, LEAVE_FLUSH_MS } from './constants.js'
 import { Informers } from './monitor/informers.js'
-import { MonitorCore } from './monitor/monitor.js'
+import { MonitorCore, emptyCounters } from './monitor/monitor.js'
 import { REPORT_VERSION, encodeReport } from './monitor/report.js'
-import type { DropReason, ReportLimits } from './monitor/report.js'
+import type { ReportLimits } from './monitor/report.js'
 import type { Counters, PeerDetail, PeerSummary } from './monitor/monitor.js'
 import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from './monitor/types.js'
 
@@ -237,7 +237,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   metricNames (): string[] { return this.core?.metricNames() ?? [] }
 
   counters (): Counters {
-    return this.core?.counters() ?? { received: 0, accepted: 0, dropped: {} as Record<DropReason, number> }
+    return this.core?.counters() ?? emptyCounters()
   }
 
   /**
@@ -251,7 +251,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     try {
       const result = this.core.handleMessage(message.from.toString(), message.data)
       if (result.accepted) return TopicValidatorResult.Accept
-      this.log.trace('dropped report from %p: %s', message.from, result.reason)
+      this.log('dropped report from %p: %s', message.from, result.reason)
       // A report of a newer format is not this node's to judge: keep forwarding it to nodes that understand it.
       if (FORWARDED.has(result.reason)) return TopicValidatorResult.Accept
       return IGNORED.has(result.reason) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject

@@ -1,6 +1,8 @@
 import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
 import type { Health } from './alert-rule.js'
 import { systemClock } from './clock.js'
+import { RateLimiter } from './rate.js'
+import type { RateLimit, TokenBucket } from './rate.js'
 import { DEFAULT_REPORT_LIMITS, DROP_REASONS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
@@ -34,6 +36,8 @@ export interface MonitorCoreInit {
   maxPeers?: number
   /** Distinct metric names kept per peer (default 64). */
   maxNamesPerPeer?: number
+  /** Per-sender rate limit of reports (default DEFAULT_RATE_LIMIT: 2 per interval, interval ≥ 100 ms, bursts of 5). */
+  rate?: Partial<RateLimit>
   /** The heartbeat metric, whose expiry stands for the whole peer (default 'ping'). */
   pingMetric?: string
   /**
@@ -73,12 +77,19 @@ export interface PeerDetail extends PeerSummary {
 }
 
 export interface Counters {
-  /** Messages handed to handleMessage. */
+  /** Messages handed to handleMessage: always accepted + the sum of dropped. */
   received: number
   /** Messages accepted. */
   accepted: number
-  /** Messages dropped, by reason; 'too-many-names' counts metrics refused inside accepted reports. */
+  /** Messages dropped, by reason. */
   dropped: Record<DropReason, number>
+  /** Metrics refused inside accepted reports: new names beyond maxNamesPerPeer. */
+  refusedMetrics: number
+}
+
+/** Counters of a core that has handled nothing: every reason present, at 0. */
+export function emptyCounters (): Counters {
+  return { received: 0, accepted: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>, refusedMetrics: 0 }
 }
 
 export type HandleResult = { accepted: true } | { accepted: false, reason: DropReason }
@@ -106,6 +117,8 @@ interface PeerRecord {
   intervalMs: number
   /** Local monotonic time of the last accepted report. */
   lastHeardAt: number
+  /** Its rate limit state: forgotten with the record. */
+  bucket: TokenBucket
   tracked: Map<string, TrackedMetric>
 }
 
@@ -124,6 +137,7 @@ export class MonitorCore {
   private readonly limits: ReportLimits
   private readonly maxPeers: number
   private readonly pingMetric: string
+  private readonly rate: RateLimiter
   private readonly isAllowed: (peer: string) => boolean
   private readonly onAccepted: ((report: Report) => void) | undefined
   private readonly onEvent: MonitorCoreInit['onEvent']
@@ -144,6 +158,7 @@ export class MonitorCore {
     this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
     this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
     this.pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
+    this.rate = new RateLimiter(init.rate)
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
     this.onEvent = init.onEvent
@@ -154,7 +169,7 @@ export class MonitorCore {
       maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER
     })
     this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline) => { this.expire(deadline) } })
-    this.count = { received: 0, accepted: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> }
+    this.count = emptyCounters()
   }
 
   /**
@@ -224,6 +239,12 @@ export class MonitorCore {
     if (record != null && !(report.epoch > record.epoch || (report.epoch === record.epoch && report.seq > record.seq))) {
       return 'replay'
     }
+    // After the replay check, so nobody can spend a peer's tokens by re-sending its old
+    // reports. A leave notice that ends a peer's presence is never throttled: that would
+    // turn a graceful leave into an alert.
+    const now = this.clock.now()
+    const exempt = report.kind === 'leave' && record?.left === false
+    if (record != null && !exempt && !this.rate.take(record.bucket, now, report.intervalMs)) return 'rate'
     if (report.kind === 'leave') {
       if (record != null) this.leave(record, report, events)
       return undefined
@@ -231,7 +252,9 @@ export class MonitorCore {
     const joined = record == null || record.left
     if (record == null) {
       if (!this.makeRoom(events)) return 'capacity'
-      record = { kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, tracked: new Map() }
+      const bucket = this.rate.bucket(now)
+      this.rate.take(bucket, now, report.intervalMs)
+      record = { kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map() }
     }
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
@@ -263,7 +286,7 @@ export class MonitorCore {
       const { name, value, ttlMs } = metric
       const logged = this.store.log({ peer, name, value, ttlMs, receivedAt: now, expiresAt, sentAt: report.sentAt })
       if (logged !== 'logged') {
-        this.count.dropped[logged]++
+        this.count.refusedMetrics++
         continue
       }
       present.add(name)

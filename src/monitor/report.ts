@@ -30,12 +30,16 @@ export const CORE_DROP_REASONS = [
   'not-allowed', // signed by a peer outside the allow-list (isAllowed), whoever relayed it
   'peer-mismatch', // report.peer is not the pubsub sender
   'replay', // (epoch, seq) not after the last accepted one of that peer
-  'too-many-names', // a new metric name beyond maxNamesPerPeer (counts metrics, not reports)
+  'rate', // the peer publishes faster than its rate limit allows (rate.ts)
   'capacity', // a new peer while maxPeers peers are known and all alive
   'stopped' // the core was stopped
 ] as const
 
-/** Every reason a message can be dropped for. */
+/**
+ * Every reason a message can be dropped for. (A metric refused inside an
+ * accepted report, a new name beyond maxNamesPerPeer, is not a dropped
+ * message: see `Counters.refusedMetrics`.)
+ */
 export const DROP_REASONS = [...DECODE_DROP_REASONS, ...CORE_DROP_REASONS] as const
 
 export type DecodeDropReason = typeof DECODE_DROP_REASONS[number]

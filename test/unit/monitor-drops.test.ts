@@ -71,7 +71,7 @@ describe('MonitorCore drops', () => {
     const b = new Sender('b')
     assert.deepEqual(h.send(b, [['ping', 1, TTL], ['load', 1, TTL], ['extra', 1, TTL]]), { accepted: true })
     assert.deepEqual(h.core.metricNames(), ['load', 'ping'])
-    assert.equal(h.core.counters().dropped['too-many-names'], 1)
+    assert.equal(h.core.counters().refusedMetrics, 1)
     h.clock.advance(TTL)
     assert.deepEqual(h.takeNames(), ['joined b', 'alert b/ping'], 'the refused metric is not tracked')
   })

@@ -156,7 +156,10 @@ describe('MonitorCore peer lifecycle', () => {
   it('keeps the last 25 metrics of each (peer, metric) window', () => {
     const h = new Harness()
     const b = new Sender('b')
-    for (let i = 1; i <= 40; i++) h.send(b, [['ping', i, TTL]])
+    for (let i = 1; i <= 40; i++) {
+      h.send(b, [['ping', i, TTL]])
+      h.clock.advance(1_000)
+    }
     const window = h.core.window('b', 'ping')
     assert.equal(window.length, 25)
     assert.deepEqual(window.map((m) => m.value), Array.from({ length: 25 }, (_, i) => i + 16))
