@@ -4,6 +4,7 @@
  * (2 for operator mistakes, {@link ConfigError}; 1 for anything else).
  */
 import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
 import { ConfigError, daemonHelp, loadDaemonConfig, wantsHelp } from './daemon/config.js'
 
 /** Where the CLI writes and what environment it reads; the process's own by default. */
@@ -18,6 +19,7 @@ const USAGE = `Usage: peermon <command> [options]
 Commands:
   daemon    run a monitor node (peermon daemon --help for its options)
   swarm     start a local test swarm (peermon swarm --help)
+  keygen    create an identity key or a swarm key (peermon keygen --help)
   help      show this help; help <command> shows the command's help
 
 Options:
@@ -72,10 +74,58 @@ async function dispatch (argv: string[], io: CliIO): Promise<number> {
       const { runSwarm } = await import('./swarm/index.js')
       return await runSwarm(rest)
     }
+    case 'keygen':
+      return await keygen(rest, io)
     default:
-      io.stderr.write(`peermon: unknown command ${JSON.stringify(command)} (commands: daemon, swarm, help)\n`)
+      io.stderr.write(`peermon: unknown command ${JSON.stringify(command)} (commands: daemon, swarm, keygen, help)\n`)
       return 2
   }
+}
+
+const KEYGEN_USAGE = `Usage: peermon keygen [--key <file>] [--psk <file>]
+
+Create the secret files of a node, with mode 0600. An existing file is never
+overwritten.
+
+Options:
+  --key <file>   a new Ed25519 identity key for peermon daemon --key;
+                 prints its peer id (for --allow and --allow-file)
+  --psk <file>   a new swarm key for peermon daemon --psk (/key/swarm/psk/1.0.0/
+                 format); copy it to every node of the private swarm
+  -h, --help     show this help
+`
+
+/** `peermon keygen`: creates a swarm key and/or an identity key; prints the identity's peer id. */
+async function keygen (argv: string[], io: CliIO): Promise<number> {
+  let values: { key?: string, psk?: string, help?: boolean }
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { key: { type: 'string' }, psk: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false
+    }))
+  } catch (err) {
+    throw new ConfigError(`keygen: ${err instanceof Error ? err.message : String(err)} (see peermon keygen --help)`)
+  }
+  if (values.help === true) {
+    io.stdout.write(KEYGEN_USAGE)
+    return 0
+  }
+  for (const [flag, value] of [['--key', values.key], ['--psk', values.psk]] as const) {
+    if (value === '') throw new ConfigError(`keygen: ${flag}: expected a file name`)
+  }
+  if (values.key === undefined && values.psk === undefined) throw new ConfigError('keygen: expected --key <file> or --psk <file> (see peermon keygen --help)')
+  if (values.psk !== undefined) {
+    const { createSwarmKey } = await import('./daemon/psk.js')
+    await createSwarmKey(values.psk)
+  }
+  if (values.key !== undefined) {
+    const [{ createNewKey }, { peerIdFromPrivateKey }] = await Promise.all([import('./daemon/keyfile.js'), import('@libp2p/peer-id')])
+    const key = await createNewKey(values.key)
+    io.stdout.write(`${peerIdFromPrivateKey(key).toString()}\n`)
+  }
+  return 0
 }
 
 /** The version in package.json; this module runs as dist/src/cli.js. */

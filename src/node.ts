@@ -2,16 +2,25 @@
  * createNode(): a libp2p node with the stack peermon runs on (TCP, Noise,
  * Yamux, identify, gossipsub) and the peer-monitor service. The daemon and the
  * tests use it; programs with their own node add `peerMonitor()` to theirs.
+ *
+ * Access control lives here, at the network edge: a pre-shared swarm key
+ * (`psk`, libp2p private networks) and an allow-list (`allow`) enforced by a
+ * connection gater and, for relayed reports, by the monitor's `isAllowed`.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
+import type { PeerScoreParams, TopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
-import type { Libp2p, PrivateKey, PubSub } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerId, PrivateKey, PubSub } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
+import { DEFAULT_TOPIC } from './constants.js'
 import { PeerMonitorService } from './service.js'
 import type { PeerMonitor, PeerMonitorInit } from './service.js'
 
@@ -24,6 +33,17 @@ export interface CreateNodeOptions {
   monitor?: PeerMonitorInit
   /** Gossipsub options, over peermon's defaults. */
   gossipsub?: Partial<GossipsubOpts>
+  /**
+   * Pre-shared swarm key, the bytes of a `/key/swarm/psk/1.0.0/` file (see
+   * `src/daemon/psk.ts`): only nodes with the same key can connect. Default: an open swarm.
+   */
+  psk?: Uint8Array
+  /**
+   * Peer ids allowed to connect and to be monitored; the node itself is always
+   * allowed. Others are refused by the connection gater, and their reports are
+   * ignored even when an allowed peer relays them. Default (absent or empty): everyone.
+   */
+  allow?: Iterable<string>
 }
 
 export type PeermonNode = Libp2p<{ identify: Identify, pubsub: PubSub, monitor: PeerMonitor }>
@@ -34,18 +54,68 @@ export const GOSSIPSUB_DEFAULTS: Partial<GossipsubOpts> = {
   emitSelf: false
 }
 
+/**
+ * Peer scoring of the monitor topic: only invalid messages count (P4), every
+ * other topic score is off, since a quiet topic would look like delivery failure.
+ * A report the validator rejects (malformed, forged, ...) costs its sender 1 point
+ * squared per message still remembered (decay 0.9 per second); a peer sending
+ * about 9 of them in quick succession falls below gossipsub's default graylist
+ * threshold (-80) and is ignored until it decays. Ignored drops (replay, rate,
+ * not-allowed) cost nothing, so honest relays never lose score.
+ */
+export const TOPIC_SCORE_PARAMS: Partial<TopicScoreParams> = {
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  firstMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -1,
+  invalidMessageDeliveriesDecay: 0.9
+}
+
 export async function createNode (options: CreateNodeOptions = {}): Promise<PeermonNode> {
-  const monitorInit = options.monitor ?? {}
+  const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
+  const self = peerIdFromPrivateKey(privateKey).toString()
+  const allowed = new Set(options.allow ?? [])
+  if (allowed.size > 0) allowed.add(self)
+  const isAllowed = allowed.size > 0 ? (peer: string) => allowed.has(peer) : undefined
+  const monitorInit: PeerMonitorInit = { ...options.monitor }
+  if (isAllowed != null) {
+    const own = monitorInit.isAllowed
+    monitorInit.isAllowed = own == null ? isAllowed : (peer) => isAllowed(peer) && own(peer)
+  }
+  const topic = monitorInit.topic ?? DEFAULT_TOPIC
+  const scoreParams: Partial<PeerScoreParams> = {
+    ...options.gossipsub?.scoreParams,
+    topics: { [topic]: TOPIC_SCORE_PARAMS as TopicScoreParams, ...options.gossipsub?.scoreParams?.topics }
+  }
   return createLibp2p({
-    privateKey: options.privateKey,
+    privateKey,
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    ...(options.psk != null ? { connectionProtector: preSharedKey({ psk: options.psk }) } : {}),
+    ...(isAllowed != null ? { connectionGater: allowListGater(isAllowed) } : {}),
     services: {
       identify: identify(),
-      pubsub: gossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub }) as (components: any) => PubSub,
+      pubsub: gossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }) as (components: any) => PubSub,
       monitor: (components: any) => new PeerMonitorService(components, monitorInit)
     }
   })
+}
+
+/**
+ * A connection gater that lets only allowed peers in or out, at the earliest
+ * point libp2p offers for each direction: before dialing a known peer id, and
+ * right after the encryption handshake has proven the remote's identity (the
+ * first moment it is known for inbound connections and for dials by address).
+ */
+export function allowListGater (isAllowed: (peer: string) => boolean): ConnectionGater {
+  const deny = async (peer: PeerId): Promise<boolean> => !isAllowed(peer.toString())
+  return {
+    denyDialPeer: deny,
+    denyInboundEncryptedConnection: deny,
+    denyOutboundEncryptedConnection: deny
+  }
 }

@@ -35,7 +35,7 @@ export interface DaemonConfig {
   topic: string
   /** Persistent identity key file; undefined = a fresh identity each start. */
   keyFile?: string
-  /** Accept a key file that group or others may read. */
+  /** Accept a key file or swarm key file that group or others may read. */
   allowInsecureKey: boolean
   /** Tags published as `tag:<key>` metrics. */
   tags: Record<string, string>
@@ -145,7 +145,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'window', value: '<n>', env: 'PEERMON_WINDOW', inFile: true, shownDefault: String(DAEMON_DEFAULTS.windowSize), description: `metrics kept per peer and metric (1..${DAEMON_LIMITS.maxWindowSize})` },
   { name: 'topic', value: '<name>', env: 'PEERMON_TOPIC', inFile: true, shownDefault: DAEMON_DEFAULTS.topic, description: `pubsub topic (1..${DAEMON_LIMITS.maxTopicLength} printable characters)` },
   { name: 'key', value: '<file>', env: 'PEERMON_KEY', inFile: true, shownDefault: 'none, a fresh identity each start', description: 'persistent identity key file; created with mode 0600 if missing' },
-  { name: 'allow-insecure-key', description: 'accept a key file that group or others can access' },
+  { name: 'allow-insecure-key', description: 'accept a key file (--key, --psk) that group or others can access' },
   { name: 'tag', value: '<key=value>', repeatable: true, env: 'PEERMON_TAG', inFile: true, shownDefault: 'none', description: `tag published as metric tag:<key> (key [A-Za-z0-9_.-]{1,32}, value up to ${DAEMON_LIMITS.maxTagValueLength} chars)` },
   { name: 'json', env: 'PEERMON_JSON', inFile: true, description: 'print events as JSON lines' },
   { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.retentionMs), description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs)}` },

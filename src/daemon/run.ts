@@ -12,7 +12,9 @@ import type { PeerMonitor } from '../service.js'
 import { BootstrapKeeper } from './bootstrap.js'
 import type { BootstrapTarget } from './bootstrap.js'
 import type { DaemonConfig } from './config.js'
+import { loadAllowList } from './access.js'
 import { loadOrCreateKey } from './keyfile.js'
+import { loadSwarmKey } from './psk.js'
 import { formatHuman, formatJson } from './output.js'
 import { gossipsubFromEnv, openTrace } from './trace.js'
 import type { DaemonEvent, ListeningEvent } from './output.js'
@@ -70,6 +72,9 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     }
   }
 
+  // Private swarm: the swarm key and the allow-list are checked first (ConfigError, exit 2), so a mistake there creates no key file.
+  const psk = config.pskFile != null ? await loadSwarmKey(config.pskFile, { allowInsecure: config.allowInsecureKey }) : undefined
+  const allow = await loadAllowList(config)
   const privateKey = config.keyFile != null
     ? await loadOrCreateKey(config.keyFile, { allowInsecure: config.allowInsecureKey })
     : await generateKeyPair('Ed25519')
@@ -78,6 +83,8 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
   const trace = process.env.PEERMON_TRACE != null && process.env.PEERMON_TRACE !== '' ? openTrace(process.env.PEERMON_TRACE) : undefined
   const node = await createNode({
     privateKey,
+    psk,
+    allow,
     listen: config.listen,
     gossipsub: gossipsubFromEnv(process.env.PEERMON_GOSSIPSUB),
     monitor: {
