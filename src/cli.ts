@@ -20,6 +20,10 @@ Commands:
   daemon    run a monitor node (peermon daemon --help for its options)
   swarm     start a local test swarm (peermon swarm --help)
   keygen    create an identity key or a swarm key (peermon keygen --help)
+  peers     list the peers a running daemon monitors (asks its HTTP API)
+  alerts    show a running daemon's recent alerts
+  metrics   show one metric of every peer: peermon metrics <name>
+  watch     follow a running daemon's events live
   help      show this help; help <command> shows the command's help
 
 Options:
@@ -76,8 +80,15 @@ async function dispatch (argv: string[], io: CliIO): Promise<number> {
     }
     case 'keygen':
       return await keygen(rest, io)
+    case 'peers':
+    case 'alerts':
+    case 'metrics':
+    case 'watch': {
+      const { runClient } = await import('./client/index.js')
+      return await runClient(command, rest, io)
+    }
     default:
-      io.stderr.write(`peermon: unknown command ${JSON.stringify(command)} (commands: daemon, swarm, keygen, help)\n`)
+      io.stderr.write(`peermon: unknown command ${JSON.stringify(command)} (commands: daemon, swarm, keygen, peers, alerts, metrics, watch, help)\n`)
       return 2
   }
 }

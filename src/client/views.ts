@@ -1,0 +1,159 @@
+/**
+ * What the client commands print for people: the API's responses as aligned
+ * tables, and event-stream lines as the daemon prints them. Pure functions.
+ */
+import { formatDuration } from '../duration.js'
+import { formatHuman, shortPeer } from '../daemon/output.js'
+import type { DaemonEvent } from '../daemon/output.js'
+import type { AlertsResponse, EventLine, MetricResponse, MetricView, PeersResponse, PeerView } from '../api/types.js'
+import { formatBytes, formatValue, printable, renderTable } from './table.js'
+import type { Column } from './table.js'
+
+/** Metrics in bytes, shown as `7.8 GiB`. */
+const BYTE_METRICS = new Set(['memory', 'freespace'])
+const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers'])
+const TAG_PREFIX = 'tag:'
+
+/** `peermon peers`: one row per peer with its state, last report, connection and latest metrics. */
+export function renderPeers (response: PeersResponse): string {
+  if (response.peers.length === 0) return `no peers seen yet by ${shortPeer(response.self)}\n`
+  const showTags = response.peers.some(peer => Object.keys(peer.metrics).some(name => name.startsWith(TAG_PREFIX)))
+  const showOther = response.peers.some(peer => Object.keys(peer.metrics).some(isCustom))
+  const columns: Column[] = [
+    { heading: 'PEER' },
+    { heading: 'STATE' },
+    { heading: 'LAST SEEN', align: 'right' },
+    { heading: 'CONN' },
+    { heading: 'LOAD', align: 'right' },
+    { heading: 'FREE MEM', align: 'right' },
+    { heading: 'FREE DISK', align: 'right' },
+    { heading: 'PEERS', align: 'right' }
+  ]
+  if (showTags) columns.push({ heading: 'TAGS' })
+  if (showOther) columns.push({ heading: 'OTHER' })
+  const rows = response.peers.map(peer => {
+    const row = [
+      shortPeer(peer.peer),
+      describeState(peer),
+      formatDuration(peer.lastSeenAgoMs),
+      peer.connected ? 'yes' : 'no',
+      metricCell(peer.metrics.load),
+      metricCell(peer.metrics.memory),
+      metricCell(peer.metrics.freespace),
+      metricCell(peer.metrics.peers)
+    ]
+    if (showTags) row.push(listCell(peer, name => name.startsWith(TAG_PREFIX), name => name.slice(TAG_PREFIX.length)))
+    if (showOther) row.push(listCell(peer, isCustom, name => name))
+    return row
+  })
+  return renderTable(columns, rows)
+}
+
+/** `peermon alerts`: the alert history, oldest first. */
+export function renderAlerts (response: AlertsResponse): string {
+  if (response.events.length === 0) return 'no alerts yet\n'
+  const columns: Column[] = [{ heading: 'TIME' }, { heading: 'EVENT' }, { heading: 'PEER' }, { heading: 'METRIC' }, { heading: 'DETAIL' }]
+  const rows = response.events.map(line => [
+    localTime(line.ts),
+    printable(line.event),
+    line.peer !== undefined ? shortPeer(line.peer) : '',
+    line.metric !== undefined ? printable(line.metric) : '',
+    eventDetail(line)
+  ])
+  return renderTable(columns, rows)
+}
+
+/** `peermon metrics <name>`: each peer's latest valid value of one metric. */
+export function renderMetric (response: MetricResponse): string {
+  if (response.metrics.length === 0) return `no peer has a current ${JSON.stringify(printable(response.name))} metric\n`
+  const columns: Column[] = [
+    { heading: 'PEER' },
+    { heading: 'VALUE', align: typeof response.metrics[0].value === 'number' ? 'right' : 'left' },
+    { heading: 'AGE', align: 'right' },
+    { heading: 'EXPIRES IN', align: 'right' }
+  ]
+  const rows = response.metrics.map(metric => [
+    shortPeer(metric.peer),
+    metricCell(metric),
+    formatDuration(metric.ageMs),
+    formatDuration(Math.max(0, metric.expiresInMs))
+  ])
+  return renderTable(columns, rows)
+}
+
+/** One event of the stream as the daemon prints it for people (unknown event types as `key=value` pairs). */
+export function formatEventLine (line: EventLine): string {
+  const parsed = Date.parse(line.ts)
+  const at = Number.isFinite(parsed) ? new Date(parsed) : new Date()
+  const { ts: _ts, event, ...fields } = line
+  if (KNOWN_EVENTS.has(event) && hasFields(line)) return formatHuman({ type: event, ...fields } as unknown as DaemonEvent, at)
+  const extra = Object.entries(fields).map(([key, value]) => `${printable(key)}=${printable(typeof value === 'string' ? value : JSON.stringify(value) ?? '')}`)
+  return `${clockTime(at)} ${printable(event).padEnd(12)} ${extra.join(' ')}`.trimEnd()
+}
+
+/** `HH:MM:SS.mmm`, local time, as formatHuman starts its lines. */
+function clockTime (at: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0')
+  return `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}.${String(at.getMilliseconds()).padStart(3, '0')}`
+}
+
+const KNOWN_EVENTS = new Set(['listening', 'joined', 'left', 'connected', 'disconnected', 'alert', 'recovered', 'forgotten', 'stopping', 'warning'])
+
+/** Whether the fields formatHuman reads for this event type are there. */
+function hasFields (line: EventLine): boolean {
+  const str = (v: unknown): boolean => typeof v === 'string'
+  const num = (v: unknown): boolean => typeof v === 'number'
+  switch (line.event) {
+    case 'listening': return str(line.peer) && Array.isArray(line.addrs)
+    case 'joined': case 'left': case 'connected': case 'disconnected': return str(line.peer)
+    case 'alert': return str(line.peer) && str(line.metric) && num(line.silentMs) && num(line.ttlMs) && num(line.lagMs) && (str(line.lastValue) || num(line.lastValue))
+    case 'recovered': return str(line.peer) && str(line.metric) && num(line.downMs)
+    case 'forgotten': return str(line.peer) && num(line.silentMs)
+    case 'warning': return str(line.message)
+    default: return true
+  }
+}
+
+function describeState (peer: PeerView): string {
+  if (peer.state !== 'alerting' || peer.alerting.length === 0) return peer.state
+  return `alerting (${peer.alerting.map(printable).join(', ')})`
+}
+
+function metricCell (metric: MetricView | undefined): string {
+  if (metric === undefined) return '-'
+  if (BYTE_METRICS.has(metric.name) && typeof metric.value === 'number') return formatBytes(metric.value)
+  return formatValue(metric.value)
+}
+
+function isCustom (name: string): boolean {
+  return !BUILTIN.has(name) && !name.startsWith(TAG_PREFIX)
+}
+
+/** `key=value` pairs of the peer's metrics that pass `select`, sorted by name. */
+function listCell (peer: PeerView, select: (name: string) => boolean, label: (name: string) => string): string {
+  const names = Object.keys(peer.metrics).filter(select).sort()
+  return names.length === 0 ? '-' : names.map(name => `${printable(label(name))}=${formatValue(peer.metrics[name].value)}`).join(' ')
+}
+
+function eventDetail (line: EventLine): string {
+  const ms = (v: unknown): string => typeof v === 'number' ? formatDuration(v) : '?'
+  switch (line.event) {
+    case 'alert': {
+      const last = line.lastValue
+      const lastText = typeof last === 'number' || typeof last === 'string' ? `, last ${formatValue(last)}` : ''
+      return `silent ${ms(line.silentMs)} (ttl ${ms(line.ttlMs)}, lag ${ms(line.lagMs)})${lastText}`
+    }
+    case 'recovered': return `back after ${ms(line.downMs)}`
+    case 'forgotten': return `silent ${ms(line.silentMs)}`
+    default: return ''
+  }
+}
+
+/** `2025-01-02 03:04:05` in local time, or the text as it came when it does not parse. */
+export function localTime (ts: string): string {
+  const ms = Date.parse(ts)
+  if (!Number.isFinite(ms)) return printable(ts)
+  const at = new Date(ms)
+  const two = (n: number): string => String(n).padStart(2, '0')
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`
+}
