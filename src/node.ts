@@ -20,6 +20,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import type { ConnectionGater, Libp2p, PeerId, PrivateKey, PubSub } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
+import type { Registry } from 'prom-client'
 import { DEFAULT_TOPIC } from './constants.js'
 import { PeerMonitorService } from './service.js'
 import type { PeerMonitor, PeerMonitorInit } from './service.js'
@@ -44,6 +45,12 @@ export interface CreateNodeOptions {
    * ignored even when an allowed peer relays them. Default (absent or empty): everyone.
    */
   allow?: Iterable<string>
+  /**
+   * Prometheus registry for libp2p's own metrics (`@libp2p/prometheus-metrics`); default none, no
+   * metrics. Give each node its own registry: that package keeps its metric objects in a
+   * process-wide map, so nodes sharing one would collide.
+   */
+  metricsRegistry?: Registry
 }
 
 export type PeermonNode = Libp2p<{ identify: Identify, pubsub: PubSub, monitor: PeerMonitor }>
@@ -89,7 +96,11 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     ...options.gossipsub?.scoreParams,
     topics: { [topic]: TOPIC_SCORE_PARAMS as TopicScoreParams, ...options.gossipsub?.scoreParams?.topics }
   }
+  const metrics = options.metricsRegistry != null
+    ? (await import('@libp2p/prometheus-metrics')).prometheusMetrics({ registry: options.metricsRegistry, collectDefaultMetrics: false })
+    : undefined
   return createLibp2p({
+    ...(metrics != null ? { metrics } : {}),
     privateKey,
     addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],

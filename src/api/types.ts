@@ -7,6 +7,7 @@
  *   GET    /api/v0/id              → IdResponse
  *   GET    /api/v0/peers           → PeersResponse
  *   GET    /api/v0/peers/:id       → PeerDetailResponse     (400 malformed id, 404 unknown peer)
+ *   GET    /api/v0/metrics         → MetricNamesResponse    (names of the metrics received so far)
  *   GET    /api/v0/metrics/:name   → MetricResponse         (400 malformed name; unknown name → empty list)
  *   POST   /api/v0/metrics         ← SetMetricRequest → SetMetricResponse (201 new, 200 replaced; 400 invalid)
  *   DELETE /api/v0/metrics/:name   → DeleteMetricResponse   (404 when not set)
@@ -118,6 +119,11 @@ export interface PeersResponse {
 /** `GET /api/v0/peers/:id`: one peer with the whole window of each metric, oldest first. */
 export interface PeerDetailResponse extends PeerView {
   windows: Record<string, MetricView[]>
+}
+
+/** `GET /api/v0/metrics`: names of the metrics received from any monitored peer, sorted. */
+export interface MetricNamesResponse {
+  names: string[]
 }
 
 /** One peer's latest value of a metric, as `GET /api/v0/metrics/:name` lists it. */

@@ -18,6 +18,7 @@ import { loadSwarmKey } from './psk.js'
 import { formatHuman, formatJson } from './output.js'
 import { gossipsubFromEnv, openTrace } from './trace.js'
 import type { DaemonEvent, ListeningEvent } from './output.js'
+import type { Registry } from 'prom-client'
 
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
 const STOP_DEADLINE_MS = 2_500
@@ -36,6 +37,8 @@ export interface DaemonContext {
   onEvent: (listener: (event: DaemonEvent, at: Date) => void) => () => void
   /** Print an event and hand it to every listener. */
   emit: (event: DaemonEvent) => void
+  /** The Prometheus registry libp2p's metrics go into (created when the HTTP API is on). */
+  metricsRegistry?: Registry
 }
 
 /**
@@ -51,6 +54,13 @@ export interface DaemonPart {
 /** The parts this configuration asks for. Each is imported only when configured. */
 async function configuredParts (config: DaemonConfig): Promise<DaemonPart[]> {
   const parts: DaemonPart[] = []
+  // The API is created first so that the alert log, started before it, can hand it the history read back from the file.
+  const api = config.api !== undefined ? new (await import('../api/part.js')).ApiPart() : undefined
+  if (config.alertLog !== undefined) {
+    const { alertLogPart } = await import('./alert-log.js')
+    parts.push(alertLogPart(config.alertLog, { onTail: (events, corrupt) => { api?.preload(events, corrupt) } }))
+  }
+  if (api !== undefined) parts.push(api)
   if (config.onAlert !== undefined || config.onRecovered !== undefined || config.onLeft !== undefined) {
     const { hooksPart } = await import('./hooks.js')
     const hooks = hooksPart(config)
@@ -81,7 +91,10 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
 
   // Benchmark instrumentation (src/daemon/trace.ts): off unless these variables are set.
   const trace = process.env.PEERMON_TRACE != null && process.env.PEERMON_TRACE !== '' ? openTrace(process.env.PEERMON_TRACE) : undefined
+  // With the HTTP API on, libp2p's own metrics go into the registry its /metrics serves.
+  const metricsRegistry = config.api !== undefined ? (await import('../api/prometheus.js')).createMetricsRegistry() : undefined
   const node = await createNode({
+    metricsRegistry,
     privateKey,
     psk,
     allow,
@@ -112,6 +125,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     node,
     monitor,
     emit,
+    metricsRegistry,
     onEvent: (listener) => {
       listeners.add(listener)
       return () => { listeners.delete(listener) }

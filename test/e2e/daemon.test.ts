@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks'
 import { DaemonChild } from '../../src/swarm/child.js'
 import type { NodeEvent } from '../../src/swarm/child.js'
 
-const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s']
+// --api off: several daemons on one host must not all take the API's default port.
+const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s', '--api', 'off']
 
 interface Recorded { child: DaemonChild, events: NodeEvent[] }
 

@@ -1,0 +1,29 @@
+/**
+ * Who may use the API: a bearer token compared in constant time, and, for an
+ * API without a token, only requests addressed to a loopback host name (a web
+ * page cannot reach it through DNS rebinding).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken (header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+  return match?.[1]
+}
+
+/** True when `given` equals `expected`; the time taken does not depend on where they differ. */
+export function tokenMatches (given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false
+  // Hashing first makes both sides the same length, so the comparison leaks neither length nor prefix.
+  const a = createHash('sha256').update(given).digest()
+  const b = createHash('sha256').update(expected).digest()
+  return timingSafeEqual(a, b)
+}
+
+/** True when a Host header names a loopback address or localhost (with or without a port). */
+export function isLoopbackHost (host: string | undefined): boolean {
+  if (host === undefined) return false
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '')
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+}

@@ -1,0 +1,90 @@
+/**
+ * The HTTP API as a part of the daemon: builds the server from the daemon's
+ * node and configuration, feeds it every daemon event, listens on `--api`
+ * and adds the base URL to the `listening` line.
+ */
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { ConfigError, describeFsError } from '../daemon/config.js'
+import type { ListeningEvent } from '../daemon/output.js'
+import type { DaemonContext, DaemonPart } from '../daemon/run.js'
+import { EventHistory } from './history.js'
+import { buildApiServer } from './server.js'
+import type { ApiServer } from './server.js'
+import { ALERT_HISTORY_SIZE } from './types.js'
+import type { EventLine } from './types.js'
+
+export class ApiPart implements DaemonPart {
+  readonly name = 'api'
+  private readonly history = new EventHistory(ALERT_HISTORY_SIZE)
+  private server?: ApiServer
+  private unsubscribe?: () => void
+
+  /** Puts events read back from the alert log before the ones seen since; counts its corrupt lines. */
+  preload (lines: EventLine[], corrupt: number): void {
+    this.history.preload(lines)
+    this.history.corrupt += corrupt
+  }
+
+  async start (ctx: DaemonContext): Promise<Partial<ListeningEvent>> {
+    const { config, node, monitor } = ctx
+    const address = config.api
+    if (address === undefined) throw new Error('the API part needs config.api')
+    const version = packageVersion()
+    const peer = node.peerId.toString()
+    const server = await buildApiServer({
+      monitor,
+      token: config.apiToken,
+      history: this.history,
+      registry: ctx.metricsRegistry,
+      identity: () => ({
+        peer,
+        addrs: node.getMultiaddrs().map(String),
+        version,
+        topic: config.topic,
+        intervalMs: config.intervalMs,
+        ttlMs: config.ttlMs,
+        windowSize: config.windowSize
+      })
+    })
+    this.server = server
+    this.unsubscribe = ctx.onEvent((event, at) => { server.handleEvent(event, at) })
+    try {
+      await server.app.listen({ host: address.host, port: address.port })
+    } catch (err) {
+      await this.stop()
+      throw new ConfigError(`--api: cannot listen on ${hostPort(address.host, address.port)}: ${describeListenError(err)}`)
+    }
+    const { port } = server.app.server.address() as AddressInfo
+    return { api: `http://${hostPort(address.host, port)}` }
+  }
+
+  async stop (): Promise<void> {
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    const server = this.server
+    this.server = undefined
+    await server?.app.close()
+  }
+}
+
+function hostPort (host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`
+}
+
+function describeListenError (err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'EADDRINUSE') return 'address in use (another daemon? pick a port with --api host:port, :0 for a free one, or --api off)'
+  if (code === 'EADDRNOTAVAIL') return 'no such local address'
+  return describeFsError(err)
+}
+
+/** The version in package.json; this module runs as dist/src/api/part.js. */
+function packageVersion (): string {
+  try {
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+    return typeof version === 'string' ? version : 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `GET /metrics`: the monitor's view in the Prometheus text format. Every
+ * metric lives in a registry of its own (several daemons or tests in one
+ * process must not collide in prom-client's global one); libp2p's own metrics
+ * (`@libp2p/prometheus-metrics`, see createNode's `metricsRegistry`) and the
+ * process metrics go into the same registry.
+ */
+import { performance } from 'node:perf_hooks'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Counters } from '../monitor/monitor.js'
+import type { PeerState } from '../monitor/types.js'
+import type { MonitoredPeer } from '../service.js'
+
+/** A registry with the process metrics (`process_*`, `nodejs_*`) in it. */
+export function createMetricsRegistry (): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return registry
+}
+
+/** What the exporter reads at each scrape. */
+export interface PrometheusSource {
+  peers: () => MonitoredPeer[]
+  counters: () => Counters
+  /** Reports this node has published. */
+  published: () => number
+  /** Open event streams. */
+  eventStreams: () => number
+}
+
+export interface PeermonMetricsInit {
+  registry: Registry
+  source: PrometheusSource
+  /** Labels of `peermon_info`. */
+  info: { peer: string, version: string, topic: string }
+  /** Monotonic clock of the monitor (default performance.now()). */
+  now?: () => number
+}
+
+const STATES: readonly PeerState[] = ['alive', 'alerting', 'left']
+
+/**
+ * The `peermon_*` metrics. Gauges of peers and counters of reports are read
+ * from the monitor at scrape time; alerts and recoveries are counted as the
+ * events happen ({@link observe}).
+ */
+export class PeermonMetrics {
+  private readonly alerts: Counter<'metric'>
+  private readonly recoveries: Counter<'metric'>
+
+  constructor (init: PeermonMetricsInit) {
+    const { registry, source } = init
+    const now = init.now ?? (() => performance.now())
+    const registers = [registry]
+
+    new Gauge({ name: 'peermon_info', help: 'This node: peer id, peermon version and topic (always 1)', labelNames: ['peer', 'version', 'topic'], registers })
+      .set(init.info, 1)
+
+    // One read of the peers per scrape, shared by the gauges that need it.
+    let scrape: { at: number, peers: MonitoredPeer[] } | undefined
+    const peers = (): MonitoredPeer[] => {
+      const at = now()
+      if (scrape === undefined || at - scrape.at > 100) scrape = { at, peers: source.peers() }
+      return scrape.peers
+    }
+
+    new Gauge({
+      name: 'peermon_peers',
+      help: 'Monitored peers by state (alive, alerting, left)',
+      labelNames: ['state'],
+      registers,
+      collect () {
+        const count: Record<PeerState, number> = { alive: 0, alerting: 0, left: 0 }
+        for (const peer of peers()) count[peer.state]++
+        for (const state of STATES) this.set({ state }, count[state])
+      }
+    })
+    new Gauge({
+      name: 'peermon_peer_last_report_age_seconds',
+      help: 'Seconds since the last accepted report of each monitored peer',
+      labelNames: ['peer'],
+      registers,
+      collect () {
+        this.reset()
+        for (const peer of peers()) this.set({ peer: peer.peer }, peer.lastSeenAgoMs / 1000)
+      }
+    })
+    new Gauge({
+      name: 'peermon_peer_metric',
+      help: 'Latest unexpired value of each numeric metric of each monitored peer, as the peer reported it',
+      labelNames: ['peer', 'name'],
+      registers,
+      collect () {
+        this.reset()
+        const at = now()
+        for (const peer of peers()) {
+          for (const metric of Object.values(peer.metrics)) {
+            if (typeof metric.value === 'number' && metric.expiresAt > at) this.set({ peer: peer.peer, name: metric.name }, metric.value)
+          }
+        }
+      }
+    })
+    new Gauge({
+      name: 'peermon_peer_connected',
+      help: 'Whether this node holds a libp2p connection to each monitored peer (1) or not (0)',
+      labelNames: ['peer'],
+      registers,
+      collect () {
+        this.reset()
+        for (const peer of peers()) this.set({ peer: peer.peer }, peer.connected ? 1 : 0)
+      }
+    })
+
+    const counted = (name: string, help: string, read: (c: Counters) => number): void => {
+      new Counter({ name, help, registers, collect () { this.reset(); this.inc(read(source.counters())) } })
+    }
+    counted('peermon_reports_received_total', 'Reports received on the topic', c => c.received)
+    counted('peermon_reports_accepted_total', 'Reports accepted into the windows', c => c.accepted)
+    new Counter({
+      name: 'peermon_reports_dropped_total',
+      help: 'Reports dropped, by reason',
+      labelNames: ['reason'],
+      registers,
+      collect () {
+        this.reset()
+        for (const [reason, n] of Object.entries(source.counters().dropped)) this.inc({ reason }, n)
+      }
+    })
+    counted('peermon_metrics_refused_total', 'Metrics refused inside accepted reports (new names beyond the per-peer bound)', c => c.refusedMetrics ?? 0)
+    new Counter({ name: 'peermon_reports_published_total', help: 'Reports this node has published', registers, collect () { this.reset(); this.inc(source.published()) } })
+    this.alerts = new Counter({ name: 'peermon_alerts_total', help: 'Alerts raised, by metric', labelNames: ['metric'], registers })
+    this.recoveries = new Counter({ name: 'peermon_recoveries_total', help: 'Recoveries after an alert, by metric', labelNames: ['metric'], registers })
+    // The heartbeat's series exist from the start, so rate() and increase() work from the first alert.
+    this.alerts.inc({ metric: 'ping' }, 0)
+    this.recoveries.inc({ metric: 'ping' }, 0)
+    new Gauge({ name: 'peermon_api_event_streams', help: 'Open /api/v0/events streams', registers, collect () { this.set(source.eventStreams()) } })
+  }
+
+  /** Counts alert and recovered events. */
+  observe (event: { type: string, metric?: string }): void {
+    if (event.type === 'alert' && event.metric !== undefined) this.alerts.inc({ metric: event.metric })
+    if (event.type === 'recovered' && event.metric !== undefined) this.recoveries.inc({ metric: event.metric })
+  }
+}
