@@ -105,7 +105,7 @@ export class ApiClient {
     try {
       response = await fetch(`${this.base}${path}`, { headers, signal })
     } catch (err) {
-      throw new ClientError(`cannot reach the peermon API at ${this.base}: ${describeNetworkError(err, this.timeoutMs)}; is \`peermon daemon\` running there with --api?`)
+      throw new ClientError(`cannot reach the peermon API at ${this.base}: ${describeNetworkError(err, this.timeoutMs)} (is \`peermon daemon\` running with its --api at that address?)`)
     }
     if (response.ok) return response
     const body = await response.text().catch(() => '')
