@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ConfigError } from '../../src/daemon/config.js'
-import { loadOrCreateKey } from '../../src/daemon/keyfile.js'
+import { createNewKey, loadOrCreateKey } from '../../src/daemon/keyfile.js'
 
 const posix = process.platform !== 'win32'
 
@@ -72,5 +72,22 @@ describe('loadOrCreateKey', () => {
     const file = join(dir, 'plain-file')
     await writeFile(file, '')
     await assert.rejects(loadOrCreateKey(join(file, 'identity.key'), { allowInsecure: false }), isConfigError(/^cannot (read|create) key file .*: a parent is not a directory$/))
+  })
+
+  it('keygen: creates a new key with mode 0600, loadable by the daemon, and never overwrites one', async () => {
+    const path = join(dir, 'keygen', 'identity.key')
+    const key = await createNewKey(path)
+    if (posix) assert.equal((await stat(path)).mode & 0o777, 0o600)
+    const loaded = await loadOrCreateKey(path, { allowInsecure: false })
+    assert.equal(peerIdFromPrivateKey(loaded).toString(), peerIdFromPrivateKey(key).toString())
+    await assert.rejects(createNewKey(path), isConfigError(/^key file .*identity\.key already exists; not overwriting an identity/))
+    const again = await loadOrCreateKey(path, { allowInsecure: false })
+    assert.equal(peerIdFromPrivateKey(again).toString(), peerIdFromPrivateKey(key).toString(), 'still the first identity')
+  })
+
+  it('refuses a key file too large to be a key', async () => {
+    const path = join(dir, 'huge.key')
+    await writeFile(path, new Uint8Array(100_000), { mode: 0o600 })
+    await assert.rejects(loadOrCreateKey(path, { allowInsecure: false }), isConfigError(/^key file .*huge\.key is 100000 bytes, too large to be a key$/))
   })
 })
