@@ -8,8 +8,10 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
-  return match?.[1]
+  // Any token the operator chose (spaces included) is taken as is; only the surrounding blanks go.
+  const match = /^Bearer[ \t]+(.*?)[ \t]*$/i.exec(header)
+  if (match === null || match[1] === '') return undefined
+  return match[1]
 }
 
 /** True when `given` equals `expected`; the time taken does not depend on where they differ. */

@@ -10,15 +10,32 @@ import type { ListeningEvent } from '../daemon/output.js'
 import type { DaemonContext, DaemonPart } from '../daemon/run.js'
 import { EventHistory } from './history.js'
 import { buildApiServer } from './server.js'
-import type { ApiServer } from './server.js'
+import type { ApiServer, ApiServerOptions } from './server.js'
 import { ALERT_HISTORY_SIZE } from './types.js'
 import type { EventLine } from './types.js'
+
+export interface ApiPartInit {
+  /** Routes beyond the JSON API, each a function of the Fastify instance (default: {@link API_PLUGINS}). */
+  plugins?: ApiServerOptions['plugins']
+}
+
+/**
+ * Routes the daemon's API serves besides the JSON API and `/metrics`: the dashboard page
+ * (`GET /`, src/api/dashboard*) goes here as `(app) => { app.get('/', ...) }`.
+ * Auth is already applied to every route (`GET /` also accepts `?token=`).
+ */
+export const API_PLUGINS: NonNullable<ApiServerOptions['plugins']> = []
 
 export class ApiPart implements DaemonPart {
   readonly name = 'api'
   private readonly history = new EventHistory(ALERT_HISTORY_SIZE)
+  private readonly plugins: NonNullable<ApiServerOptions['plugins']>
   private server?: ApiServer
   private unsubscribe?: () => void
+
+  constructor (init: ApiPartInit = {}) {
+    this.plugins = init.plugins ?? API_PLUGINS
+  }
 
   /** Puts events read back from the alert log before the ones seen since; counts its corrupt lines. */
   preload (lines: EventLine[], corrupt: number): void {
@@ -37,6 +54,7 @@ export class ApiPart implements DaemonPart {
       token: config.apiToken,
       history: this.history,
       registry: ctx.metricsRegistry,
+      plugins: this.plugins,
       identity: () => ({
         peer,
         addrs: node.getMultiaddrs().map(String),

@@ -109,7 +109,8 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
-    let message = status >= 500 ? 'internal error' : err.message
+    // An unexpected error's message stays in the daemon; errors with a status of their own are meant for the client.
+    let message = err.statusCode === undefined ? 'internal error' : err.message
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `request body larger than ${API_BODY_LIMIT} bytes`
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = `unsupported content type ${JSON.stringify(_req.headers['content-type'] ?? '')}; send application/json`
     else if (err.validation !== undefined) message = `invalid request: ${err.message}`

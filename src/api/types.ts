@@ -17,7 +17,7 @@
  *                                    comment heartbeats `: keepalive\n\n` every SSE_HEARTBEAT_MS;
  *                                    503 when SSE_MAX_CLIENTS streams are open
  *   GET    /metrics                → Prometheus text exposition (text/plain; version=0.0.4)
- *   GET    /                       → the dashboard page (HTML; src/api/dashboard*)
+ *   GET    /                       → the dashboard page (HTML; src/api/dashboard*, added to API_PLUGINS in src/api/part.ts)
  *
  * Every error is an {@link ApiError} with the matching status: 400 bad parameter or body,
  * 401 missing/wrong token, 404 unknown route or resource, 413 body over API_BODY_LIMIT,
