@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { ConfigError, describeFsError } from '../daemon/config.js'
 import type { ListeningEvent } from '../daemon/output.js'
 import type { DaemonContext, DaemonPart } from '../daemon/run.js'
+import { registerDashboard } from './dashboard.js'
 import { EventHistory } from './history.js'
 import { buildApiServer } from './server.js'
 import type { ApiServer, ApiServerOptions } from './server.js'
@@ -24,7 +25,7 @@ export interface ApiPartInit {
  * (`GET /`, src/api/dashboard*) goes here as `(app) => { app.get('/', ...) }`.
  * Auth is already applied to every route (`GET /` also accepts `?token=`).
  */
-export const API_PLUGINS: NonNullable<ApiServerOptions['plugins']> = []
+export const API_PLUGINS: NonNullable<ApiServerOptions['plugins']> = [registerDashboard]
 
 export class ApiPart implements DaemonPart {
   readonly name = 'api'
