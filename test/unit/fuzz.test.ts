@@ -15,7 +15,7 @@ import { fuzzBatch } from '../helpers/report-inputs.js'
 import type { InputFamily } from '../helpers/report-inputs.js'
 
 const seed = process.env.FUZZ_SEED != null ? Number(process.env.FUZZ_SEED) : undefined
-const RUNS = 3_200
+const RUNS = 2_900
 const MAX_CHUNKS = 40
 
 describe('fuzz: decoder and monitor core', () => {
