@@ -146,6 +146,8 @@ export class MonitorCore {
   private readonly tracker: ExpiryTracker<Deadline>
   /** Known peers, least recently heard from first. */
   private readonly records = new Map<string, PeerRecord>()
+  /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
+  private readonly silent = new Set<PeerRecord>()
   private readonly count: Counters
   private stopped = false
 
@@ -246,7 +248,10 @@ export class MonitorCore {
     const exempt = report.kind === 'leave' && record?.left === false
     if (record != null && !exempt && !this.rate.take(record.bucket, now, report.intervalMs)) return 'rate'
     if (report.kind === 'leave') {
-      if (record != null) this.leave(record, report, events)
+      if (record != null) {
+        this.leave(record, report, events)
+        this.updateSilent(record)
+      }
       return undefined
     }
     const joined = record == null || record.left
@@ -260,6 +265,7 @@ export class MonitorCore {
     record.left = false
     this.heard(record, report)
     this.logMetrics(record, report, events)
+    this.updateSilent(record)
     return undefined
   }
 
@@ -317,9 +323,14 @@ export class MonitorCore {
     events.push({ type: 'left', peer: record.peer })
   }
 
-  /** Makes room for a new peer by forgetting the least recently heard-from peer that is not alive. */
+  /**
+   * Makes room for a new peer by forgetting the least recently heard-from peer
+   * that is not alive. O(1) when every peer is alive, so a flood of new peer
+   * ids at capacity costs no scan.
+   */
   private makeRoom (events: MonitorEvent[]): boolean {
     if (this.records.size < this.maxPeers) return true
+    if (this.silent.size === 0) return false
     for (const record of this.records.values()) {
       if (this.state(record) !== 'alive') {
         this.forget(record, this.clock.now(), events)
@@ -333,8 +344,12 @@ export class MonitorCore {
   private expire (deadline: Deadline): void {
     const now = this.clock.now()
     const events: MonitorEvent[] = []
-    if (deadline.kind === 'peer') this.forgetIfSilent(deadline, now, events)
-    else this.metricExpired(deadline, now, events)
+    if (deadline.kind === 'peer') {
+      this.forgetIfSilent(deadline, now, events)
+    } else {
+      this.metricExpired(deadline, now, events)
+      this.updateSilent(deadline.record)
+    }
     this.emit(events)
   }
 
@@ -373,6 +388,7 @@ export class MonitorCore {
     this.tracker.cancel(record)
     this.store.remove(record.peer)
     this.records.delete(record.peer)
+    this.silent.delete(record)
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
   }
 
@@ -390,6 +406,12 @@ export class MonitorCore {
       silentMs: now - record.lastHeardAt,
       lastValue: last?.value ?? ''
     })
+  }
+
+  /** Keeps `silent` in step with a known peer's state, after anything that may have changed it. */
+  private updateSilent (record: PeerRecord): void {
+    if (this.state(record) === 'alive') this.silent.delete(record)
+    else this.silent.add(record)
   }
 
   private state (record: PeerRecord): PeerState {

@@ -36,7 +36,12 @@ export class MetricStore {
     this.maxPeers = positiveInteger('maxPeers', init.maxPeers ?? DEFAULT_MAX_PEERS)
   }
 
-  /** Appends a metric to its (peer, name) window, unless a bound refuses it. */
+  /**
+   * Appends a metric to its (peer, name) window, unless a bound refuses it.
+   * Its name, and a text value equal to the previous one (a tag), are replaced
+   * by the equal strings the window already holds: each decoded report brings
+   * fresh copies, and a full window would otherwise keep one per entry.
+   */
   log (metric: ReceivedMetric): LogResult {
     let windows = this.byPeer.get(metric.peer)
     if (windows == null) {
@@ -55,6 +60,11 @@ export class MetricStore {
         this.byName.set(metric.name, peers)
       }
       peers.set(metric.peer, window)
+    }
+    const previous = window.latest()
+    if (previous != null) {
+      metric.name = previous.name
+      if (typeof metric.value === 'string' && metric.value === previous.value) metric.value = previous.value
     }
     window.add(metric)
     return 'logged'

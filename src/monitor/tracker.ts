@@ -18,14 +18,16 @@ interface HeapEntry<K> {
   deadline: number
   /** Insertion order, to break ties. */
   order: number
-  key: K
+  /** Cleared when the deadline is cancelled, so a stale entry keeps nothing alive. */
+  key: K | undefined
   /** Matches the key's live generation unless the entry is stale. */
   generation: number
 }
 
-interface LiveDeadline {
+interface LiveDeadline<K> {
   deadline: number
   generation: number
+  entry: HeapEntry<K>
 }
 
 /**
@@ -38,7 +40,7 @@ interface LiveDeadline {
 export class ExpiryTracker<K> {
   private readonly clock: Clock
   private readonly onExpire: ExpiryTrackerInit<K>['onExpire']
-  private readonly live = new Map<K, LiveDeadline>()
+  private readonly live = new Map<K, LiveDeadline<K>>()
   private readonly heap: Array<HeapEntry<K>> = []
   private order = 0
   private generation = 0
@@ -62,14 +64,18 @@ export class ExpiryTracker<K> {
   set (key: K, deadline: number): void {
     if (this.stopped) return
     const generation = ++this.generation
-    this.live.set(key, { deadline, generation })
-    this.push({ deadline, order: this.order++, key, generation })
+    const entry = { deadline, order: this.order++, key, generation }
+    this.live.set(key, { deadline, generation, entry })
+    this.push(entry)
     this.compactIfMostlyStale()
     this.arm()
   }
 
   /** Removes the deadline of `key`. Returns false when it had none. */
   cancel (key: K): boolean {
+    const live = this.live.get(key)
+    if (live == null) return false
+    live.entry.key = undefined
     return this.live.delete(key)
   }
 
@@ -95,10 +101,10 @@ export class ExpiryTracker<K> {
       const now = this.clock.now()
       for (let top = this.heap[0]; top != null && top.deadline <= now; top = this.heap[0]) {
         this.pop()
-        const entry = this.live.get(top.key)
-        if (entry?.generation !== top.generation) continue // stale: replaced or cancelled
-        this.live.delete(top.key)
-        this.onExpire(top.key, entry.deadline, now)
+        const key = top.key
+        if (key === undefined || !this.isLive(top)) continue // stale: replaced or cancelled
+        this.live.delete(key)
+        this.onExpire(key, top.deadline, now)
         if (this.stopped) return
       }
     } finally {
@@ -132,7 +138,7 @@ export class ExpiryTracker<K> {
   }
 
   private dropStaleTop (): void {
-    for (let top = this.heap[0]; top != null && this.live.get(top.key)?.generation !== top.generation; top = this.heap[0]) {
+    for (let top = this.heap[0]; top != null && !this.isLive(top); top = this.heap[0]) {
       this.pop()
     }
   }
@@ -140,9 +146,13 @@ export class ExpiryTracker<K> {
   /** Rebuilds the heap from live deadlines when stale entries outnumber them. */
   private compactIfMostlyStale (): void {
     if (this.heap.length < 64 || this.heap.length < 2 * this.live.size) return
-    const entries = this.heap.filter((e) => this.live.get(e.key)?.generation === e.generation)
+    const entries = this.heap.filter((e) => this.isLive(e))
     this.heap.length = 0
     for (const entry of entries) this.push(entry)
+  }
+
+  private isLive (entry: HeapEntry<K>): boolean {
+    return entry.key !== undefined && this.live.get(entry.key)?.generation === entry.generation
   }
 
   private push (entry: HeapEntry<K>): void {
