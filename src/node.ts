@@ -22,6 +22,7 @@ import type { ConnectionGater, Libp2p, PeerId, PrivateKey, PubSub } from '@libp2
 import { createLibp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { DEFAULT_TOPIC } from './constants.js'
+import { GOSSIPSUB_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
 import type { PeerMonitor, PeerMonitorInit } from './service.js'
 
@@ -58,7 +59,8 @@ export type PeermonNode = Libp2p<{ identify: Identify, pubsub: PubSub, monitor: 
 /** Gossipsub settings for peermon's topic: small messages, every node interested in every message. */
 export const GOSSIPSUB_DEFAULTS: Partial<GossipsubOpts> = {
   allowPublishToZeroTopicPeers: true,
-  emitSelf: false
+  emitSelf: false,
+  ...GOSSIPSUB_TUNING
 }
 
 /**

@@ -3,7 +3,8 @@
  * for it (these variables are not daemon options: only `bench/` sets them).
  *
  * `PEERMON_TRACE=<file>` appends one compact line per report this node
- * published or accepted to `<file>`, flushed once a second and at stop:
+ * published or accepted to `<file>` (`%p` in it becomes the process id, so a
+ * swarm's daemons can share one setting), flushed once a second and at stop:
  *
  * ```
  * T <epoch ms> <own peer id>      header: times below are ms after <epoch ms>
@@ -31,7 +32,8 @@ export interface TraceFile extends ReportTrace {
   stop: () => void
 }
 
-export function openTrace (path: string): TraceFile {
+export function openTrace (pathPattern: string): TraceFile {
+  const path = pathPattern.replaceAll('%p', String(process.pid))
   const base = Date.now()
   const senders = new Map<string, number>()
   let pending = ''

@@ -35,6 +35,8 @@ export interface DaemonChildOptions {
   args: string[]
   /** Path of bin/peermon.js (default: this package's). */
   binPath?: string
+  /** Node.js / V8 flags before the script, e.g. `['--max-semi-space-size=1']` (default none). */
+  execArgv?: string[]
   env?: NodeJS.ProcessEnv
   /** Called with each stderr line as it arrives. */
   onStderr?: (line: string) => void
@@ -77,7 +79,7 @@ export class DaemonChild {
 
   constructor (options: DaemonChildOptions) {
     this.index = options.index
-    this.process = spawn(process.execPath, [options.binPath ?? PEERMON_BIN, 'daemon', ...options.args], {
+    this.process = spawn(process.execPath, [...options.execArgv ?? [], options.binPath ?? PEERMON_BIN, 'daemon', ...options.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env
     })

@@ -21,6 +21,11 @@ import { seededRandom } from './random.js'
 import { planSwarm, type SwarmPlan } from './topology.js'
 
 export const DEFAULT_DEGREE = 3
+/**
+ * Node.js flags of swarm daemons: none yet (docs/benchmarks.md measures
+ * candidates).
+ */
+export const DAEMON_EXEC_ARGV: readonly string[] = []
 /** How long one node may take to print its listening line. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
 
@@ -43,6 +48,8 @@ export interface SwarmOptions {
   nodeArgs?: (index: number) => string[]
   /** Path of bin/peermon.js (default: this package's). */
   binPath?: string
+  /** Node.js / V8 flags of every daemon (default DAEMON_EXEC_ARGV). */
+  execArgv?: string[]
   /** The children's environment (default: ours without PEERMON_* settings). */
   env?: NodeJS.ProcessEnv
   /** Called with each stderr line of each node. */
@@ -173,10 +180,13 @@ export class Swarm {
         '--listen', '/ip4/127.0.0.1/tcp/0',
         '--interval', `${intervalMs}ms`,
         '--ttl', `${ttlMs}ms`,
+        // Many daemons on one host: none may take the HTTP API's default port.
+        '--api', 'off',
         ...bootstrap,
         ...(this.options.nodeArgs?.(index) ?? [])
       ],
       binPath: this.options.binPath,
+      execArgv: this.options.execArgv ?? [...DAEMON_EXEC_ARGV],
       env: this.options.env ?? daemonEnv(process.env),
       onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }
     })

@@ -1,0 +1,254 @@
+/**
+ * Detection: in a swarm of N daemons (default 50 with --full), one node at a
+ * time is SIGKILLed (crash) or SIGSTOPped (hang, resumed later), round after
+ * round. For every survivor: the alert's lag after the victim's ping expired
+ * (the alert event's lagMs), the time from the failure to the alert, missed
+ * detections, and false alerts across the run. Side by side, from the same
+ * receipts (the daemons' traces): a 15 s ticker checker, IPFS Cluster's way,
+ * which alerts at its first tick after the expiry. The whole run is repeated
+ * with gossipsub's stock parameters and with peermon's.
+ *
+ *   node dist/bench/detection.js [--full] [--nodes 50] [--rounds 10] [--gossipsub stock|tuned|both] [--out file]
+ */
+import os from 'node:os'
+import { parseBenchArgs } from './lib/args.js'
+import { machineLine } from './lib/machine.js'
+import { summarize, type Summary } from './lib/stats.js'
+import { fmt, renderText, type Table } from './lib/table.js'
+import { TracedSwarm, alertsIn, sleep } from './lib/traced-swarm.js'
+import type { NodeTrace } from './lib/trace.js'
+import { adjacencyOf } from '../src/swarm/topology.js'
+import type { NodeEvent } from '../src/swarm/child.js'
+
+const INTERVAL_MS = 1000
+const TTL_MS = 3000
+/** IPFS Cluster's default check interval. */
+const TICKER_MS = 15_000
+/** How long a hung victim stays stopped. */
+const HANG_MS = TTL_MS + 3000
+/** After the action: long enough for every survivor's alert. */
+const ALERT_WAIT_MS = TTL_MS + 3000
+/** Between rounds. */
+const PAUSE_MS = 3000
+
+type Kind = 'SIGKILL' | 'SIGSTOP'
+
+interface Round {
+  kind: Kind
+  victim: number
+  victimPeer: string
+  actionAt: number
+  /** SIGSTOP: when SIGCONT was sent. */
+  resumedAt?: number
+  endAt: number
+  survivors: number[]
+}
+
+export interface DetectionResult {
+  config: 'stock' | 'tuned'
+  nodes: number
+  load1: number
+  rounds: number
+  byKind: Record<Kind | 'all', {
+    expected: number
+    detected: number
+    /** Alert lag after expiry (ms), ours: the alert events' lagMs. */
+    lag: Summary
+    /** A 15 s ticker over the same receipts. */
+    tickerLag: Summary
+    /** From the failure (signal sent) to the alert. */
+    sinceFailure: Summary
+  }>
+  /** Alerts for peers that did not fail, from formation on (the victim's own excluded). */
+  falseAlerts: number
+  /** Alerts raised while the swarm formed (before the first round). */
+  falseAlertsForming: number
+  /** Alerts the hung victims raised themselves after SIGCONT. */
+  resumedVictimAlerts: number
+}
+
+export async function runDetection (options: { nodes: number, rounds: number, config: 'stock' | 'tuned', seed?: number, log?: (line: string) => void }): Promise<DetectionResult> {
+  const log = options.log ?? (() => {})
+  const load1 = os.loadavg()[0]
+  const traced = new TracedSwarm({
+    nodes: options.nodes,
+    intervalMs: INTERVAL_MS,
+    ttlMs: TTL_MS,
+    seed: options.seed,
+    gossipsub: options.config === 'stock' ? 'stock' : undefined
+  })
+  const { swarm } = traced
+  const rounds: Round[] = []
+  let traces: NodeTrace[] = []
+  let firstActionAt = Infinity
+  try {
+    log(`${options.config}: starting ${options.nodes} nodes (load ${load1.toFixed(2)})`)
+    await swarm.start()
+    await swarm.waitFormed(60_000 + options.nodes * 2000)
+    log(`${options.config}: formed; settling`)
+    await sleep(2 * TTL_MS)
+    const adjacency = adjacencyOf(swarm.plan)
+    const dead = new Set<number>()
+    const used = new Set<number>([0])
+    for (let r = 0; r < options.rounds; r++) {
+      const kind: Kind = r % 2 === 0 ? 'SIGKILL' : 'SIGSTOP'
+      const victim = pickVictim(adjacency, dead, used)
+      if (victim === undefined) { log('no more victims that keep the rest connected'); break }
+      used.add(victim)
+      const child = swarm.node(victim)
+      const survivors = swarm.nodes.map((c) => c.index).filter((i) => i !== victim && !dead.has(i))
+      const actionAt = Date.now()
+      firstActionAt = Math.min(firstActionAt, actionAt)
+      child.signal(kind)
+      log(`${options.config}: round ${r + 1}/${options.rounds}: ${kind} node ${victim}`)
+      const round: Round = { kind, victim, victimPeer: child.peer as string, actionAt, endAt: 0, survivors }
+      if (kind === 'SIGKILL') {
+        dead.add(victim)
+        await sleep(ALERT_WAIT_MS)
+      } else {
+        await sleep(HANG_MS)
+        child.resume()
+        round.resumedAt = Date.now()
+        await sleep(TTL_MS)
+      }
+      round.endAt = Date.now()
+      rounds.push(round)
+      await sleep(PAUSE_MS)
+    }
+    await swarm.stop()
+    traces = traced.traces()
+  } finally {
+    await traced.dispose()
+  }
+  return judge(options, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ pid: c.pid, peer: c.peer })), firstActionAt)
+}
+
+/** A node whose loss, with the dead ones, leaves the rest connected. */
+function pickVictim (adjacency: Array<Set<number>>, dead: Set<number>, used: Set<number>): number | undefined {
+  for (let i = adjacency.length - 1; i >= 0; i--) {
+    const candidate = (i * 7919) % adjacency.length // spread over the start order
+    if (used.has(candidate) || dead.has(candidate)) continue
+    if (connectedWithout(adjacency, new Set([...dead, candidate]))) return candidate
+  }
+  return undefined
+}
+
+function connectedWithout (adjacency: Array<Set<number>>, removed: Set<number>): boolean {
+  const start = adjacency.findIndex((_, i) => !removed.has(i))
+  if (start === -1) return true
+  const seen = new Set([start])
+  const queue = [start]
+  while (queue.length > 0) {
+    for (const next of adjacency[queue.pop() as number]) {
+      if (removed.has(next) || seen.has(next)) continue
+      seen.add(next)
+      queue.push(next)
+    }
+  }
+  return seen.size === adjacency.length - removed.size
+}
+
+function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tuned' }, load1: number, rounds: Round[], events: NodeEvent[],
+  traces: NodeTrace[], members: Array<{ pid: number | undefined, peer: string | undefined }>, firstActionAt: number): DetectionResult {
+  const traceOf = new Map(traces.map((t) => [t.peer, t]))
+  const samples: Record<Kind, { lag: number[], ticker: number[], since: number[], expected: number, detected: number }> = {
+    SIGKILL: { lag: [], ticker: [], since: [], expected: 0, detected: 0 },
+    SIGSTOP: { lag: [], ticker: [], since: [], expected: 0, detected: 0 }
+  }
+  const expectedAlerts = new Set<NodeEvent>()
+  for (const round of rounds) {
+    const s = samples[round.kind]
+    for (const survivor of round.survivors) {
+      s.expected++
+      const alert = events.find((e) => e.node === survivor && e.event.event === 'alert' && e.event.peer === round.victimPeer &&
+        e.event.metric === 'ping' && e.at >= round.actionAt && e.at <= round.endAt)
+      if (alert === undefined) continue
+      expectedAlerts.add(alert)
+      s.detected++
+      s.lag.push(alert.event.lagMs as number)
+      s.since.push(alert.at - round.actionAt)
+      const trace = traceOf.get(members[survivor].peer ?? '')
+      if (trace === undefined) continue
+      // The survivor's last receipt of the victim's reports before the alert: the expiry the ticker judges too.
+      let last = -Infinity
+      for (const r of trace.received) if (r.sender === round.victimPeer && r.recvAt <= alert.at && r.recvAt > last) last = r.recvAt
+      if (last === -Infinity) continue
+      const expiry = last + TTL_MS
+      const phase = trace.startedAt
+      const tick = phase + Math.ceil((expiry - phase) / TICKER_MS) * TICKER_MS
+      s.ticker.push(tick - expiry)
+    }
+  }
+  const alerts = alertsIn(events)
+  const victimAlertsAfterResume = alerts.filter((e) => rounds.some((r) => r.kind === 'SIGSTOP' && e.node === r.victim && e.at >= (r.resumedAt ?? Infinity) && e.at <= r.endAt + PAUSE_MS))
+  const excused = new Set([...expectedAlerts, ...victimAlertsAfterResume])
+  // Alerts about a round's victim within its round are detections (a second one from the same node is not).
+  const falseAlerts = alerts.filter((e) => !excused.has(e) && e.at >= firstActionAt)
+  const forming = alerts.filter((e) => e.at < firstActionAt)
+  const all = { lag: [...samples.SIGKILL.lag, ...samples.SIGSTOP.lag], ticker: [...samples.SIGKILL.ticker, ...samples.SIGSTOP.ticker], since: [...samples.SIGKILL.since, ...samples.SIGSTOP.since] }
+  const kindResult = (s: { lag: number[], ticker: number[], since: number[] }, expected: number, detected: number): DetectionResult['byKind']['all'] =>
+    ({ expected, detected, lag: summarize(s.lag), tickerLag: summarize(s.ticker), sinceFailure: summarize(s.since) })
+  return {
+    config: options.config,
+    nodes: options.nodes,
+    load1,
+    rounds: rounds.length,
+    byKind: {
+      SIGKILL: kindResult(samples.SIGKILL, samples.SIGKILL.expected, samples.SIGKILL.detected),
+      SIGSTOP: kindResult(samples.SIGSTOP, samples.SIGSTOP.expected, samples.SIGSTOP.detected),
+      all: kindResult(all, samples.SIGKILL.expected + samples.SIGSTOP.expected, samples.SIGKILL.detected + samples.SIGSTOP.detected)
+    },
+    falseAlerts: falseAlerts.length,
+    falseAlertsForming: forming.length,
+    resumedVictimAlerts: victimAlertsAfterResume.length
+  }
+}
+
+export function detectionTable (results: DetectionResult[]): Table {
+  const rows: Table['rows'] = []
+  for (const r of results) {
+    for (const kind of ['SIGKILL', 'SIGSTOP', 'all'] as const) {
+      const k = r.byKind[kind]
+      rows.push([
+        r.config, r.nodes, kind, `${k.detected}/${k.expected}`,
+        fmt(k.lag.p50, 1), fmt(k.lag.p99, 1), fmt(k.lag.max, 1),
+        fmt(k.tickerLag.p50 / 1000, 1), fmt(k.tickerLag.p99 / 1000, 1), fmt(k.tickerLag.max / 1000, 1),
+        fmt(k.sinceFailure.p50 / 1000, 2), fmt(k.sinceFailure.p99 / 1000, 2),
+        kind === 'all' ? r.falseAlertsForming : '', kind === 'all' ? r.falseAlerts : '', kind === 'all' ? r.resumedVictimAlerts : ''
+      ])
+    }
+  }
+  return {
+    title: `Detection (1 s interval, 3 s TTL; ours vs a ${TICKER_MS / 1000} s ticker over the same receipts)`,
+    columns: ['gossipsub', 'nodes', 'failure', 'detected', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'ticker p50 s', 'ticker p99 s', 'ticker max s',
+      'failure→alert p50 s', 'p99 s', 'false alerts forming', 'false alerts rounds', 'hung victim own alerts'],
+    rows,
+    notes: ['lag: alert time minus the metric\'s expiry (last receipt + TTL) on the survivor\'s clock; ticker: the first 15 s tick (phase: the survivor\'s start) at or after that expiry, minus the expiry.',
+      'false alerts: alerts about peers that did not fail (or repeated ones), from each node; the hung victim\'s own alerts after SIGCONT are counted apart.']
+  }
+}
+
+async function main (): Promise<void> {
+  const args = parseBenchArgs()
+  const log = (line: string): void => { process.stderr.write(`detection: ${line}\n`) }
+  log(machineLine())
+  const nodes = args.nodes?.[0] ?? (args.full ? 50 : 20)
+  const rounds = typeof args.rest.rounds === 'string' ? Number(args.rest.rounds) : args.full ? 10 : 4
+  const which = typeof args.rest.gossipsub === 'string' ? args.rest.gossipsub : 'both'
+  const configs: Array<'stock' | 'tuned'> = which === 'both' ? ['tuned', 'stock'] : [which as 'stock' | 'tuned']
+  const results: DetectionResult[] = []
+  for (const config of configs) {
+    results.push(await runDetection({ nodes, rounds, config, log }))
+    process.stdout.write(renderText(detectionTable(results.slice(-1))))
+  }
+  if (results.length > 1) process.stdout.write(renderText(detectionTable(results)))
+  if (args.out !== undefined) {
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(args.out, JSON.stringify({ benchmark: 'detection', results }, null, 2))
+  }
+  if (args.json) process.stdout.write(JSON.stringify({ benchmark: 'detection', results }) + '\n')
+}
+
+if (process.argv[1]?.endsWith('detection.js') === true) {
+  main().catch((err) => { process.stderr.write(`detection: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
+}

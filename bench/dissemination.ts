@@ -1,0 +1,233 @@
+/**
+ * Dissemination: swarms of N daemons (separate processes on 127.0.0.1) at a
+ * 1 s interval. Per size: share of reports delivered, propagation latency
+ * (publish → acceptance at each node, from the daemons' traces), CPU of the
+ * whole swarm, RSS per daemon, bytes read per node per interval against the
+ * ideal (N−1 reports × report size), and alerts (all false: nobody fails).
+ *
+ *   node dist/bench/dissemination.js [--full] [--nodes 10,50] [--seconds 60]
+ *     [--gossipsub stock|<json>] [--exec-argv "--max-semi-space-size=1 ..."] [--json] [--out file]
+ */
+import os from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { parseBenchArgs } from './lib/args.js'
+import { machineLine } from './lib/machine.js'
+import { sampleProcesses, type ProcSample } from './lib/proc.js'
+import { summarize, median } from './lib/stats.js'
+import { fmt, mb, pct, renderText, type Table } from './lib/table.js'
+import { TracedSwarm, alertsIn, sleep, type TracedSwarmOptions } from './lib/traced-swarm.js'
+import type { NodeTrace } from './lib/trace.js'
+
+const INTERVAL_MS = 1000
+const TTL_MS = 3000
+/** Reports published in the last this-many ms of the window are not judged (still in flight at stop). */
+const IN_FLIGHT_MS = 2000
+
+export interface DisseminationOptions {
+  nodes: number
+  /** Measurement window (s), after formation and settling. */
+  seconds: number
+  /** Quiet time after formation before the window (s). */
+  settleSeconds: number
+  gossipsub?: TracedSwarmOptions['gossipsub']
+  execArgv?: string[]
+  seed?: number
+  log?: (line: string) => void
+}
+
+export interface DisseminationResult {
+  nodes: number
+  config: string
+  load1: number
+  formedS: number
+  windowS: number
+  reports: number
+  /** Share of (report, receiver) pairs delivered. */
+  delivered: number
+  /** Share of reports that reached every other node. */
+  deliveredToAll: number
+  latencyP50: number
+  latencyP99: number
+  latencyMax: number
+  /** CPU seconds per second of all daemons together. */
+  swarmCores: number
+  /** CPU of the benchmark process itself (reading events), cores. */
+  benchCores: number
+  rssMedianBytes: number
+  rssMaxBytes: number
+  /** Bytes read per node per interval (rchar: sockets plus a few /proc reads). */
+  readPerInterval: number
+  /** (N−1) × mean encoded report size. */
+  idealPerInterval: number
+  reportBytes: number
+  falseAlertsForming: number
+  falseAlertsWindow: number
+  exited: number
+}
+
+export async function runDissemination (options: DisseminationOptions): Promise<DisseminationResult> {
+  const log = options.log ?? (() => {})
+  const load1 = os.loadavg()[0]
+  const traced = new TracedSwarm({
+    nodes: options.nodes,
+    intervalMs: INTERVAL_MS,
+    ttlMs: TTL_MS,
+    seed: options.seed,
+    gossipsub: options.gossipsub,
+    execArgv: options.execArgv
+  })
+  const { swarm } = traced
+  const startedAt = Date.now()
+  let traces: NodeTrace[] = []
+  let before = new Map<number, ProcSample>()
+  let after = new Map<number, ProcSample>()
+  let windowStart = 0
+  let windowEnd = 0
+  let formedAt = 0
+  let benchCpu = 0
+  try {
+    log(`${options.nodes} nodes: starting (load ${load1.toFixed(2)})`)
+    await swarm.start()
+    await swarm.waitFormed(60_000 + options.nodes * 2000)
+    formedAt = Date.now()
+    log(`${options.nodes} nodes: formed in ${((formedAt - startedAt) / 1000).toFixed(1)} s; settling ${options.settleSeconds} s`)
+    await sleep(options.settleSeconds * 1000)
+    const cpu0 = process.cpuUsage()
+    before = sampleProcesses(swarm.pids)
+    windowStart = Date.now()
+    const t0 = performance.now()
+    log(`${options.nodes} nodes: measuring ${options.seconds} s`)
+    await sleep(options.seconds * 1000)
+    after = sampleProcesses(swarm.pids)
+    windowEnd = windowStart + (performance.now() - t0)
+    const cpu = process.cpuUsage(cpu0)
+    benchCpu = (cpu.user + cpu.system) / 1e6
+    await swarm.stop()
+    traces = traced.traces()
+  } finally {
+    await traced.dispose()
+    const left = [...sampleProcesses(swarm.pids).keys()]
+    if (left.length > 0) log(`WARNING: daemons still running: ${left.join(', ')}`)
+  }
+  const windowS = (windowEnd - windowStart) / 1000
+  const judged = { from: windowStart, to: windowEnd - IN_FLIGHT_MS }
+  const delivery = measureDelivery(traces, judged.from, judged.to)
+
+  let cpuSeconds = 0
+  let readBytes = 0
+  const rss: number[] = []
+  for (const [pid, end] of after) {
+    const start = before.get(pid)
+    if (start === undefined) continue
+    cpuSeconds += end.cpuSeconds - start.cpuSeconds
+    readBytes += end.readBytes - start.readBytes
+    rss.push(end.rssBytes)
+  }
+  const reportBytes = delivery.meanReportBytes
+  return {
+    nodes: options.nodes,
+    config: describeConfig(options),
+    load1,
+    formedS: (formedAt - startedAt) / 1000,
+    windowS,
+    reports: delivery.reports,
+    delivered: delivery.pairs === 0 ? NaN : delivery.deliveredPairs / delivery.pairs,
+    deliveredToAll: delivery.reports === 0 ? NaN : delivery.reachedAll / delivery.reports,
+    latencyP50: delivery.latency.p50,
+    latencyP99: delivery.latency.p99,
+    latencyMax: delivery.latency.max,
+    swarmCores: cpuSeconds / windowS,
+    benchCores: benchCpu / windowS,
+    rssMedianBytes: median(rss),
+    rssMaxBytes: Math.max(...rss),
+    readPerInterval: rss.length === 0 ? NaN : readBytes / rss.length / windowS * (INTERVAL_MS / 1000),
+    idealPerInterval: (options.nodes - 1) * reportBytes,
+    reportBytes,
+    falseAlertsForming: alertsIn(traced.events, -Infinity, windowStart).length,
+    falseAlertsWindow: alertsIn(traced.events, windowStart, windowEnd).length,
+    exited: swarm.nodes.filter((child) => child.exit !== undefined && child.exit.signal !== 'SIGTERM' && child.exit.code !== 0).length
+  }
+}
+
+interface Delivery {
+  reports: number
+  pairs: number
+  deliveredPairs: number
+  reachedAll: number
+  meanReportBytes: number
+  latency: ReturnType<typeof summarize>
+}
+
+/** Judges every report published in [from, to) against every other node's receipts. */
+export function measureDelivery (traces: NodeTrace[], from: number, to: number): Delivery {
+  const receivedBy = traces.map((t) => new Set(t.received.map((r) => `${r.sender} ${r.seq}`)))
+  const latencies: number[] = []
+  for (const t of traces) {
+    for (const r of t.received) if (r.sentAt >= from && r.sentAt < to) latencies.push(r.recvAt - r.sentAt)
+  }
+  let reports = 0
+  let pairs = 0
+  let deliveredPairs = 0
+  let reachedAll = 0
+  let bytes = 0
+  traces.forEach((sender, s) => {
+    for (const p of sender.published) {
+      if (p.sentAt < from || p.sentAt >= to) continue
+      reports++
+      bytes += p.bytes
+      let got = 0
+      receivedBy.forEach((set, r) => { if (r !== s && set.has(`${sender.peer} ${p.seq}`)) got++ })
+      pairs += traces.length - 1
+      deliveredPairs += got
+      if (got === traces.length - 1) reachedAll++
+    }
+  })
+  return { reports, pairs, deliveredPairs, reachedAll, meanReportBytes: reports === 0 ? NaN : bytes / reports, latency: summarize(latencies) }
+}
+
+function describeConfig (options: DisseminationOptions): string {
+  const gossipsub = options.gossipsub === undefined ? 'tuned' : options.gossipsub === 'stock' ? 'stock' : JSON.stringify(options.gossipsub)
+  return options.execArgv === undefined ? gossipsub : `${gossipsub} ${options.execArgv.join(' ')}`.trim()
+}
+
+export function disseminationTable (results: DisseminationResult[], title = 'Dissemination (1 s interval, 3 s TTL)'): Table {
+  return {
+    title,
+    columns: ['nodes', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'RSS med MB', 'RSS max MB', 'read/node/interval', 'ideal', 'x ideal', 'false alerts forming', 'false alerts window'],
+    rows: results.map((r) => [
+      r.nodes, r.config, fmt(r.load1, 2), fmt(r.formedS), fmt(r.windowS, 0), pct(r.delivered, 3), pct(r.deliveredToAll, 2),
+      fmt(r.latencyP50, 0), fmt(r.latencyP99, 0), fmt(r.latencyMax, 0), fmt(r.swarmCores, 2),
+      mb(r.rssMedianBytes), mb(r.rssMaxBytes), `${fmt(r.readPerInterval / 1024, 1)} KiB`, `${fmt(r.idealPerInterval / 1024, 1)} KiB`,
+      fmt(r.readPerInterval / r.idealPerInterval, 1), r.falseAlertsForming, r.falseAlertsWindow
+    ])
+  }
+}
+
+async function main (): Promise<void> {
+  const args = parseBenchArgs()
+  const sizes = args.nodes ?? (args.full ? [10, 50, 100, 200] : [10, 30])
+  const gossipsubFlag = args.rest.gossipsub
+  const gossipsub = typeof gossipsubFlag === 'string' ? (gossipsubFlag === 'stock' ? 'stock' : JSON.parse(gossipsubFlag)) : undefined
+  const execArgvFlag = args.rest['exec-argv']
+  const execArgv = typeof execArgvFlag === 'string' ? execArgvFlag.split(/\s+/).filter((a) => a !== '') : undefined
+  const log = (line: string): void => { process.stderr.write(`dissemination: ${line}\n`) }
+  log(machineLine())
+  const results: DisseminationResult[] = []
+  for (const nodes of sizes) {
+    // 5 minutes at 100 nodes: the false-alert target is over 5 minutes.
+    const seconds = args.seconds ?? (args.full ? (nodes === 100 ? 300 : 60) : 15)
+    results.push(await runDissemination({ nodes, seconds, settleSeconds: args.full ? 10 : 5, gossipsub, execArgv, log }))
+    process.stdout.write(renderText(disseminationTable(results.slice(-1))))
+  }
+  if (results.length > 1) process.stdout.write(renderText(disseminationTable(results)))
+  if (args.json || args.out !== undefined) {
+    const { writeFileSync } = await import('node:fs')
+    const text = JSON.stringify({ benchmark: 'dissemination', results }, null, 2)
+    if (args.out !== undefined) writeFileSync(args.out, text)
+    if (args.json) process.stdout.write(text + '\n')
+  }
+}
+
+if (process.argv[1]?.endsWith('dissemination.js') === true) {
+  main().catch((err) => { process.stderr.write(`dissemination: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
+}

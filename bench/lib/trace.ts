@@ -1,0 +1,63 @@
+/**
+ * Reading the daemons' report traces (`PEERMON_TRACE`, format in
+ * src/daemon/trace.ts): who published which report when, and when each node
+ * accepted it. All times are wall-clock epoch ms.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface Published {
+  seq: number
+  sentAt: number
+  bytes: number
+}
+
+export interface Receipt {
+  /** Peer id of the report's sender. */
+  sender: string
+  seq: number
+  sentAt: number
+  recvAt: number
+}
+
+export interface NodeTrace {
+  /** The file's pid (from its name, trace-<pid>.log). */
+  pid: number
+  peer: string
+  /** Wall clock when the trace was opened (about the process start). */
+  startedAt: number
+  published: Published[]
+  received: Receipt[]
+}
+
+/** Parses every `trace-<pid>.log` in `dir`; files without a header (a node that never listened) are skipped. */
+export function readTraces (dir: string): NodeTrace[] {
+  const traces: NodeTrace[] = []
+  for (const name of readdirSync(dir)) {
+    const match = /^trace-(\d+)\.log$/.exec(name)
+    if (match === null) continue
+    const trace = parseTrace(readFileSync(join(dir, name), 'utf8'), Number(match[1]))
+    if (trace !== undefined) traces.push(trace)
+  }
+  return traces
+}
+
+export function parseTrace (text: string, pid: number): NodeTrace | undefined {
+  let base = NaN
+  let peer = ''
+  const senders: string[] = []
+  const published: Published[] = []
+  const received: Receipt[] = []
+  for (const line of text.split('\n')) {
+    const f = line.split(' ')
+    switch (f[0]) {
+      case 'T': base = Number(f[1]); peer = f[2]; break
+      case 's': senders[Number(f[1])] = f[2]; break
+      case 'p': published.push({ seq: Number(f[1]), sentAt: base + Number(f[2]), bytes: Number(f[3]) }); break
+      case 'r': received.push({ sender: senders[Number(f[1])], seq: Number(f[2]), sentAt: base + Number(f[3]), recvAt: base + Number(f[4]) }); break
+      default: break
+    }
+  }
+  if (peer === '') return undefined
+  return { pid, peer, startedAt: base, published, received }
+}

@@ -1,0 +1,158 @@
+/**
+ * Where a daemon's time goes: runs a swarm whose daemons all run under
+ * `--cpu-prof`, keeps the samples of the steady-state window of every
+ * profile, and prints the CPU per accepted report split by package and by
+ * function (self time).
+ *
+ *   node dist/bench/profile.js [--nodes 10] [--seconds 30] [--gossipsub stock|<json>] [--top 25]
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseBenchArgs } from './lib/args.js'
+import { machineLine } from './lib/machine.js'
+import { fmt, renderText, type Table } from './lib/table.js'
+import { TracedSwarm, sleep } from './lib/traced-swarm.js'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string, url: string, lineNumber: number }
+  children?: number[]
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[]
+  startTime: number
+  endTime: number
+  samples: number[]
+  timeDeltas: number[]
+}
+
+export interface ProfileResult {
+  nodes: number
+  windowS: number
+  /** Reports accepted in the window, all daemons together. */
+  accepted: number
+  /** Busy CPU (not idle) per accepted report, µs. */
+  usPerReport: number
+  byPackage: Array<{ name: string, share: number, usPerReport: number }>
+  byFunction: Array<{ name: string, share: number, usPerReport: number }>
+}
+
+/** The package a script belongs to: `@chainsafe/libp2p-gossipsub`, `peermon`, `node:internal`, ... */
+export function packageOf (url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)'
+  if (url.startsWith('node:')) return 'node (internals)'
+  const modules = url.lastIndexOf('/node_modules/')
+  if (modules !== -1) {
+    const rest = url.slice(modules + '/node_modules/'.length).split('/')
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
+  }
+  if (url.includes('/dist/src/')) return `peermon ${url.slice(url.indexOf('/dist/src/') + '/dist/'.length)}`
+  return url
+}
+
+/** Self-time samples of `profile` between `from` and `to` (µs, the profile's clock), by key. */
+function selfTimes (profile: CpuProfile, from: number, to: number, key: (node: ProfileNode) => string): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const times = new Map<string, number>()
+  let t = profile.startTime
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i]
+    if (t < from || t > to) continue
+    const node = byId.get(profile.samples[i])
+    if (node === undefined) continue
+    const next = profile.timeDeltas[i + 1] ?? 0
+    const k = key(node)
+    times.set(k, (times.get(k) ?? 0) + Math.max(0, next))
+  }
+  return times
+}
+
+export async function runProfile (options: { nodes: number, seconds: number, gossipsub?: 'stock' | Record<string, unknown>, log?: (line: string) => void }): Promise<ProfileResult> {
+  const log = options.log ?? (() => {})
+  const profDir = mkdtempSync(join(tmpdir(), 'peermon-prof-'))
+  const traced = new TracedSwarm({
+    nodes: options.nodes,
+    intervalMs: 1000,
+    ttlMs: 3000,
+    gossipsub: options.gossipsub,
+    execArgv: ['--cpu-prof', `--cpu-prof-dir=${profDir}`]
+  })
+  const { swarm } = traced
+  let windowStart = 0
+  let windowEnd = 0
+  let accepted = 0
+  const packages = new Map<string, number>()
+  const functions = new Map<string, number>()
+  try {
+    log(`${options.nodes} nodes under --cpu-prof: starting`)
+    await swarm.start()
+    await swarm.waitFormed(60_000 + options.nodes * 2000)
+    await sleep(5000)
+    windowStart = Date.now()
+    log(`measuring ${options.seconds} s`)
+    await sleep(options.seconds * 1000)
+    windowEnd = Date.now()
+    await swarm.stop()
+    for (const trace of traced.traces()) accepted += trace.received.filter((r) => r.recvAt >= windowStart && r.recvAt < windowEnd).length
+    for (const file of readdirSync(profDir)) {
+      const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile
+      // The window is the last `seconds` before the stop began; the stop takes under a second.
+      const stopMs = Date.now() - windowEnd
+      const to = profile.endTime - Math.max(stopMs, 1000) * 1000
+      const from = to - options.seconds * 1000 * 1000
+      const name = (n: ProfileNode): string => {
+        const f = n.callFrame
+        const where = f.url === '' ? '' : ` ${f.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, '')}:${f.lineNumber + 1}`
+        return `${f.functionName === '' ? '(anonymous)' : f.functionName}${where}`
+      }
+      for (const [k, v] of selfTimes(profile, from, to, (n) => packageOf(n.callFrame.url, n.callFrame.functionName))) packages.set(k, (packages.get(k) ?? 0) + v)
+      for (const [k, v] of selfTimes(profile, from, to, name)) functions.set(k, (functions.get(k) ?? 0) + v)
+    }
+  } finally {
+    await traced.dispose()
+    rmSync(profDir, { recursive: true, force: true })
+  }
+  packages.delete('(idle)')
+  for (const k of [...functions.keys()]) if (k.startsWith('(idle)')) functions.delete(k)
+  const busy = [...packages.values()].reduce((a, b) => a + b, 0)
+  const rank = (m: Map<string, number>): ProfileResult['byPackage'] => [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => ({ name, share: us / busy, usPerReport: us / Math.max(1, accepted) }))
+  return {
+    nodes: options.nodes,
+    windowS: (windowEnd - windowStart) / 1000,
+    accepted,
+    usPerReport: busy / Math.max(1, accepted),
+    byPackage: rank(packages),
+    byFunction: rank(functions)
+  }
+}
+
+export function profileTables (r: ProfileResult, top = 20): Table[] {
+  const head = `${r.nodes} daemons, ${fmt(r.windowS, 0)} s window, ${r.accepted} reports accepted: ${fmt(r.usPerReport, 0)} µs of busy CPU per accepted report`
+  return [
+    { title: `CPU by package (self time). ${head}`, columns: ['package', 'share', 'µs/report'], rows: r.byPackage.slice(0, top).map((p) => [p.name, `${fmt(p.share * 100, 1)} %`, fmt(p.usPerReport, 1)]) },
+    { title: 'CPU by function (self time)', columns: ['function', 'share', 'µs/report'], rows: r.byFunction.slice(0, top).map((p) => [p.name, `${fmt(p.share * 100, 1)} %`, fmt(p.usPerReport, 1)]) }
+  ]
+}
+
+async function main (): Promise<void> {
+  const args = parseBenchArgs()
+  const gossipsubFlag = args.rest.gossipsub
+  const gossipsub = typeof gossipsubFlag === 'string' ? (gossipsubFlag === 'stock' ? 'stock' : JSON.parse(gossipsubFlag)) : undefined
+  const top = typeof args.rest.top === 'string' ? Number(args.rest.top) : 20
+  const log = (line: string): void => { process.stderr.write(`profile: ${line}\n`) }
+  log(machineLine())
+  const result = await runProfile({ nodes: args.nodes?.[0] ?? (args.full ? 30 : 10), seconds: args.seconds ?? 20, gossipsub, log })
+  for (const table of profileTables(result, top)) process.stdout.write(renderText(table) + '\n')
+  if (args.out !== undefined) {
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(args.out, JSON.stringify({ benchmark: 'profile', result }, null, 2))
+  }
+}
+
+if (process.argv[1]?.endsWith('profile.js') === true) {
+  main().catch((err) => { process.stderr.write(`profile: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
+}
