@@ -46,12 +46,13 @@ header .self { color: var(--muted); }
 .live::before { content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: var(--left); margin-right: 6px; vertical-align: 1px; }
 .live.on::before { background: var(--alive); }
 .live.off::before { background: var(--alerting); }
-main { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 16px; padding: 16px 20px; align-items: start; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 16px; padding: 16px 20px; align-items: start; }
 @media (max-width: 1100px) { main { grid-template-columns: 1fr; } }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
+.scroll { overflow-x: auto; }
 section h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0; padding: 10px 14px; border-bottom: 1px solid var(--line); }
 table { width: 100%; border-collapse: collapse; }
-th, td { padding: 7px 10px; text-align: left; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th, td { padding: 7px 8px; text-align: left; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { font-size: 11.5px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:last-child td { border-bottom: none; }
@@ -62,22 +63,25 @@ tr.alive td.health { background: var(--alive); } tr.alerting td.health { backgro
 .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
 .state.alive { background: var(--alive); } .state.alerting { background: var(--alerting); } .state.left { background: var(--left); }
 .why { margin-left: 6px; font-size: 12px; color: var(--alerting); }
-.stale { opacity: .45; }
+.stale { color: var(--muted); }
 .chip { display: inline-block; padding: 0 6px; margin-right: 4px; border-radius: 4px; background: var(--chip); font-size: 12px; }
 .chip.custom { border: 1px dashed var(--line); }
-svg.spark { display: block; }
+svg.spark { display: inline-block; vertical-align: middle; }
+.spark-cell .median { display: inline-block; min-width: 44px; margin-left: 6px; color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; text-align: right; }
 svg.spark .expected { stroke: var(--muted); stroke-dasharray: 2 3; stroke-width: 1; }
 svg.spark polyline { fill: none; stroke: var(--joined); stroke-width: 1.5; stroke-linejoin: round; }
 svg.spark .gap { fill: var(--alerting); }
+svg.spark .silence { stroke: var(--alerting); stroke-width: 1.5; stroke-dasharray: 3 2; }
 svg.spark .last { fill: var(--joined); }
 .empty { padding: 18px 14px; color: var(--muted); }
+.legend { margin: 0; padding: 8px 14px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
 #feed { list-style: none; margin: 0; padding: 0; max-height: calc(100vh - 150px); overflow-y: auto; }
-#feed li { display: grid; grid-template-columns: 64px 80px 1fr; gap: 6px; padding: 6px 12px; border-bottom: 1px solid var(--line); font-size: 13px; }
+#feed li { display: grid; grid-template-columns: 58px 72px 1fr; gap: 6px; padding: 6px 12px; border-bottom: 1px solid var(--line); font-size: 13px; }
 #feed .time { color: var(--muted); font-variant-numeric: tabular-nums; font-size: 12px; padding-top: 1px; }
 #feed .what { font-weight: 600; }
 #feed li.alert .what { color: var(--alerting); } #feed li.recovered .what { color: var(--alive); }
 #feed li.joined .what { color: var(--joined); } #feed li.left .what, #feed li.forgotten .what { color: var(--muted); }
-#feed .detail { color: var(--muted); font-size: 12px; grid-column: 3; }
+#feed .detail { color: var(--muted); font-size: 12px; grid-column: 2 / 4; }
 #banner { display: none; margin: 16px 20px 0; padding: 10px 14px; border-radius: 8px; background: var(--alerting-bg); border: 1px solid var(--alerting); }
 #banner.show { display: block; }
 `
@@ -86,7 +90,8 @@ export const DASHBOARD_SCRIPT = `
 'use strict';
 (function () {
   var API = '/api/v0';
-  var REFRESH_MS = 3000;
+  var REFRESH_MS = 1000;
+  var DETAILS_MS = 5000;
   var FEED_MAX = 100;
   var STATE_ORDER = { alerting: 0, alive: 1, left: 2 };
   var BUILTIN = { ping: 1, load: 1, memory: 1, freespace: 1, peers: 1 };
@@ -104,7 +109,11 @@ export const DASHBOARD_SCRIPT = `
   var peers = new Map();
   var refreshing = false;
   var again = false;
+  var againDetails = false;
+  var lastDetailsAt = -Infinity;
   var eventTimer = null;
+  var feedLines = [];
+  var feedKeys = new Set();
 
   function $ (id) { return document.getElementById(id); }
 
@@ -204,22 +213,27 @@ export const DASHBOARD_SCRIPT = `
 
   /** An inline SVG sparkline of the intervals, the expected interval dashed, and the current silence of an alerting peer in red. */
   function sparkline (entry) {
-    var W = 132, H = 30, P = 3;
-    var values = entry.intervals.slice(-24);
+    var W = 110, H = 26, P = 3;
+    var values = entry.intervals;
     var view = entry.view;
     var expected = view.intervalMs || median(values) || 1000;
     var gap = view.state === 'alerting' ? view.lastSeenAgoMs : null;
     var top = Math.max(expected * 2, Math.max.apply(null, values.concat([1])));
     var node = svg('svg', { class: 'spark', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
     function y (v) { return (H - P - (Math.min(v, top) / top) * (H - 2 * P)).toFixed(1); }
-    var slots = Math.max(values.length - 1 + (gap != null ? 1 : 0), 1);
-    function x (i) { return (P + (i / slots) * (W - 2 * P)).toFixed(1); }
+    // An alerting peer's silence takes the last 20 px, after its last interval.
+    var right = W - P - (gap != null ? 20 : 0);
+    var slots = Math.max(values.length - 1, 1);
+    function x (i) { return (i > slots ? W - P : P + (i / slots) * (right - P)).toFixed(1); }
     node.appendChild(svg('line', { class: 'expected', x1: P, x2: W - P, y1: y(expected), y2: y(expected) }));
     if (values.length > 1) {
       node.appendChild(svg('polyline', { points: values.map(function (v, i) { return x(i) + ',' + y(v); }).join(' ') }));
     }
     if (values.length > 0) node.appendChild(svg('circle', { class: 'last', cx: x(values.length - 1), cy: y(values[values.length - 1]), r: 2 }));
-    if (gap != null) node.appendChild(svg('circle', { class: 'gap', cx: x(slots), cy: y(gap), r: 3 }));
+    if (gap != null) {
+      if (values.length > 0) node.appendChild(svg('line', { class: 'silence', x1: x(values.length - 1), y1: y(values[values.length - 1]), x2: x(slots + 1), y2: y(gap) }));
+      node.appendChild(svg('circle', { class: 'gap', cx: x(slots + 1), cy: y(gap), r: 3 }));
+    }
     var title = svg('title', {});
     title.textContent = values.length === 0
       ? 'no report intervals yet'
@@ -278,7 +292,8 @@ export const DASHBOARD_SCRIPT = `
       tr.appendChild(metricCell(view.metrics.freespace, true));
       tr.appendChild(metricCell(view.metrics.peers, false));
       tr.appendChild(tagsCell(view));
-      tr.appendChild(el('td', '', [sparkline(entry)]));
+      var med = median(entry.intervals);
+      tr.appendChild(el('td', 'spark-cell', [sparkline(entry), el('span', 'median', [isFinite(med) ? fmtDuration(med) : ''])]));
       return tr;
     });
     body.replaceChildren.apply(body, rows);
@@ -293,20 +308,26 @@ export const DASHBOARD_SCRIPT = `
     peers.forEach(function (entry) { if (entry.ageCell) entry.ageCell.textContent = fmtDuration(ageOf(entry)); });
   }
 
-  function refresh () {
-    if (refreshing) { again = true; return; }
+  /**
+   * Reloads the peer list (each second) and, every few seconds or when asked,
+   * each peer's windows for its sparkline.
+   */
+  function refresh (withDetails) {
+    if (refreshing) { again = true; againDetails = againDetails || !!withDetails; return; }
     refreshing = true;
     api('/peers').then(function (list) {
       var fetchedAt = performance.now();
-      var self = $('self');
-      self.textContent = list.self;
+      var details = withDetails || fetchedAt - lastDetailsAt >= DETAILS_MS;
+      if (details) lastDetailsAt = fetchedAt;
+      $('self').textContent = list.self;
       return Promise.all(list.peers.map(function (view) {
+        if (!details && peers.has(view.peer)) return null;
         return api('/peers/' + encodeURIComponent(view.peer)).catch(function () { return null; });
-      })).then(function (details) {
+      })).then(function (windows) {
         var next = new Map();
         list.peers.forEach(function (view, i) {
           var previous = peers.get(view.peer);
-          var intervals = details[i] ? intervalsOf(details[i]) : (previous ? previous.intervals : []);
+          var intervals = windows[i] ? intervalsOf(windows[i]) : (previous ? previous.intervals : []);
           next.set(view.peer, { view: view, fetchedAt: fetchedAt, intervals: intervals, ageCell: null });
         });
         peers = next;
@@ -317,7 +338,12 @@ export const DASHBOARD_SCRIPT = `
       showBanner(describeError(err));
     }).then(function () {
       refreshing = false;
-      if (again) { again = false; refresh(); }
+      if (again) {
+        var details = againDetails;
+        again = false;
+        againDetails = false;
+        refresh(details);
+      }
     });
   }
 
@@ -345,18 +371,30 @@ export const DASHBOARD_SCRIPT = `
     return li;
   }
 
-  function addToFeed (line) {
+  /**
+   * Merges events into the feed, newest first, without duplicates: the history
+   * (loaded at start and after a reconnect) and the stream may overlap and
+   * arrive in either order.
+   */
+  function mergeFeed (lines) {
+    lines.forEach(function (line) {
+      var key = line.ts + ' ' + line.event + ' ' + (line.peer || '') + ' ' + (line.metric || '');
+      if (feedKeys.has(key)) return;
+      feedKeys.add(key);
+      feedLines.push(line);
+    });
+    feedLines.sort(function (a, b) { return a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0; });
+    feedLines.splice(FEED_MAX).forEach(function (line) {
+      feedKeys.delete(line.ts + ' ' + line.event + ' ' + (line.peer || '') + ' ' + (line.metric || ''));
+    });
     var feed = $('feed');
-    feed.insertBefore(feedItem(line), feed.firstChild);
-    while (feed.children.length > FEED_MAX) feed.removeChild(feed.lastChild);
-    $('no-events').hidden = true;
+    feed.replaceChildren.apply(feed, feedLines.map(feedItem));
+    $('no-events').hidden = feedLines.length > 0;
   }
 
   function loadHistory () {
-    return api('/alerts?limit=50').then(function (res) {
-      var feed = $('feed');
-      feed.replaceChildren.apply(feed, res.events.slice().reverse().map(feedItem));
-      $('no-events').hidden = res.events.length > 0;
+    return api('/alerts?limit=' + FEED_MAX).then(function (res) {
+      mergeFeed(res.events);
     }).catch(function (err) { showBanner(describeError(err)); });
   }
 
@@ -368,7 +406,7 @@ export const DASHBOARD_SCRIPT = `
     source.onopen = function () {
       live.className = 'live on';
       live.textContent = 'live';
-      if (dropped) { dropped = false; loadHistory(); refresh(); }
+      if (dropped) { dropped = false; loadHistory(); refresh(true); }
     };
     source.onerror = function () {
       dropped = true;
@@ -380,17 +418,17 @@ export const DASHBOARD_SCRIPT = `
         var line;
         try { line = JSON.parse(message.data); } catch (e) { return; }
         if (!line || typeof line.event !== 'string') return;
-        addToFeed(line);
+        mergeFeed([line]);
         clearTimeout(eventTimer);
-        eventTimer = setTimeout(refresh, 150);
+        eventTimer = setTimeout(function () { refresh(true); }, 150);
       });
     });
   }
 
   loadHistory();
-  refresh();
+  refresh(true);
   follow();
-  setInterval(refresh, REFRESH_MS);
+  setInterval(function () { refresh(false); }, REFRESH_MS);
   setInterval(tick, 250);
 })();
 `
@@ -398,7 +436,7 @@ export const DASHBOARD_SCRIPT = `
 const BODY = `
 <header>
   <h1>peermon</h1>
-  <span class="self" title="this daemon's peer id">seen by <span id="self">…</span></span>
+  <span class="self" title="the daemon serving this page">as seen by <span id="self">…</span></span>
   <span id="live" class="live">connecting…</span>
   <div class="counts">
     <span class="count alive"><b id="count-alive">0</b> alive</span>
@@ -410,15 +448,17 @@ const BODY = `
 <main>
   <section>
     <h2>Peers</h2>
-    <table>
+    <div class="scroll"><table>
       <thead><tr>
         <th class="health"></th><th>Peer</th><th>State</th><th class="num">Last seen</th><th>Conn</th>
         <th class="num">Load</th><th class="num">Free mem</th><th class="num">Free disk</th><th class="num">Peers</th>
         <th>Tags</th><th>Report intervals</th>
       </tr></thead>
       <tbody id="peers"></tbody>
-    </table>
+    </table></div>
     <div id="no-peers" class="empty">No peers yet: reports from other nodes appear here within an interval or two.</div>
+    <p class="legend">Report intervals: time between the last 25 reports received from the peer, with their median;
+      dotted: the interval the peer declares; red: its silence so far. Refreshes every second and on each event.</p>
   </section>
   <section>
     <h2>Alerts and events</h2>

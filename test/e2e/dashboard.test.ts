@@ -1,0 +1,115 @@
+/**
+ * The dashboard in a real browser: headless Chromium (Debian's `chromium`
+ * package, driven by playwright-core) against a 3-daemon swarm. The page shows
+ * both other peers alive, with metrics and sparklines; after a SIGKILL the
+ * killed peer turns to alerting and its alert appears in the feed. The page
+ * must run without script errors or CSP violations.
+ *
+ * Without /usr/bin/chromium (or PEERMON_CHROMIUM) the test fails when CI is
+ * set (.ci/run installs it) and skips otherwise.
+ */
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { DaemonChild, type NodeEvent } from '../../src/swarm/child.js'
+
+/** Debian's package; PEERMON_CHROMIUM points elsewhere (another distribution's path). */
+const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s']
+const TOKEN = 'e2e-dashboard-token'
+
+const haveChromium = existsSync(CHROMIUM)
+const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
+const skip = !haveChromium && !inCi ? `${CHROMIUM} is missing (apt-get install chromium); CI fails here instead of skipping` : false
+
+interface Recorded { child: DaemonChild, events: NodeEvent[] }
+
+function startDaemon (index: number, extra: string[]): Recorded {
+  const child = new DaemonChild({ index, args: [...FLAGS, ...extra] })
+  const rec: Recorded = { child, events: [] }
+  child.onEvent(e => { rec.events.push(e) })
+  return rec
+}
+
+describe('dashboard in headless Chromium', { skip }, () => {
+  const daemons: Recorded[] = []
+  let browser: Browser | undefined
+  let page: Page
+  let api = ''
+  let ids: string[] = []
+  const problems: string[] = []
+
+  before(async () => {
+    if (!haveChromium) {
+      throw new Error(`${CHROMIUM} is missing: the dashboard browser test needs Debian's chromium package (apt-get install -y --no-install-recommends chromium; .ci/run does this)`)
+    }
+    const first = startDaemon(0, ['--api', '127.0.0.1:0', '--api-token', TOKEN])
+    daemons.push(first)
+    await first.child.whenListening(20_000)
+    api = String(first.events.find(e => e.event.event === 'listening')?.event.api ?? '')
+    assert.match(api, /^http:\/\/127\.0\.0\.1:\d+$/)
+    for (const i of [1, 2]) daemons.push(startDaemon(i, ['--api', 'off', '--bootstrap', first.child.dialAddr ?? '', '--tag', `zone=z${i}`]))
+    ids = [first.child.peer ?? '']
+    for (const d of daemons.slice(1)) ids.push((await d.child.whenListening(20_000)).peer)
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
+    page = await browser.newPage()
+    page.on('console', message => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
+    page.on('pageerror', err => { problems.push(`page error: ${err.message}`) })
+  })
+
+  after(async () => {
+    try {
+      await browser?.close()
+    } finally {
+      await Promise.all(daemons.map(async d => await d.child.stop()))
+    }
+  })
+
+  it('shows every peer alive, then a SIGKILLed peer turning to alerting with its alert in the feed', async () => {
+    // The token comes in the URL once; the page keeps it and takes it out of the address bar.
+    await page.goto(`${api}/?token=${TOKEN}`)
+    assert.equal(new URL(page.url()).search, '', 'the token is removed from the address bar')
+    await page.locator('#peers tr[data-state="alive"]').nth(1).waitFor({ timeout: 30_000 })
+    assert.equal(await page.locator('#peers tr').count(), 2, 'one row per other peer')
+    for (const id of ids.slice(1)) {
+      const row = page.locator(`#peers tr[data-peer="${id}"]`)
+      assert.equal(await row.getAttribute('data-state'), 'alive')
+      const text = await row.innerText()
+      assert.match(text, /…\S{8}/)
+      assert.match(text, /GiB|MiB/, 'free memory shown')
+      assert.match(text, /zone=z[12]/, 'tags shown')
+    }
+    assert.equal(await page.locator('#self').innerText(), ids[0])
+    assert.equal(await page.locator('#count-alive').innerText(), '2')
+    await page.locator('#peers svg.spark polyline').nth(1).waitFor({ timeout: 15_000 })
+    await page.locator('#live.on').waitFor({ timeout: 15_000 })
+
+    // Last-seen ages tick in the page and stay fresh for live peers.
+    const age = await page.locator(`#peers tr[data-peer="${ids[1]}"] td.num`).first().innerText()
+    assert.match(age, /^\d+(\.\d)?m?s$/)
+
+    const victim = ids[2]
+    daemons[2].child.signal('SIGKILL')
+    await page.waitForSelector(`#peers tr[data-peer="${victim}"][data-state="alerting"]`, { timeout: 15_000 })
+    await page.waitForSelector(`#feed li[data-event="alert"][data-peer="${victim}"]`, { timeout: 5_000 })
+    const alertText = await page.locator(`#feed li[data-event="alert"][data-peer="${victim}"]`).first().innerText()
+    assert.match(alertText, /ping expired, silent/)
+    assert.equal(await page.locator(`#peers tr[data-peer="${ids[1]}"]`).getAttribute('data-state'), 'alive', 'the survivor stays alive')
+    assert.equal(await page.locator('#count-alerting').innerText(), '1')
+    assert.match(await page.title(), /^\(1 alerting\) peermon$/)
+    assert.deepEqual(problems, [], 'no script errors or CSP violations')
+  })
+
+  it('without the token the page is refused, with a JSON error', async () => {
+    const response = await fetch(`${api}/`)
+    assert.equal(response.status, 401)
+    const ok = await fetch(`${api}/?token=${TOKEN}`)
+    assert.equal(ok.status, 200)
+    assert.match(ok.headers.get('content-type') ?? '', /^text\/html/)
+    assert.match(ok.headers.get('content-security-policy') ?? '', /script-src 'sha256-/)
+  })
+})
