@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { Report as WireReport } from '../../src/monitor/pb/report.js'
 import { encodeReport } from '../../src/monitor/report.js'
 import { Harness, Sender } from './monitor-fixture.js'
 
 const TTL = 3_000
+
+/** Wire bytes of a report from 'b', built with the generated codec to express what encodeReport refuses to write. */
+function wire (overrides: Partial<WireReport>): Uint8Array {
+  return WireReport.encode({ version: 1, kind: 0, peer: 'b', epoch: 1n, seq: 1n, sentAt: 1n, intervalMs: 0, metrics: [], ...overrides })
+}
 
 describe('MonitorCore drops', () => {
   it('drops its own reports and never monitors itself', () => {
@@ -74,6 +80,31 @@ describe('MonitorCore drops', () => {
     assert.equal(h.core.counters().refusedMetrics, 1)
     h.clock.advance(TTL)
     assert.deepEqual(h.takeNames(), ['joined b', 'alert b/ping'], 'the refused metric is not tracked')
+  })
+
+  it('drops each kind of bad report through handleMessage, counting each under its reason', () => {
+    const h = new Harness()
+    const metric = { name: 'a', number: 1, ttlMs: 1_000 }
+    const bad: Record<string, Uint8Array> = {
+      oversize: new Uint8Array(32 * 1024 + 1),
+      malformed: new Uint8Array([0x0a, 0x05, 0x01]),
+      version: wire({ version: 2 }),
+      'unknown-kind': wire({ kind: 9 }),
+      'invalid-peer': wire({ peer: '' }),
+      'too-many-metrics': wire({ metrics: Array.from({ length: 65 }, (_, i) => ({ ...metric, name: `m${i}` })) }),
+      'invalid-name': wire({ metrics: [{ ...metric, name: 'x'.repeat(65) }] }),
+      'duplicate-name': wire({ metrics: [metric, metric] }),
+      'invalid-value': wire({ metrics: [{ ...metric, number: NaN }] }),
+      'invalid-ttl': wire({ metrics: [{ ...metric, ttlMs: 86_400_001 }] })
+    }
+    for (const [reason, bytes] of Object.entries(bad)) {
+      assert.deepEqual(h.core.handleMessage('b', bytes), { accepted: false, reason }, reason)
+    }
+    const { received, accepted, dropped } = h.core.counters()
+    assert.equal(received, Object.keys(bad).length)
+    assert.equal(accepted, 0)
+    for (const reason of Object.keys(bad)) assert.equal(dropped[reason as keyof typeof dropped], 1, reason)
+    assert.deepEqual(h.core.peers(), [])
   })
 
   it('counts received, accepted and dropped by reason', () => {

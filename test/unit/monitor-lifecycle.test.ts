@@ -117,6 +117,35 @@ describe('MonitorCore peer lifecycle', () => {
     assert.equal(h.core.counters().dropped.capacity, 2)
   })
 
+  it('when full, a peer that left or alerts on a stuck metric can be evicted; one that recovered cannot', () => {
+    const h = new Harness({ maxPeers: 2 })
+    const [b, c, d, e] = ['b', 'c', 'd', 'e'].map((p) => new Sender(p))
+    h.send(b, [['ping', 1, TTL]])
+    h.send(c, [['ping', 1, TTL], ['load', 1, TTL]])
+    h.core.handleMessage('b', b.leave())
+    assert.deepEqual(h.send(d, [['ping', 1, TTL]]), { accepted: true })
+    assert.deepEqual(h.takeNames(), ['joined b', 'joined c', 'left b', 'forgotten b', 'joined d'])
+
+    // c keeps reporting but without load: a stuck informer alerts, and c may go.
+    h.clock.advance(1_000)
+    h.send(c, [['ping', 2, TTL]])
+    h.send(d, [['ping', 2, TTL]])
+    h.clock.advance(TTL - 1_000)
+    h.send(c, [['ping', 3, TTL]])
+    h.send(d, [['ping', 3, TTL]])
+    assert.deepEqual(h.takeNames(), ['alert c/load'])
+    h.send(c, [['ping', 4, TTL], ['load', 2, TTL]]) // recovered: alive again
+    assert.deepEqual(h.takeNames(), ['recovered c/load'])
+    assert.deepEqual(h.send(e, [['ping', 1, TTL]]), { accepted: false, reason: 'capacity' })
+    h.clock.advance(1_000)
+    h.send(c, [['ping', 5, TTL]]) // without load again
+    h.send(d, [['ping', 4, TTL]])
+    h.clock.advance(TTL - 1_000)
+    assert.deepEqual(h.takeNames(), ['alert c/load'], 'c still reports, its ping is fresh')
+    assert.deepEqual(h.send(e, [['ping', 1, TTL]]), { accepted: true })
+    assert.deepEqual(h.takeNames(), ['forgotten c', 'joined e'])
+  })
+
   it('stop() leaves no timer pending, is idempotent, and drops later messages', () => {
     const h = new Harness()
     const senders = Array.from({ length: 20 }, (_, i) => new Sender(`p${i}`))

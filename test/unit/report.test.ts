@@ -100,6 +100,31 @@ describe('report wire format v1', () => {
     for (const ttlMs of [0, 99, 86_400_001]) {
       assert.equal(reasonOf(report({ metrics: [{ name: 'a', value: 1, ttlMs }] })), 'invalid-ttl', String(ttlMs))
     }
+    // On the wire a TTL is a uint32: a negative one arrives as a huge one.
+    for (const ttlMs of [-1, -3_000, 2 ** 32 - 1]) {
+      assert.deepEqual(decodeReport(wire({ metrics: [{ name: 'a', number: 1, ttlMs }] })), { ok: false, reason: 'invalid-ttl' }, String(ttlMs))
+    }
+    assert.equal(validateMetric({ name: 'a', value: 1, ttlMs: -1 }), 'invalid-ttl')
+    assert.equal(validateMetric({ name: 'a', value: 1, ttlMs: Infinity }), 'invalid-ttl')
+    assert.equal(validateMetric({ name: 'a', value: 1, ttlMs: NaN }), 'invalid-ttl')
+  })
+
+  it('drops a truncated report as malformed, whatever the cut inside a field', () => {
+    const bytes = encodeReport(report({ metrics: [{ name: 'ping', value: 12.5, ttlMs: 3_000 }, { name: 'tag:zone', value: 'eu-west', ttlMs: 3_000 }] }))
+    let malformed = 0
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const decoded = decodeReport(bytes.subarray(0, cut))
+      if (decoded.ok) {
+        // A cut between two fields leaves a shorter report that is valid on its own.
+        assert.ok(decoded.report.metrics.length < 2, `cut at ${cut} kept every metric`)
+      } else {
+        assert.ok((DROP_REASONS as readonly string[]).includes(decoded.reason), decoded.reason)
+        if (decoded.reason === 'malformed') malformed++
+      }
+    }
+    assert.ok(malformed > bytes.length / 2, `${malformed} of ${bytes.length - 1} cuts malformed`)
+    // Cut inside the last metric's text: its length prefix promises more bytes than follow.
+    assert.deepEqual(decodeReport(bytes.subarray(0, bytes.length - 3)), { ok: false, reason: 'malformed' })
   })
 
   it('checks the peer id', () => {
