@@ -67,7 +67,8 @@ export class EventStreams {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // The stream is the connection's whole life: when it ends (client gone, daemon stopping), so does the socket.
+      connection: 'close',
       'x-accel-buffering': 'no'
     })
     res.write(`retry: ${RETRY_MS}\n: peermon event stream\n\n`)

@@ -74,7 +74,10 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
     bodyLimit: API_BODY_LIMIT,
     // Body fields keep their JSON types: no coercion of `true` into 1, no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
-    routerOptions: { maxParamLength: 256 }
+    routerOptions: { maxParamLength: 256 },
+    // A stopping daemon must not wait for clients: a connection that never sends a request
+    // (undici opens spare ones) would otherwise hold close() until the headers timeout.
+    forceCloseConnections: true
   })
   app.removeContentTypeParser('text/plain')
 
