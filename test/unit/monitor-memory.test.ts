@@ -110,7 +110,7 @@ describe('MonitorCore memory bounds', () => {
   })
 
   it('an honest peer with full windows costs tens of kilobytes', (t) => {
-    const PEERS = 1_000
+    const PEERS = 400
     const { core, clock } = quietCore()
     const senders = Array.from({ length: PEERS }, (_, i) => new Sender(`honest-${i}`))
     const before = heapUsed()
