@@ -50,7 +50,18 @@ export interface MonitorCoreInit {
    * emitted. For instrumentation (benchmark traces); it must be cheap and not throw.
    */
   onAccepted?: (report: Report) => void
+  /**
+   * Stall guard (ms; 0, the default, turns it off). A metric deadline whose
+   * timer fires more than this late means this process was frozen or starved of
+   * CPU, while reports may be waiting unread in its sockets: the metric is judged
+   * again STALL_RECHECK_MS later, for as long as timers keep firing that late,
+   * for at most the metric's TTL. The alert, if any, then says how late it came.
+   */
+  stallMs?: number
 }
+
+/** How soon a deadline postponed by the stall guard is judged again (ms). */
+export const STALL_RECHECK_MS = 50
 
 /** One monitored peer, as shown to users. */
 export interface PeerSummary {
@@ -104,6 +115,8 @@ interface TrackedMetric {
   expiresAt: number
   /** When the alert was raised (health 'alerting'). */
   alertedAt: number
+  /** When the stall guard first postponed judging this expiry (0: it did not). */
+  stalledSince: number
 }
 
 /** A known peer; also its forget deadline's key in the tracker. */
@@ -140,6 +153,7 @@ export class MonitorCore {
   private readonly rate: RateLimiter
   private readonly isAllowed: (peer: string) => boolean
   private readonly onAccepted: ((report: Report) => void) | undefined
+  private readonly stallMs: number
   private readonly onEvent: MonitorCoreInit['onEvent']
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
   private readonly store: MetricStore
@@ -163,6 +177,7 @@ export class MonitorCore {
     this.rate = new RateLimiter(init.rate)
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
+    this.stallMs = init.stallMs ?? 0
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.store = new MetricStore({
@@ -170,7 +185,7 @@ export class MonitorCore {
       maxPeers: this.maxPeers,
       maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER
     })
-    this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline) => { this.expire(deadline) } })
+    this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline, due) => { this.expire(deadline, due) } })
     this.count = emptyCounters()
   }
 
@@ -298,7 +313,7 @@ export class MonitorCore {
       present.add(name)
       let tracked = record.tracked.get(name)
       if (tracked == null) {
-        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0 }
+        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0, stalledSince: 0 }
         record.tracked.set(name, tracked)
       } else if (tracked.health === 'alerting') {
         events.push({ type: 'recovered', peer, metric: name, downMs: now - tracked.alertedAt })
@@ -306,6 +321,7 @@ export class MonitorCore {
       tracked.health = 'fresh'
       tracked.receivedAt = now
       tracked.expiresAt = expiresAt
+      tracked.stalledSince = 0
       this.tracker.set(tracked, expiresAt)
     }
     const pingAlerting = record.tracked.get(this.pingMetric)?.health === 'alerting'
@@ -340,9 +356,13 @@ export class MonitorCore {
     return false
   }
 
-  /** A deadline passed. */
-  private expire (deadline: Deadline): void {
+  /** A deadline passed; its timer was due at `due`. */
+  private expire (deadline: Deadline, due: number): void {
     const now = this.clock.now()
+    if (deadline.kind === 'metric' && this.stalled(deadline, due, now)) {
+      this.tracker.set(deadline, now + STALL_RECHECK_MS)
+      return
+    }
     const events: MonitorEvent[] = []
     if (deadline.kind === 'peer') {
       this.forgetIfSilent(deadline, now, events)
@@ -351,6 +371,13 @@ export class MonitorCore {
       this.updateSilent(deadline.record)
     }
     this.emit(events)
+  }
+
+  /** The stall guard (see MonitorCoreInit.stallMs): whether to judge this metric again a little later. */
+  private stalled (tracked: TrackedMetric, due: number, now: number): boolean {
+    if (this.stallMs <= 0 || tracked.health !== 'fresh' || now - due <= this.stallMs) return false
+    if (tracked.stalledSince === 0) tracked.stalledSince = now
+    return now - tracked.stalledSince < tracked.expiresAt - tracked.receivedAt
   }
 
   /** Applies the alert rule (alert-rule.ts) to an expired metric. */

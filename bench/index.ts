@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printing its tables (never a
+ * pass/fail). Quick sizes by default (a few minutes); `--full` for the sizes
+ * of docs/benchmarks.md; `--out <dir>` also writes each result as JSON there,
+ * which `npm run bench:docs` turns into docs/benchmarks.md.
+ *
+ *   npm run bench [-- --full] [-- --only store,dissemination] [-- --out bench-results]
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { detectionTable, runDetection, type DetectionResult } from './detection.js'
+import { disseminationTable, runDissemination, type DisseminationResult } from './dissemination.js'
+import { describeMachine, machineLine } from './lib/machine.js'
+import { peermonPids } from './lib/proc.js'
+import { renderText } from './lib/table.js'
+import { profileTables, runProfile } from './profile.js'
+import { runStore, storeTable } from './store.js'
+
+const ALL = ['store', 'dissemination', 'detection', 'profile', 'api'] as const
+type Name = typeof ALL[number]
+
+async function main (): Promise<void> {
+  const { values } = parseArgs({ options: { full: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } } })
+  const full = values.full === true
+  const only = (values.only?.split(',') ?? ALL) as Name[]
+  const out = values.out
+  if (out !== undefined) mkdirSync(out, { recursive: true })
+  const log = (line: string): void => { process.stderr.write(`bench: ${line}\n`) }
+  const save = (name: string, data: unknown): void => {
+    if (out !== undefined) writeFileSync(join(out, `${name}.json`), JSON.stringify({ machine: describeMachine(), full, at: new Date().toISOString(), ...data as object }, null, 2))
+  }
+  const print = (text: string): void => { process.stdout.write(text + '\n') }
+  log(`${full ? 'full' : 'quick'} run; ${machineLine()}`)
+  const before = new Set(peermonPids())
+
+  if (only.includes('store')) {
+    const results = runStore([1_000, 10_000])
+    print(renderText(storeTable(results)))
+    save('store', { results })
+  }
+  if (only.includes('dissemination')) {
+    const results: DisseminationResult[] = []
+    for (const nodes of full ? [10, 50, 100, 200] : [10, 30]) {
+      const seconds = full ? (nodes === 100 ? 300 : 60) : 15
+      try {
+        results.push(await runDissemination({ nodes, seconds, settleSeconds: full ? 10 : 5, log: (l) => { log(`dissemination: ${l}`) } }))
+      } catch (err) {
+        log(`dissemination at ${nodes} nodes failed: ${err instanceof Error ? err.message : String(err)}`)
+      }
+      save('dissemination', { results })
+    }
+    // Gossipsub's stock parameters at a size both fit, for comparison.
+    const stockNodes = full ? 50 : 10
+    try {
+      results.push(await runDissemination({ nodes: stockNodes, seconds: full ? 60 : 15, settleSeconds: full ? 10 : 5, gossipsub: 'stock', log: (l) => { log(`dissemination (stock): ${l}`) } }))
+    } catch (err) {
+      log(`dissemination (stock) failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    print(renderText(disseminationTable(results)))
+    save('dissemination', { results })
+  }
+  if (only.includes('detection')) {
+    const results: DetectionResult[] = []
+    for (const config of ['tuned', 'stock'] as const) {
+      results.push(await runDetection({ nodes: full ? 50 : 20, rounds: full ? 10 : 4, config, log: (l) => { log(`detection: ${l}`) } }))
+    }
+    print(renderText(detectionTable(results)))
+    save('detection', { results })
+  }
+  if (only.includes('profile')) {
+    const result = await runProfile({ nodes: full ? 30 : 10, seconds: full ? 30 : 15, log: (l) => { log(`profile: ${l}`) } })
+    for (const table of profileTables(result)) print(renderText(table))
+    save('profile', { result })
+  }
+  if (only.includes('api')) {
+    // bench/api.ts belongs to the HTTP API; run it when it exists.
+    const api = fileURLToPath(new URL('./api.js', import.meta.url))
+    if (existsSync(api)) {
+      const run = spawnSync(process.execPath, [api, ...(full ? ['--full'] : [])], { stdio: ['ignore', 'inherit', 'inherit'] })
+      if (run.status !== 0) log(`api benchmark exited with ${run.status ?? run.signal}`)
+    }
+  }
+  const left = peermonPids().filter((pid) => !before.has(pid))
+  if (left.length > 0) log(`note: peermon processes started during the run still run (another user's?): ${left.join(', ')}`)
+}
+
+main().catch((err) => { process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
