@@ -47,7 +47,7 @@ header .self { color: var(--muted); }
 .live.on::before { background: var(--alive); }
 .live.off::before { background: var(--alerting); }
 main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 16px; padding: 16px 20px; align-items: start; }
-@media (max-width: 1100px) { main { grid-template-columns: 1fr; } }
+@media (max-width: 1300px) { main { grid-template-columns: 1fr; } #feed { max-height: 40vh; } }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
 .scroll { overflow-x: auto; }
 section h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0; padding: 10px 14px; border-bottom: 1px solid var(--line); }
@@ -64,7 +64,8 @@ tr.alive td.health { background: var(--alive); } tr.alerting td.health { backgro
 .state.alive { background: var(--alive); } .state.alerting { background: var(--alerting); } .state.left { background: var(--left); }
 .why { margin-left: 6px; font-size: 12px; color: var(--alerting); }
 .stale { color: var(--muted); }
-.chip { display: inline-block; padding: 0 6px; margin-right: 4px; border-radius: 4px; background: var(--chip); font-size: 12px; }
+td.tags { white-space: normal; min-width: 160px; max-width: 260px; line-height: 1.9; }
+.chip { display: inline-block; padding: 0 6px; margin-right: 4px; white-space: nowrap; border-radius: 4px; background: var(--chip); font-size: 12px; }
 .chip.custom { border: 1px dashed var(--line); }
 svg.spark { display: inline-block; vertical-align: middle; }
 .spark-cell .median { display: inline-block; min-width: 44px; margin-left: 6px; color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; text-align: right; }
@@ -253,7 +254,7 @@ export const DASHBOARD_SCRIPT = `
   }
 
   function tagsCell (view) {
-    var td = el('td', '', []);
+    var td = el('td', 'tags', []);
     Object.keys(view.metrics).sort().forEach(function (name) {
       var metric = view.metrics[name];
       if (name.indexOf('tag:') === 0) td.appendChild(el('span', 'chip', [name.slice(4) + '=' + fmtValue(metric.value)]));
