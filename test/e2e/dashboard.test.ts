@@ -104,12 +104,15 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.deepEqual(problems, [], 'no script errors or CSP violations')
   })
 
-  it('without the token the page is refused, with a JSON error', async () => {
+  it('without the token the page is refused; with it, a self-contained page under a strict CSP', async () => {
     const response = await fetch(`${api}/`)
     assert.equal(response.status, 401)
     const ok = await fetch(`${api}/?token=${TOKEN}`)
     assert.equal(ok.status, 200)
     assert.match(ok.headers.get('content-type') ?? '', /^text\/html/)
     assert.match(ok.headers.get('content-security-policy') ?? '', /script-src 'sha256-/)
+    const html = await ok.text()
+    const urls = (html.match(/https?:\/\/[^\s'"<>)]+/g) ?? []).filter(url => url !== 'http://www.w3.org/2000/svg')
+    assert.deepEqual(urls, [], 'no assets from the internet')
   })
 })
