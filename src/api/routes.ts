@@ -11,6 +11,7 @@ import type { PeerState } from '../monitor/types.js'
 import type { EventStreams } from './events.js'
 import type { EventHistory } from './history.js'
 import { httpError } from './errors.js'
+import { metricResponse, peerDetailResponse, peersResponse } from './schemas.js'
 import type { ApiMonitor } from './server.js'
 import { ALERT_HISTORY_SIZE, API_PREFIX } from './types.js'
 import type {
@@ -52,12 +53,12 @@ export function registerApiRoutes (app: FastifyInstance, deps: RouteDeps): void 
 
   app.get(`${API_PREFIX}/id`, async (): Promise<IdResponse> => deps.identity())
 
-  app.get(`${API_PREFIX}/peers`, async (): Promise<PeersResponse> => {
+  app.get(`${API_PREFIX}/peers`, { schema: { response: { 200: peersResponse } } }, async (): Promise<PeersResponse> => {
     const at = now()
     return { self: deps.identity().peer, peers: monitor.peers().map(peer => peerView(peer, at)) }
   })
 
-  app.get<{ Params: { id: string } }>(`${API_PREFIX}/peers/:id`, async (req): Promise<PeerDetailResponse> => {
+  app.get<{ Params: { id: string } }>(`${API_PREFIX}/peers/:id`, { schema: { response: { 200: peerDetailResponse } } }, async (req): Promise<PeerDetailResponse> => {
     const id = checkPeerId(req.params.id)
     const peer = monitor.peer(id)
     if (peer === undefined) throw httpError(404, `peer ${id} is not monitored by this node`)
@@ -66,7 +67,7 @@ export function registerApiRoutes (app: FastifyInstance, deps: RouteDeps): void 
 
   app.get(`${API_PREFIX}/metrics`, async (): Promise<MetricNamesResponse> => ({ names: monitor.metricNames() }))
 
-  app.get<{ Params: { name: string } }>(`${API_PREFIX}/metrics/:name`, async (req): Promise<MetricResponse> => {
+  app.get<{ Params: { name: string } }>(`${API_PREFIX}/metrics/:name`, { schema: { response: { 200: metricResponse } } }, async (req): Promise<MetricResponse> => {
     const name = checkMetricName(req.params.name)
     const at = now()
     const metrics = monitor.latest(name)

@@ -88,7 +88,10 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(peer.intervalMs, 200)
     assert.ok(peer.lastSeenAgoMs >= 0 && peer.lastSeenAgoMs < 1000, `last seen ${peer.lastSeenAgoMs} ms ago`)
     for (const name of ['ping', 'load', 'memory', 'peers']) assert.ok(name in peer.metrics, `metric ${name}`)
+    // Serialized through a response schema: every documented field must be there.
+    assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'connected', 'epoch', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
     const ping = peer.metrics.ping
+    assert.deepEqual(Object.keys(ping).sort(), ['ageMs', 'expiresInMs', 'name', 'receivedAt', 'sentAt', 'ttlMs', 'value'])
     assert.equal(ping.name, 'ping')
     assert.equal(typeof ping.value, 'number')
     assert.equal(ping.ttlMs, 1000)
@@ -101,6 +104,8 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(res.statusCode, 200)
     const body = res.json<PeerDetailResponse>()
     assert.equal(body.peer, b.id)
+    assert.deepEqual(Object.keys(body).sort(), ['alerting', 'connected', 'epoch', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
+    assert.equal(typeof body.metrics['tag:zone'], 'undefined', 'no tags on this peer')
     const window = body.windows.ping
     assert.ok(window.length >= 3, `window of ${window.length}`)
     for (let i = 1; i < window.length; i++) assert.ok(window[i].receivedAt >= window[i - 1].receivedAt, 'oldest first')
@@ -123,6 +128,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(ping.name, 'ping')
     assert.equal(ping.metrics.length, 1)
     assert.equal(ping.metrics[0].peer, b.id)
+    assert.deepEqual(Object.keys(ping.metrics[0]).sort(), ['ageMs', 'expiresInMs', 'name', 'peer', 'receivedAt', 'sentAt', 'ttlMs', 'value'])
     assert.ok(ping.metrics[0].expiresInMs > 0)
     assert.deepEqual((await get('/api/v0/metrics/nobody_sends_this')).json(), { name: 'nobody_sends_this', metrics: [] })
     const bad = await get('/api/v0/metrics/bad%20name')
