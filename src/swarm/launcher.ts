@@ -173,6 +173,7 @@ export class Swarm {
       const addr = this.nodes[j]?.dialAddr
       return addr === undefined ? [] : ['--bootstrap', addr]
     })
+    const extra = this.options.nodeArgs?.(index) ?? []
     const child = new DaemonChild({
       index,
       args: [
@@ -180,10 +181,11 @@ export class Swarm {
         '--listen', '/ip4/127.0.0.1/tcp/0',
         '--interval', `${intervalMs}ms`,
         '--ttl', `${ttlMs}ms`,
-        // Many daemons on one host: none may take the HTTP API's default port.
-        '--api', 'off',
+        // Many daemons on one host: none may take the HTTP API's default port, unless nodeArgs
+        // gives a node an API of its own (e.g. `--api 127.0.0.1:0`; a second --api would be refused).
+        ...(extra.some(arg => arg === '--api' || arg.startsWith('--api=')) ? [] : ['--api', 'off']),
         ...bootstrap,
-        ...(this.options.nodeArgs?.(index) ?? [])
+        ...extra
       ],
       binPath: this.options.binPath,
       execArgv: this.options.execArgv ?? [...DAEMON_EXEC_ARGV],
