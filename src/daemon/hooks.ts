@@ -42,6 +42,8 @@ export const HOOK_LIMITS = Object.freeze({
   killGraceMs: 2_000,
   /** On daemon stop, how long running hooks may go on before they are killed (ms). */
   stopGraceMs: 1_000,
+  /** On daemon stop, the time between SIGTERM and SIGKILL (ms). */
+  stopKillGraceMs: 500,
   /** Characters of a failed hook's stderr kept for its warning. */
   stderrTailChars: 200
 })
@@ -145,7 +147,7 @@ export class HookRunner {
     const grace = new Promise<void>(resolve => { timer = setTimeout(resolve, graceMs) })
     await Promise.race([this.whenIdle(), grace])
     clearTimeout(timer)
-    for (const hook of this.running) hook.kill('daemon stopping')
+    for (const hook of this.running) hook.kill('daemon stopping', HOOK_LIMITS.stopKillGraceMs)
     await this.whenIdle()
   }
 
@@ -238,11 +240,19 @@ class RunningHook {
   }
 
   /** SIGTERM to the hook's process group, SIGKILL after the grace period. */
-  kill (reason: string): void {
-    if (this.finished || this.killedFor !== undefined) return
+  kill (reason: string, graceMs = this.killGraceMs): void {
+    if (this.finished) return
+    if (this.killedFor !== undefined) {
+      // Already terminating (a timeout): only ever shorten the wait for SIGKILL.
+      if (graceMs < this.killGraceMs) {
+        clearTimeout(this.killTimer)
+        this.killTimer = setTimeout(() => { this.signal('SIGKILL') }, graceMs)
+      }
+      return
+    }
     this.killedFor = reason
     this.signal('SIGTERM')
-    this.killTimer = setTimeout(() => { this.signal('SIGKILL') }, this.killGraceMs)
+    this.killTimer = setTimeout(() => { this.signal('SIGKILL') }, graceMs)
   }
 
   private signal (signal: NodeJS.Signals): void {
