@@ -67,8 +67,9 @@ export class EventStreams {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      // The stream is the connection's whole life: when it ends (client gone, daemon stopping), so does the socket.
-      connection: 'close',
+      // Keep-alive keeps chunked encoding: a clean end (the last chunk) differs from a crashed daemon (cut off).
+      // Sockets left open when the daemon stops are closed by the server (forceCloseConnections).
+      connection: 'keep-alive',
       'x-accel-buffering': 'no'
     })
     res.write(`retry: ${RETRY_MS}\n: peermon event stream\n\n`)

@@ -295,6 +295,8 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(first.status, 200)
     assert.match(first.headers.get('content-type') ?? '', /^text\/event-stream/)
     assert.equal(first.headers.get('cache-control'), 'no-cache, no-transform')
+    // Chunked: a client can tell the stream's clean end (the last chunk) from a daemon that died (cut off).
+    assert.equal(first.headers.get('transfer-encoding'), 'chunked')
     await first.waitFor('a heartbeat', f => f.comments.includes('keepalive'), 5_000)
     const second = await fetch(url)
     assert.equal(second.status, 503)
