@@ -95,7 +95,8 @@ export class ApiClient {
       clearTimeout(timer)
     }
     if (signal.aborted) return
-    throw new ClientError(`the daemon at ${this.base} closed the event stream (it is stopping)`)
+    // A graceful stop ends the stream cleanly; so, at times, does a crash (the socket closes without an error).
+    throw new ClientError(`the event stream from ${this.base} ended; the daemon stopped or crashed`)
   }
 
   private async request (path: string, accept: string, signal: AbortSignal): Promise<Response> {
