@@ -94,9 +94,11 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     monitorInit.isAllowed = own == null ? isAllowed : (peer) => isAllowed(peer) && own(peer)
   }
   const topic = monitorInit.topic ?? DEFAULT_TOPIC
+  // Options given for the monitor topic change single fields of peermon's topic scoring.
+  const givenTopics = options.gossipsub?.scoreParams?.topics ?? {}
   const scoreParams: Partial<PeerScoreParams> = {
     ...options.gossipsub?.scoreParams,
-    topics: { [topic]: TOPIC_SCORE_PARAMS as TopicScoreParams, ...options.gossipsub?.scoreParams?.topics }
+    topics: { ...givenTopics, [topic]: { ...TOPIC_SCORE_PARAMS, ...givenTopics[topic] } as TopicScoreParams }
   }
   const metrics = options.metricsRegistry != null
     ? (await import('@libp2p/prometheus-metrics')).prometheusMetrics({ registry: options.metricsRegistry, collectDefaultMetrics: false })

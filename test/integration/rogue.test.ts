@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createNode, TOPIC_SCORE_PARAMS } from '../../src/node.js'
+import { createNode } from '../../src/node.js'
 import type { CreateNodeOptions } from '../../src/node.js'
 import { DEFAULT_TOPIC } from '../../src/constants.js'
 import type { DropReason } from '../../src/monitor/report.js'
@@ -39,7 +39,7 @@ const dropped = (t: TestNode, reason: DropReason): number => t.node.services.mon
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 /** Scoring off for the topic, so a rogue is never graylisted and every message reaches the validator. */
-const NO_SCORING: CreateNodeOptions['gossipsub'] = { scoreParams: { topics: { [DEFAULT_TOPIC]: { ...TOPIC_SCORE_PARAMS, invalidMessageDeliveriesWeight: 0 } as any } } }
+const NO_SCORING: CreateNodeOptions['gossipsub'] = { scoreParams: { topics: { [DEFAULT_TOPIC]: { invalidMessageDeliveriesWeight: 0 } as any } } }
 
 describe('a rogue peer against real nodes', { timeout: 120_000 }, () => {
   it('cannot keep a crashed peer alive: re-published, forged and replayed reports are dropped and it alerts in time', async () => {
