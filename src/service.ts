@@ -253,8 +253,6 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       const result = this.core.handleMessage(message.from.toString(), message.data)
       if (result.accepted) return TopicValidatorResult.Accept
       this.log('dropped report from %p: %s', message.from, result.reason)
-      // A report of a newer format is not this node's to judge: keep forwarding it to nodes that understand it.
-      if (FORWARDED.has(result.reason)) return TopicValidatorResult.Accept
       return IGNORED.has(result.reason) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
     } catch (err) {
       this.log.error('report from %p could not be handled - %e', message.from, err)
@@ -307,12 +305,12 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   }
 }
 
-/** Drop reasons of reports from a newer format version, which newer nodes on the topic understand. */
-const FORWARDED = new Set<string>(['version', 'unknown-kind'])
-
 /**
  * Drop reasons that say nothing bad about the sender: the message is ignored, not rejected.
  * 'not-allowed' and 'rate' depend on this node's own allow-list and limiter state, so an
  * honest peer that relayed the message (its list or timing differ) must not lose score for it.
+ * 'version' and 'unknown-kind' may come from a newer peermon: not penalised, but not forwarded
+ * either, since this node cannot tell such a report from junk (any bytes read as some version).
+ * A new format version is rolled out by upgrading nodes, or by publishing both formats meanwhile.
  */
-const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped', 'not-allowed', 'rate'])
+const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped', 'not-allowed', 'rate', 'version', 'unknown-kind'])

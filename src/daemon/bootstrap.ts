@@ -22,6 +22,8 @@ export interface BootstrapKeeperInit {
   initialDelayMs?: number
   /** Longest retry delay (ms). Default 30 s. */
   maxDelayMs?: number
+  /** A connection that closes sooner than this (ms) after the dial counts as a failed dial. Default 5 s. */
+  stableAfterMs?: number
   /** Called after a failed dial, with the delay until the next try. */
   onDialError?: (target: BootstrapTarget, err: unknown, retryInMs: number) => void
   random?: () => number
@@ -30,6 +32,8 @@ export interface BootstrapKeeperInit {
 interface TargetState {
   target: BootstrapTarget
   failures: number
+  /** When the last dial succeeded (Date.now()). */
+  connectedAt?: number
   timer?: NodeJS.Timeout
   dialling: boolean
 }
@@ -61,6 +65,10 @@ export class BootstrapKeeper {
   peerDisconnected (peer: string): void {
     const state = this.states.get(peer)
     if (state == null || !this.running || state.timer != null || state.dialling) return
+    // A peer that drops us right after the handshake (its allow-list lacks us, say) must not be
+    // redialled at once, over and over: a short-lived connection counts as a failure.
+    const lasted = state.connectedAt == null ? Infinity : Date.now() - state.connectedAt
+    state.failures = lasted < (this.init.stableAfterMs ?? 5_000) ? state.failures + 1 : 0
     this.schedule(state, this.delay(state.failures))
   }
 
@@ -75,14 +83,11 @@ export class BootstrapKeeper {
 
   private async attempt (state: TargetState): Promise<void> {
     if (!this.running || state.dialling) return
-    if (this.init.isConnected(state.target.peer)) {
-      state.failures = 0
-      return
-    }
+    if (this.init.isConnected(state.target.peer)) return
     state.dialling = true
     try {
       await this.init.dial(state.target)
-      state.failures = 0
+      state.connectedAt = Date.now()
     } catch (err) {
       state.failures++
       const retryIn = this.delay(state.failures)

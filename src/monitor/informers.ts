@@ -10,6 +10,9 @@ export const DEFAULT_METRIC_TTL_MS = 30_000
 /** Names of the built-in metrics; custom metrics cannot use them. */
 export const BUILTIN_METRICS = ['ping', 'load', 'memory', 'freespace', 'peers'] as const
 
+/** An informer slower than this (ms) does not hold up the report: its last value goes out instead. */
+export const DEFAULT_INFORMER_TIMEOUT_MS = 200
+
 /** Prefix of static tag metrics: tag `zone=eu` is published as metric `tag:zone` = `eu`. */
 export const TAG_PREFIX = 'tag:'
 
@@ -19,13 +22,18 @@ export interface InformersInit {
   /** Directory whose file system's available bytes are the `freespace` metric; omitted → no `freespace`. */
   dataDir?: string
   /** Number of connected peers (open connections), the `peers` metric; omitted → no `peers`. */
-  connectedPeers?: () => number
+  connectedPeers?: () => number | Promise<number>
   /** Static tags, published as text metrics named `tag:<key>`. */
   tags?: Record<string, string>
   /** Bounds every metric must satisfy, as receivers check them (default DEFAULT_REPORT_LIMITS). */
   limits?: Partial<ReportLimits>
   /** Told about an informer that threw or returned an invalid value; the metric is skipped. */
   onInformerError?: (name: string, err: unknown) => void
+  /**
+   * How long (ms) collect() waits for a slow informer (a `statfs` on a starved thread pool)
+   * before publishing its last value, or skipping it; the heartbeat never waits longer. Default 200.
+   */
+  readTimeoutMs?: number
 }
 
 /** A source of one metric of the local node. */
@@ -51,12 +59,17 @@ export class Informers {
   private readonly tags: Metric[] = []
   private readonly custom = new Map<string, Metric>()
   private readonly onInformerError: (name: string, err: unknown) => void
+  private readonly readTimeoutMs: number
+  /** Last good value of each informer, and its read still in flight, if any. */
+  private readonly last = new Map<string, MetricValue>()
+  private readonly inFlight = new Map<string, Promise<MetricValue | undefined>>()
 
   /** Throws RangeError on an invalid TTL or tag. */
   constructor (init: InformersInit = {}) {
     this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
     this.ttlMs = this.checked({ name: 'ping', value: 0, ttlMs: init.ttlMs ?? DEFAULT_METRIC_TTL_MS }, 'ttlMs').ttlMs
     this.onInformerError = init.onInformerError ?? (() => {})
+    this.readTimeoutMs = init.readTimeoutMs ?? DEFAULT_INFORMER_TIMEOUT_MS
     this.informers.push(
       { name: 'ping', read: () => process.uptime() },
       { name: 'load', read: () => os.loadavg()[0] },
@@ -96,17 +109,45 @@ export class Informers {
   /** Reads every metric; an informer that throws or returns an invalid value is skipped. */
   async collect (): Promise<Metric[]> {
     const read = await Promise.all(this.informers.map(async (informer) => {
-      try {
-        const metric = { name: informer.name, value: await informer.read(), ttlMs: this.ttlMs }
-        const reason = validateMetric(metric, this.limits)
-        if (reason == null) return metric
-        this.onInformerError(informer.name, new RangeError(`informer returned an invalid value: ${String(metric.value)}`))
-      } catch (err) {
-        this.onInformerError(informer.name, err)
-      }
-      return undefined
+      const value = await this.read(informer)
+      return value === undefined ? undefined : { name: informer.name, value, ttlMs: this.ttlMs }
     }))
     return [...read.filter((m) => m != null), ...this.tags, ...this.custom.values()]
+  }
+
+  /**
+   * One informer's value: a fresh reading when it comes within readTimeoutMs, else its last
+   * good value (the reading goes on and is kept for the next report; only one runs at a time).
+   */
+  private async read (informer: Informer): Promise<MetricValue | undefined> {
+    let reading = this.inFlight.get(informer.name)
+    if (reading == null) {
+      reading = (async () => {
+        try {
+          // read() runs after the in-flight entry is set, even when it throws synchronously
+          const value = await Promise.resolve().then(informer.read)
+          if (validateMetric({ name: informer.name, value, ttlMs: this.ttlMs }, this.limits) == null) {
+            this.last.set(informer.name, value)
+            return value
+          }
+          this.onInformerError(informer.name, new RangeError(`informer returned an invalid value: ${String(value)}`))
+        } catch (err) {
+          this.onInformerError(informer.name, err)
+        } finally {
+          this.inFlight.delete(informer.name)
+        }
+        return undefined
+      })()
+      this.inFlight.set(informer.name, reading)
+    }
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>(resolve => { timer = setTimeout(() => { resolve('late') }, this.readTimeoutMs) })
+    try {
+      const value = await Promise.race([reading, late])
+      return value === 'late' ? this.last.get(informer.name) : value
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Returns the metric when receivers would accept it, else throws RangeError naming `what`. */

@@ -52,3 +52,30 @@ describe('BootstrapKeeper', () => {
     keeper.stop()
   })
 })
+
+describe('BootstrapKeeper against a peer that drops us right after each dial', () => {
+  it('backs off instead of redialling at once, over and over', async () => {
+    let connected = false
+    const dialTimes: number[] = []
+    let keeper: BootstrapKeeper | undefined = undefined
+    keeper = new BootstrapKeeper({
+      targets: [target],
+      initialDelayMs: 10,
+      maxDelayMs: 1_000,
+      stableAfterMs: 1_000,
+      random: () => 0.5,
+      isConnected: () => connected,
+      dial: async () => {
+        dialTimes.push(Date.now())
+        connected = true
+        setTimeout(() => { connected = false; keeper?.peerDisconnected(target.peer) }, 1)
+      }
+    })
+    keeper.start()
+    await sleep(300)
+    keeper.stop()
+    assert.ok(dialTimes.length >= 3 && dialTimes.length <= 7, `a handful of dials in 300 ms, not one per 10 ms (${dialTimes.length})`)
+    const gaps = dialTimes.slice(1).map((t, i) => t - dialTimes[i])
+    assert.ok(gaps[gaps.length - 1] > gaps[0], `growing gaps: ${gaps.join(', ')}`)
+  })
+})

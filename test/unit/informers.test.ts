@@ -84,3 +84,38 @@ describe('Informers', () => {
     assert.equal(reason, undefined)
   })
 })
+
+describe('Informers with a slow informer', () => {
+  it('does not hold up the report: the last value goes out, and only one reading runs at a time', async () => {
+    let calls = 0
+    let release: ((n: number) => void) | undefined
+    const informers = new Informers({
+      ttlMs: 3000,
+      readTimeoutMs: 30,
+      connectedPeers: async () => {
+        calls++
+        if (calls === 1) return 4
+        return await new Promise<number>(resolve => { release = resolve })
+      }
+    })
+    const first = await informers.collect()
+    assert.equal(first.find(m => m.name === 'peers')?.value, 4)
+    const started = Date.now()
+    const second = await informers.collect()
+    assert.ok(Date.now() - started < 1000, 'collect() returned without waiting for the stalled reading')
+    assert.equal(second.find(m => m.name === 'peers')?.value, 4, 'the last good value')
+    assert.ok(second.some(m => m.name === 'ping'), 'the heartbeat is there')
+    await informers.collect()
+    assert.equal(calls, 2, 'no second reading while the first is stalled')
+    release?.(7)
+    await new Promise(resolve => setTimeout(resolve, 10))
+    assert.equal((await informers.collect()).find(m => m.name === 'peers')?.value, 7)
+  })
+
+  it('skips an informer that throws synchronously, and reads it again next time', async () => {
+    let calls = 0
+    const informers = new Informers({ connectedPeers: () => { calls++; if (calls === 1) throw new Error('boom'); return 2 } })
+    assert.equal((await informers.collect()).find(m => m.name === 'peers'), undefined)
+    assert.equal((await informers.collect()).find(m => m.name === 'peers')?.value, 2)
+  })
+})
