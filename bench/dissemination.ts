@@ -16,7 +16,8 @@ import { sampleProcesses, type ProcSample } from './lib/proc.js'
 import { summarize, median } from './lib/stats.js'
 import { fmt, mb, pct, renderText, type Table } from './lib/table.js'
 import { TracedSwarm, alertsIn, sleep, type TracedSwarmOptions } from './lib/traced-swarm.js'
-import type { NodeTrace } from './lib/trace.js'
+import { trafficRates, type NodeTrace } from './lib/trace.js'
+import type { NodeEvent } from '../src/swarm/child.js'
 
 const INTERVAL_MS = 1000
 const TTL_MS = 3000
@@ -55,6 +56,9 @@ export interface DisseminationResult {
   benchCores: number
   rssMedianBytes: number
   rssMaxBytes: number
+  /** Median private anonymous memory (RssAnon) and proportional set size (PSS) per daemon. */
+  anonMedianBytes: number
+  pssMedianBytes: number
   /** Bytes read per node per interval (rchar: sockets plus a few /proc reads). */
   readPerInterval: number
   /** (N−1) × mean encoded report size. */
@@ -62,6 +66,16 @@ export interface DisseminationResult {
   reportBytes: number
   falseAlertsForming: number
   falseAlertsWindow: number
+  /** Per node per second, mean over nodes: gossipsub messages received (all copies) and sent, IHAVE ids received, RPCs received and sent. */
+  msgsIn: number
+  msgsOut: number
+  ihaveIdsIn: number
+  rpcsIn: number
+  rpcsOut: number
+  /** Accepted (unique) reports per node per second. */
+  acceptedPerSecond: number
+  /** Every false alert: the alerting node's age, how often it had heard the peer before, and the alert's fields. */
+  falseAlertDetails: FalseAlert[]
   exited: number
 }
 
@@ -116,14 +130,21 @@ export async function runDissemination (options: DisseminationOptions): Promise<
   let cpuSeconds = 0
   let readBytes = 0
   const rss: number[] = []
+  const anon: number[] = []
+  const pss: number[] = []
   for (const [pid, end] of after) {
     const start = before.get(pid)
     if (start === undefined) continue
     cpuSeconds += end.cpuSeconds - start.cpuSeconds
     readBytes += end.readBytes - start.readBytes
     rss.push(end.rssBytes)
+    anon.push(end.anonBytes)
+    pss.push(end.pssBytes)
   }
   const reportBytes = delivery.meanReportBytes
+  const rates = traces.map((t) => trafficRates(t, windowStart, windowEnd)).filter((r) => r !== undefined)
+  const meanRate = (pick: (r: NonNullable<typeof rates[number]>) => number): number => rates.length === 0 ? NaN : rates.reduce((sum, r) => sum + pick(r), 0) / rates.length
+  const accepted = traces.reduce((n, t) => n + t.received.filter((r) => r.recvAt >= windowStart && r.recvAt < windowEnd).length, 0)
   return {
     nodes: options.nodes,
     config: describeConfig(options),
@@ -140,13 +161,49 @@ export async function runDissemination (options: DisseminationOptions): Promise<
     benchCores: benchCpu / windowS,
     rssMedianBytes: median(rss),
     rssMaxBytes: Math.max(...rss),
+    anonMedianBytes: median(anon),
+    pssMedianBytes: median(pss),
     readPerInterval: rss.length === 0 ? NaN : readBytes / rss.length / windowS * (INTERVAL_MS / 1000),
     idealPerInterval: (options.nodes - 1) * reportBytes,
     reportBytes,
+    msgsIn: meanRate((r) => r.in[1]),
+    msgsOut: meanRate((r) => r.out[1]),
+    ihaveIdsIn: meanRate((r) => r.in[2]),
+    rpcsIn: meanRate((r) => r.in[0]),
+    rpcsOut: meanRate((r) => r.out[0]),
+    acceptedPerSecond: traces.length === 0 ? NaN : accepted / traces.length / windowS,
+    falseAlertDetails: explainAlerts(alertsIn(traced.events), traces, (i) => swarm.nodes[i]?.pid, startedAt),
     falseAlertsForming: alertsIn(traced.events, -Infinity, windowStart).length,
     falseAlertsWindow: alertsIn(traced.events, windowStart, windowEnd).length,
     exited: swarm.nodes.filter((child) => child.exit !== undefined && child.exit.signal !== 'SIGTERM' && child.exit.code !== 0).length
   }
+}
+
+export interface FalseAlert {
+  /** ms since the alerting daemon started (its trace opened). */
+  nodeAgeMs: number
+  /** Reports of that peer the node had accepted before the alert. */
+  receiptsBefore: number
+  silentMs: number
+  lagMs: number
+  /** ms since the swarm's first node started. */
+  swarmAgeMs: number
+}
+
+/** Explains each alert (none is expected: nobody fails) from the traces. */
+export function explainAlerts (alerts: NodeEvent[], traces: NodeTrace[], pidOf: (node: number) => number | undefined, swarmStart: number): FalseAlert[] {
+  const byPid = new Map(traces.map((t) => [t.pid, t]))
+  return alerts.map((a) => {
+    const trace = byPid.get(pidOf(a.node) ?? -1)
+    const before = trace?.received.filter((r) => r.sender === a.event.peer && r.recvAt <= a.at).length ?? NaN
+    return {
+      nodeAgeMs: trace === undefined ? NaN : a.at - trace.startedAt,
+      receiptsBefore: before,
+      silentMs: Number(a.event.silentMs),
+      lagMs: Number(a.event.lagMs),
+      swarmAgeMs: a.at - swarmStart
+    }
+  })
 }
 
 interface Delivery {
@@ -193,12 +250,12 @@ function describeConfig (options: DisseminationOptions): string {
 export function disseminationTable (results: DisseminationResult[], title = 'Dissemination (1 s interval, 3 s TTL)'): Table {
   return {
     title,
-    columns: ['nodes', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'RSS med MB', 'RSS max MB', 'read/node/interval', 'ideal', 'x ideal', 'false alerts forming', 'false alerts window'],
+    columns: ['nodes', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'RSS med MB', 'RSS max MB', 'anon med MB', 'PSS med MB', 'read/node/interval', 'ideal', 'x ideal', 'copies/report', 'msgs out/s', 'IHAVE ids in/s', 'RPCs in/s', 'RPCs out/s', 'false alerts forming', 'false alerts window'],
     rows: results.map((r) => [
       r.nodes, r.config, fmt(r.load1, 2), fmt(r.formedS), fmt(r.windowS, 0), pct(r.delivered, 3), pct(r.deliveredToAll, 2),
       fmt(r.latencyP50, 0), fmt(r.latencyP99, 0), fmt(r.latencyMax, 0), fmt(r.swarmCores, 2),
-      mb(r.rssMedianBytes), mb(r.rssMaxBytes), `${fmt(r.readPerInterval / 1024, 1)} KiB`, `${fmt(r.idealPerInterval / 1024, 1)} KiB`,
-      fmt(r.readPerInterval / r.idealPerInterval, 1), r.falseAlertsForming, r.falseAlertsWindow
+      mb(r.rssMedianBytes), mb(r.rssMaxBytes), mb(r.anonMedianBytes), mb(r.pssMedianBytes), `${fmt(r.readPerInterval / 1024, 1)} KiB`, `${fmt(r.idealPerInterval / 1024, 1)} KiB`,
+      fmt(r.readPerInterval / r.idealPerInterval, 1), fmt(r.msgsIn / r.acceptedPerSecond, 2), fmt(r.msgsOut, 0), fmt(r.ihaveIdsIn, 0), fmt(r.rpcsIn, 0), fmt(r.rpcsOut, 0), r.falseAlertsForming, r.falseAlertsWindow
     ])
   }
 }

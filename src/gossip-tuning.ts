@@ -26,11 +26,21 @@ export function fastMsgId (msg: WireMessage): string {
   return latin1(from) + latin1(seqno)
 }
 
+/**
+ * Gossipsub's message id as a map key: the bytes as a latin1 string, instead
+ * of gossipsub's base64 (a JavaScript encoder, run for every message id of
+ * every IHAVE). The string never leaves the process.
+ */
+export function msgIdToKey (msgId: Uint8Array): string {
+  return latin1(msgId)
+}
+
 function latin1 (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
 /** Gossipsub options peermon sets for its topic (over gossipsub's defaults). */
 export const GOSSIPSUB_TUNING: Partial<GossipsubOpts> = {
-  fastMsgIdFn: fastMsgId
+  fastMsgIdFn: fastMsgId,
+  msgIdToStrFn: msgIdToKey
 }

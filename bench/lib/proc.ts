@@ -12,8 +12,12 @@ export interface ProcSample {
   pid: number
   /** User + system CPU seconds since the process started. */
   cpuSeconds: number
-  /** Resident set size, bytes. */
+  /** Resident set size, bytes (VmRSS: shared pages of the node binary included, ~35-45 MB). */
   rssBytes: number
+  /** Private anonymous resident memory, bytes (RssAnon: heap, JIT code, buffers). */
+  anonBytes: number
+  /** Proportional set size, bytes: private pages plus this process's share of shared ones. */
+  pssBytes: number
   /** Bytes the process read through read(2) and friends (sockets included): /proc/<pid>/io rchar. */
   readBytes: number
 }
@@ -28,12 +32,17 @@ export function sampleProcess (pid: number): ProcSample | undefined {
     const stime = Number(fields[12])
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
+    const anon = /^RssAnon:\s+(\d+)\s+kB/m.exec(status)
+    let pss: RegExpExecArray | null = null
+    try { pss = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')) } catch {}
     const io = readFileSync(`/proc/${pid}/io`, 'utf8')
     const rchar = /^rchar:\s+(\d+)/m.exec(io)
     return {
       pid,
       cpuSeconds: (utime + stime) / TICKS_PER_SECOND,
       rssBytes: rss === null ? 0 : Number(rss[1]) * 1024,
+      anonBytes: anon === null ? 0 : Number(anon[1]) * 1024,
+      pssBytes: pss === null ? NaN : Number(pss[1]) * 1024,
       readBytes: rchar === null ? 0 : Number(rchar[1])
     }
   } catch {

@@ -162,7 +162,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     throw err
   }
 
-  trace?.start(node.peerId.toString())
+  trace?.start(node.peerId.toString(), node.services.pubsub)
   emit(listening)
   keeper.start()
 

@@ -11,6 +11,8 @@
  * s <k> <peer id>                 sender <k> is this peer (first report of it)
  * p <seq> <sentAt> <bytes>        published report <seq>, <bytes> long encoded
  * r <k> <seq> <sentAt> <recvAt>   accepted report <seq> of sender <k>
+ * g <t> <in: rpcs msgs ihave-ids iwant-ids graft prune idontwant-ids> <out: the same>
+ *                                 gossipsub traffic so far (cumulative), at each flush
  * ```
  *
  * Times are wall-clock ms (Date.now()), so on one host sentAt → recvAt is the
@@ -27,8 +29,8 @@ const FLUSH_MS = 1000
 
 /** A trace written to a file; `stop()` flushes what is left. */
 export interface TraceFile extends ReportTrace {
-  /** Our own peer id, known once the node exists. */
-  start: (self: string) => void
+  /** Our own peer id, known once the node exists; gossipsub's traffic is counted when given. */
+  start: (self: string, pubsub?: unknown) => void
   stop: () => void
 }
 
@@ -38,14 +40,17 @@ export function openTrace (pathPattern: string): TraceFile {
   const senders = new Map<string, number>()
   let pending = ''
   let timer: NodeJS.Timeout | undefined
+  let traffic: RpcCounts | undefined
   const flush = (): void => {
+    if (traffic !== undefined) pending += `g ${Date.now() - base} ${traffic.in.join(' ')} ${traffic.out.join(' ')}\n`
     if (pending === '') return
     const text = pending
     pending = ''
     try { appendFileSync(path, text) } catch {}
   }
   return {
-    start (self) {
+    start (self, pubsub) {
+      if (pubsub !== undefined) traffic = countRpcs(pubsub)
       pending = `T ${base} ${self}\n` + pending
       flush()
       timer = setInterval(flush, FLUSH_MS)
@@ -71,6 +76,53 @@ export function openTrace (pathPattern: string): TraceFile {
   }
 }
 
+/** RPCs, messages, IHAVE and IWANT message ids, GRAFTs, PRUNEs and IDONTWANT ids, received and sent. */
+interface RpcCounts { in: number[], out: number[] }
+
+interface Rpc {
+  messages?: unknown[]
+  control?: {
+    ihave?: Array<{ messageIDs?: unknown[] }>
+    iwant?: Array<{ messageIDs?: unknown[] }>
+    graft?: unknown[]
+    prune?: unknown[]
+    idontwant?: Array<{ messageIDs?: unknown[] }>
+  }
+}
+
+function add (counts: number[], rpc: Rpc): void {
+  const ids = (list?: Array<{ messageIDs?: unknown[] }>): number => list?.reduce((n, e) => n + (e.messageIDs?.length ?? 0), 0) ?? 0
+  counts[0]++
+  counts[1] += rpc.messages?.length ?? 0
+  counts[2] += ids(rpc.control?.ihave)
+  counts[3] += ids(rpc.control?.iwant)
+  counts[4] += rpc.control?.graft?.length ?? 0
+  counts[5] += rpc.control?.prune?.length ?? 0
+  counts[6] += ids(rpc.control?.idontwant)
+}
+
+/**
+ * Counts gossipsub's RPCs by wrapping two methods of the instance (a
+ * benchmark-only intrusion: `handleReceivedRpc` and `sendRpc` are internal).
+ */
+function countRpcs (pubsub: unknown): RpcCounts | undefined {
+  const gs = pubsub as { handleReceivedRpc?: (from: unknown, rpc: Rpc) => Promise<void>, sendRpc?: (id: string, rpc: Rpc) => boolean }
+  const received = gs.handleReceivedRpc
+  const send = gs.sendRpc
+  if (typeof received !== 'function' || typeof send !== 'function') return undefined
+  const counts: RpcCounts = { in: [0, 0, 0, 0, 0, 0, 0], out: [0, 0, 0, 0, 0, 0, 0] }
+  gs.handleReceivedRpc = async (from, rpc) => {
+    add(counts.in, rpc)
+    await received.call(gs, from, rpc)
+  }
+  gs.sendRpc = (id, rpc) => {
+    const sent = send.call(gs, id, rpc)
+    if (sent) add(counts.out, rpc)
+    return sent
+  }
+  return counts
+}
+
 /** Gossipsub's own values of the options `GOSSIPSUB_TUNING` (src/node.ts) sets. */
 export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   D: 6,
@@ -85,7 +137,8 @@ export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   mcacheGossip: 3,
   floodPublish: true,
   idontwantMinDataSize: 512,
-  fastMsgIdFn: undefined
+  fastMsgIdFn: undefined,
+  msgIdToStrFn: undefined
 }
 
 /** Gossipsub options from `PEERMON_GOSSIPSUB`, or undefined when unset. Throws on bad JSON. */
