@@ -9,11 +9,11 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { DaemonChild, PEERMON_BIN } from '../../src/swarm/child.js'
-import type { NodeEvent } from '../../src/swarm/child.js'
+import { PEERMON_BIN, type DaemonChild } from '../../src/swarm/child.js'
 import { daemonEnv } from '../../src/swarm/launcher.js'
+import { sawEvent, startDaemon, type Recorded } from '../helpers/daemons.js'
+import { sleep, waitFor } from '../helpers/wait.js'
 
-const FLAGS = ['--json', '--api', 'off', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s']
 const posix = process.platform !== 'win32'
 
 let dir = ''
@@ -32,13 +32,10 @@ async function cli (args: string[]): Promise<{ code: number, stdout: string, std
   })
 }
 
-interface Started { child: DaemonChild, events: NodeEvent[] }
-
-function daemon (index: number, args: string[]): Started {
-  const child = new DaemonChild({ index, args: [...FLAGS, ...args], env: daemonEnv(process.env) })
-  daemons.push(child)
-  const started: Started = { child, events: [] }
-  child.onEvent(e => { started.events.push(e) })
+/** A daemon without an API, in an environment without the caller's PEERMON_* variables; stopped in `after`. */
+function daemon (index: number, args: string[]): Recorded {
+  const started = startDaemon(index, ['--api', 'off', ...args], { env: daemonEnv(process.env) })
+  daemons.push(started.child)
   return started
 }
 
@@ -50,16 +47,6 @@ async function refused (args: string[]): Promise<string> {
   assert.equal(child.stderrTail.length, 1, `one line: ${child.stderrTail.join('\n')}`)
   return child.stderrTail[0]
 }
-
-async function waitFor (what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
-
-const saw = (s: Started, event: string, peer: string): boolean => s.events.some(e => e.event.event === event && e.event.peer === peer)
 
 describe('keygen, secret files and private swarms (real CLI processes)', { timeout: 180_000 }, () => {
   it('keygen creates a swarm key and an identity key with mode 0600, prints the peer id, and never overwrites', async () => {
@@ -136,17 +123,17 @@ describe('keygen, secret files and private swarms (real CLI processes)', { timeo
     await Promise.all([b, c, open].map(async s => await s.child.whenListening(30_000)))
     const openId = open.child.peer as string
 
-    await waitFor('a and b monitor each other', () => saw(a, 'joined', ids[1]) && saw(b, 'joined', ids[0]), 30_000)
+    await waitFor('a and b monitor each other', () => sawEvent(a, 'joined', ids[1]) && sawEvent(b, 'joined', ids[0]), 30_000)
     // The outsiders keep redialing a (their bootstrap peer) all along; give them a few rounds. The
     // unlisted key holder completes its side of the handshake before a drops the connection, so it
     // sees short connections; the node without the key fails at the swarm key exchange.
-    await new Promise(resolve => setTimeout(resolve, 4_000))
+    await sleep(4_000)
     assert.ok(open.events.some(e => e.event.event === 'warning' && String(e.event.message).includes('unreachable')), 'the node without the swarm key cannot connect')
     for (const outsider of [ids[2], openId]) {
-      assert.ok(!saw(a, 'connected', outsider) && !saw(a, 'joined', outsider), 'a never connects to or monitors an outsider')
-      assert.ok(!saw(b, 'joined', outsider), 'b never monitors an outsider')
+      assert.ok(!sawEvent(a, 'connected', outsider) && !sawEvent(a, 'joined', outsider), 'a never connects to or monitors an outsider')
+      assert.ok(!sawEvent(b, 'joined', outsider), 'b never monitors an outsider')
     }
-    assert.ok(!saw(c, 'joined', ids[0]) && !saw(open, 'joined', ids[0]), 'the outsiders never monitor a')
+    assert.ok(!sawEvent(c, 'joined', ids[0]) && !sawEvent(open, 'joined', ids[0]), 'the outsiders never monitor a')
     for (const s of [a, b, c, open]) assert.equal(s.child.exit, undefined, 'every daemon still runs')
   })
 })

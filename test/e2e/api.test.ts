@@ -3,40 +3,29 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { DaemonChild } from '../../src/swarm/child.js'
+import type { DaemonChild } from '../../src/swarm/child.js'
 import type { AlertsResponse, ApiError, HealthResponse, PeersResponse } from '../../src/api/types.js'
 import { SseReader } from '../helpers/api-sse.js'
+import { listeningApi, startDaemon } from '../helpers/daemons.js'
+import { waitFor } from '../helpers/wait.js'
 
-const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s']
 const TOKEN = 'e2e-token'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 
 interface Started { child: DaemonChild, api?: string }
 
 /** Starts a daemon and resolves once it printed its listening line, with the API's URL from that line. */
-async function startDaemon (index: number, args: string[]): Promise<Started> {
-  const child = new DaemonChild({ index, args: [...FLAGS, ...args] })
-  const started: Started = { child }
-  child.onEvent(({ event }) => {
-    if (event.event === 'listening' && typeof event.api === 'string') started.api = event.api
-  })
-  all.push(child)
-  await child.whenListening(20_000)
-  return started
+async function startListening (index: number, args: string[]): Promise<Started> {
+  const started = startDaemon(index, args)
+  all.push(started.child)
+  await started.child.whenListening(20_000)
+  return { child: started.child, api: listeningApi(started) }
 }
 const all: DaemonChild[] = []
 
 async function getJson<T> (url: string, headers: Record<string, string> = AUTH): Promise<{ status: number, body: T }> {
   const res = await fetch(url, { headers })
   return { status: res.status, body: await res.json() as T }
-}
-
-async function waitFor (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
 }
 
 describe('HTTP API of real daemons', () => {
@@ -50,16 +39,16 @@ describe('HTTP API of real daemons', () => {
     dir = await mkdtemp(join(tmpdir(), 'peermon-api-e2e-'))
     const alertLog = join(dir, 'alerts.jsonl')
     const monitorArgs = ['--api', '127.0.0.1:0', '--api-token', TOKEN, '--alert-log', alertLog]
-    const a = await startDaemon(0, monitorArgs)
+    const a = await startListening(0, monitorArgs)
     assert.match(a.api ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, 'the listening line carries the API URL')
-    const b = await startDaemon(1, ['--api', 'off', '--bootstrap', a.child.dialAddr ?? ''])
+    const b = await startListening(1, ['--api', 'off', '--bootstrap', a.child.dialAddr ?? ''])
     const bId = b.child.peer ?? ''
     assert.equal(b.api, undefined, 'no API, no api field')
 
     await waitFor('the monitor to see its peer alive', async () => {
       const { body } = await getJson<PeersResponse>(`${a.api}/api/v0/peers`)
       return body.peers.some(p => p.peer === bId && p.state === 'alive' && p.connected && 'ping' in p.metrics)
-    }, 20_000)
+    }, 20_000, 100)
     const denied = await getJson<ApiError>(`${a.api}/api/v0/peers`, {})
     assert.deepEqual(denied, { status: 401, body: { error: 'this API needs a token: send Authorization: Bearer <token>', statusCode: 401 } })
     assert.equal((await getJson<HealthResponse>(`${a.api}/api/v0/health`, {})).body.ok, true, 'health needs no token')
@@ -93,13 +82,13 @@ describe('HTTP API of real daemons', () => {
     assert.ok(logged.some(e => e.event === 'joined' && e.peer === bId), 'joined is logged')
     const loggedAlert = logged.find(e => e.event === 'alert' && e.peer === bId)
     assert.ok(loggedAlert !== undefined, 'the alert is logged')
-    const restarted = await startDaemon(2, monitorArgs)
+    const restarted = await startListening(2, monitorArgs)
     const { body: after } = await getJson<AlertsResponse>(`${restarted.api}/api/v0/alerts`)
     assert.deepEqual(after.events.filter(e => e.peer === bId && e.event === 'alert'), [loggedAlert], 'the earlier alert, served after the restart')
     assert.equal((await getJson<HealthResponse>(`${restarted.api}/api/v0/health`)).body.alertLogCorrupt, 0)
 
     // Another daemon on the same API address: it says why and exits 2, as for any operator mistake.
-    const clash = new DaemonChild({ index: 3, args: [...FLAGS, '--api', (restarted.api ?? '').replace('http://', '')] })
+    const { child: clash } = startDaemon(3, ['--api', (restarted.api ?? '').replace('http://', '')])
     all.push(clash)
     const exit = await clash.exited
     assert.equal(exit.code, 2)

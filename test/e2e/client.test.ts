@@ -6,30 +6,13 @@
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { shortPeer } from '../../src/daemon/output.js'
-import { DaemonChild, PEERMON_BIN, type NodeEvent } from '../../src/swarm/child.js'
+import { PEERMON_BIN } from '../../src/swarm/child.js'
+import { freePort, listeningApi, sawEvent, startDaemon, type Recorded } from '../helpers/daemons.js'
+import { waitFor } from '../helpers/wait.js'
 
-const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s']
 const TOKEN = 'e2e-client-token'
-
-interface Recorded { child: DaemonChild, events: NodeEvent[] }
-
-function startDaemon (index: number, extra: string[]): Recorded {
-  const child = new DaemonChild({ index, args: [...FLAGS, ...extra] })
-  const rec: Recorded = { child, events: [] }
-  child.onEvent(e => { rec.events.push(e) })
-  return rec
-}
-
-async function waitFor (what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
 
 interface CliResult { code: number | null, stdout: string, stderr: string }
 
@@ -61,22 +44,10 @@ function startWatch (args: string[], env: NodeJS.ProcessEnv): Watch {
 
 /** Waits until the daemon's health counts `n` open event streams (the watches connected). */
 async function waitForStreams (api: string, n: number): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (true) {
+  await waitFor(`${n} watches to connect to ${api}`, async () => {
     const health = await fetch(`${api}/api/v0/health`).then(async r => await r.json() as { eventClients: number })
-    if (health.eventClients >= n) return
-    if (Date.now() > deadline) throw new Error(`${n} watches did not connect to ${api}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise(resolve => server.close(resolve))
-  if (address == null || typeof address === 'string') throw new Error('no port')
-  return address.port
+    return health.eventClients >= n
+  }, 15_000, 100)
 }
 
 describe('peermon peers/metrics/alerts/watch (real daemons and CLI processes)', () => {
@@ -89,14 +60,13 @@ describe('peermon peers/metrics/alerts/watch (real daemons and CLI processes)', 
     const first = startDaemon(0, ['--api', '127.0.0.1:0', '--api-token', TOKEN, '--tag', 'zone=eu'])
     daemons.push(first)
     await first.child.whenListening(20_000)
-    const listening = first.events.find(e => e.event.event === 'listening')?.event
-    api = String(listening?.api ?? '')
+    api = listeningApi(first) ?? ''
     assert.match(api, /^http:\/\/127\.0\.0\.1:\d+$/, 'the listening line carries the API URL')
     const boot = first.child.dialAddr ?? ''
     for (const i of [1, 2]) daemons.push(startDaemon(i, ['--api', 'off', '--bootstrap', boot, '--tag', `zone=z${i}`]))
     ids = [first.child.peer ?? '']
     for (const d of daemons.slice(1)) ids.push((await d.child.whenListening(20_000)).peer)
-    await waitFor('the API daemon hears from both others', () => ids.slice(1).every(id => first.events.some(e => e.event.event === 'joined' && e.event.peer === id)), 30_000)
+    await waitFor('the API daemon hears from both others', () => ids.slice(1).every(id => sawEvent(first, 'joined', id)), 30_000)
   })
 
   after(async () => {
@@ -171,7 +141,7 @@ describe('peermon peers/metrics/alerts/watch (real daemons and CLI processes)', 
     const extra = startDaemon(3, ['--api', '127.0.0.1:0'])
     daemons.push(extra)
     await extra.child.whenListening(20_000)
-    const extraApi = String(extra.events.find(e => e.event.event === 'listening')?.event.api ?? '')
+    const extraApi = listeningApi(extra) ?? ''
     const watch = startWatch(['--api', extraApi], {})
     watches.push(watch)
     await waitForStreams(extraApi, 1)

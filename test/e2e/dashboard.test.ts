@@ -12,27 +12,17 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { DaemonChild, type NodeEvent } from '../../src/swarm/child.js'
+import { listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
 
 /** Debian's package; PEERMON_CHROMIUM points elsewhere (another distribution's path). */
 const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s']
 const TOKEN = 'e2e-dashboard-token'
 
 const haveChromium = existsSync(CHROMIUM)
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 const skip = !haveChromium && !inCi ? `${CHROMIUM} is missing (apt-get install chromium); CI fails here instead of skipping` : false
-
-interface Recorded { child: DaemonChild, events: NodeEvent[] }
-
-function startDaemon (index: number, extra: string[]): Recorded {
-  const child = new DaemonChild({ index, args: [...FLAGS, ...extra] })
-  const rec: Recorded = { child, events: [] }
-  child.onEvent(e => { rec.events.push(e) })
-  return rec
-}
 
 describe('dashboard in headless Chromium', { skip }, () => {
   const daemons: Recorded[] = []
@@ -49,7 +39,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     const first = startDaemon(0, ['--api', '127.0.0.1:0', '--api-token', TOKEN])
     daemons.push(first)
     await first.child.whenListening(20_000)
-    api = String(first.events.find(e => e.event.event === 'listening')?.event.api ?? '')
+    api = listeningApi(first) ?? ''
     assert.match(api, /^http:\/\/127\.0\.0\.1:\d+$/)
     for (const i of [1, 2]) daemons.push(startDaemon(i, ['--api', 'off', '--bootstrap', first.child.dialAddr ?? '', '--tag', `zone=z${i}`]))
     ids = [first.child.peer ?? '']

@@ -8,26 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { DaemonChild, type NodeEvent } from '../../src/swarm/child.js'
-
-const FLAGS = ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '250ms', '--ttl', '1s', '--api', 'off']
-
-interface Recorded { child: DaemonChild, events: NodeEvent[] }
-
-function startDaemon (index: number, extra: string[]): Recorded {
-  const child = new DaemonChild({ index, args: [...FLAGS, ...extra] })
-  const rec: Recorded = { child, events: [] }
-  child.onEvent(e => { rec.events.push(e) })
-  return rec
-}
-
-async function waitFor (what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
+import { sawEvent, startDaemon, type Recorded } from '../helpers/daemons.js'
+import { waitFor } from '../helpers/wait.js'
 
 describe('peermon daemon --on-alert/--on-left (real CLI processes)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'peermon-hooks-e2e-'))
@@ -40,19 +22,19 @@ describe('peermon daemon --on-alert/--on-left (real CLI processes)', () => {
   it('runs the alert hook for a crashed peer and reports a failing leave hook as a warning', async () => {
     const alertFile = join(dir, 'alert')
     const watcher = startDaemon(0, [
+      '--api', 'off',
       '--on-alert', `{ cat; env | grep '^PEERMON_' | sort; } > ${alertFile}.tmp && mv ${alertFile}.tmp ${alertFile}`,
       '--on-left', 'echo "pager unreachable" >&2; exit 4'
     ])
     daemons.push(watcher)
     await watcher.child.whenListening(20_000)
     const boot = watcher.child.dialAddr ?? ''
-    const crasher = startDaemon(1, ['--bootstrap', boot])
-    const leaver = startDaemon(2, ['--bootstrap', boot])
+    const crasher = startDaemon(1, ['--api', 'off', '--bootstrap', boot])
+    const leaver = startDaemon(2, ['--api', 'off', '--bootstrap', boot])
     daemons.push(crasher, leaver)
     const crashed = (await crasher.child.whenListening(20_000)).peer
     const left = (await leaver.child.whenListening(20_000)).peer
-    const seen = (event: string, peer: string): boolean => watcher.events.some(e => e.event.event === event && e.event.peer === peer)
-    await waitFor('both peers joined', () => seen('joined', crashed) && seen('joined', left), 30_000)
+    await waitFor('both peers joined', () => sawEvent(watcher, 'joined', crashed) && sawEvent(watcher, 'joined', left), 30_000)
 
     crasher.child.signal('SIGKILL')
     await waitFor('the alert hook wrote its file', () => existsSync(alertFile), 15_000)

@@ -27,6 +27,7 @@ import { daemonEnv } from '../../src/swarm/launcher.js'
 import { readRssKb } from '../../src/swarm/rss.js'
 import { DEFAULT_TOPIC } from '../../src/constants.js'
 import { RogueNode } from '../helpers/rogue.js'
+import { sleep, waitFor } from '../helpers/wait.js'
 
 const INTERVAL_MS = 500
 const TTL_MS = 3000
@@ -38,8 +39,6 @@ const ATTACK_AFTER_KILL_MS = 12_000
 const RSS_BOUND_KB = 300 * 1024
 /** Most a survivor's resident memory may grow during the attack. */
 const RSS_GROWTH_BOUND_KB = 120 * 1024
-
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 const daemons: DaemonChild[] = []
 let rogue: RogueNode | undefined
@@ -92,12 +91,12 @@ describe('a rogue peer in a swarm of real daemons', { timeout: 240_000 }, () => 
     const survivors = nodes.slice(0, 3)
     const joined = (watcher: Honest, peer: string): boolean =>
       events.some(e => e.node === watcher.child.index && e.event.event === 'joined' && e.event.peer === peer)
-    await waitUntil('every daemon monitors every other', () => nodes.every(a => nodes.every(b => a === b || joined(a, b.id))), 60_000)
+    await waitFor('every daemon monitors every other', () => nodes.every(a => nodes.every(b => a === b || joined(a, b.id))), 60_000)
 
     rogue = await RogueNode.start()
     const r = rogue
     for (const n of nodes) await r.connect(n.child.dialAddr as string)
-    await waitUntil('the rogue captured reports of every daemon', () => nodes.every(n => (r.captured.get(n.id)?.length ?? 0) >= 5), 30_000)
+    await waitFor('the rogue captured reports of every daemon', () => nodes.every(n => (r.captured.get(n.id)?.length ?? 0) >= 5), 30_000)
 
     const rssBefore = await Promise.all(survivors.map(async n => await readRssKb(n.child.pid)))
     const sent = { republished: 0, replayed: 0, forged: 0, garbage: 0, flood: 0 }
@@ -129,7 +128,7 @@ describe('a rogue peer in a swarm of real daemons', { timeout: 240_000 }, () => 
 
       const alerted = (n: Honest): NodeEvent | undefined =>
         events.find(e => e.node === n.child.index && e.event.event === 'alert' && e.event.peer === victim.id && e.receivedAt >= killedAt)
-      await waitUntil('every survivor alerts for the killed daemon', () => survivors.every(n => alerted(n) !== undefined), TTL_MS + DETECTION_SLACK_MS + 5_000)
+      await waitFor('every survivor alerts for the killed daemon', () => survivors.every(n => alerted(n) !== undefined), TTL_MS + DETECTION_SLACK_MS + 5_000)
       const lags = survivors.map(n => Math.round((alerted(n) as NodeEvent).receivedAt - killedAt))
       for (const lag of lags) assert.ok(lag < TTL_MS + DETECTION_SLACK_MS, `alert ${lag} ms after the kill; bound ttl + ${DETECTION_SLACK_MS} ms`)
       await sleep(Math.max(0, killedAt + ATTACK_AFTER_KILL_MS - performance.now()))
@@ -166,11 +165,3 @@ describe('a rogue peer in a swarm of real daemons', { timeout: 240_000 }, () => 
     }
   })
 })
-
-async function waitUntil (what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(50)
-  }
-}

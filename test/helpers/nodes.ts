@@ -7,6 +7,9 @@ import { createNode } from '../../src/node.js'
 import type { PeermonNode } from '../../src/node.js'
 import type { PeerMonitorInit } from '../../src/service.js'
 import type { MonitorEvent } from '../../src/monitor/types.js'
+import { waitFor } from './wait.js'
+
+export { waitFor }
 
 /** Fast timings for tests: reports every 200 ms, metrics live 1 s. */
 export const FAST: PeerMonitorInit = { interval: 200, ttl: 1000 }
@@ -34,15 +37,6 @@ export async function startChain (n: number, monitor: PeerMonitorInit = {}): Pro
   for (let i = 0; i < n; i++) nodes.push(await startNode(monitor))
   for (let i = 1; i < n; i++) await connect(nodes[i - 1], nodes[i])
   return nodes
-}
-
-/** Poll until `check` holds, or fail with `what` after `timeoutMs`. */
-export async function waitFor (what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
 }
 
 /** Wait until every node monitors every other node. */

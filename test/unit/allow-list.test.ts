@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import { ConfigError } from '../../src/daemon/config.js'
+import { writeFile } from 'node:fs/promises'
+import { describe, it } from 'node:test'
 import { loadAllowList, parseAllowFile } from '../../src/daemon/access.js'
+import { isConfigError } from '../helpers/config-error.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const A = '12D3KooWDNgM9EdmQPMmtKkMEaxzhas85p14xwbFGVwYwSCMTYHe'
 const B = '12D3KooWHFrmLWTTDD4NodngtRMEVYgxrsDMp4F9apN9anj8zRYK'
 const B_CID = 'bafzaajaiaejca3ujvgwnf2yjw4fwn3qbfsrm2z2qjuqs7dijtxa5iwy74h3ef7wq' // B as a CIDv1
 
-let dir = ''
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'peermon-allow-')) })
-after(async () => { await rm(dir, { recursive: true, force: true }) })
-
-const isConfigError = (pattern: RegExp) => (err: unknown): boolean => {
-  assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`)
-  assert.match(err.message, pattern)
-  assert.ok(!err.message.includes('\n'), 'one line')
-  return true
-}
+const tmp = tempDir('peermon-allow-')
 
 describe('allow-list', () => {
   it('reads one peer id per line, skipping comments and blank lines', () => {
@@ -34,18 +24,18 @@ describe('allow-list', () => {
   })
 
   it('merges --allow and --allow-file into canonical peer ids, without duplicates', async () => {
-    const file = join(dir, 'peers.txt')
+    const file = tmp('peers.txt')
     await writeFile(file, `${A}\n${B_CID}\n`)
     assert.deepEqual(await loadAllowList({ allow: [B], allowFile: file, bootstrap: [] }), [B, A])
     assert.deepEqual(await loadAllowList({ allow: [], bootstrap: [] }), [], 'none: everyone is allowed')
   })
 
   it('refuses an allow-file that lists nobody, or that cannot be read', async () => {
-    const empty = join(dir, 'empty.txt')
+    const empty = tmp('empty.txt')
     await writeFile(empty, '# nobody yet\n')
     await assert.rejects(loadAllowList({ allow: [], allowFile: empty, bootstrap: [] }), isConfigError(/^--allow-file: .*empty\.txt lists no peer id; an empty allow-list would let everyone in/))
     assert.deepEqual(await loadAllowList({ allow: [A], allowFile: empty, bootstrap: [] }), [A])
-    await assert.rejects(loadAllowList({ allow: [], allowFile: join(dir, 'missing.txt'), bootstrap: [] }), isConfigError(/^--allow-file: cannot read .*missing\.txt: no such file or directory$/))
+    await assert.rejects(loadAllowList({ allow: [], allowFile: tmp('missing.txt'), bootstrap: [] }), isConfigError(/^--allow-file: cannot read .*missing\.txt: no such file or directory$/))
   })
 
   it('refuses a bootstrap peer the allow-list leaves out', async () => {

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict'
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
+import { describe, it } from 'node:test'
 import { preSharedKey } from '@libp2p/pnet'
-import { ConfigError } from '../../src/daemon/config.js'
 import { createSwarmKey, generateSwarmKey, loadSwarmKey, parseSwarmKey } from '../../src/daemon/psk.js'
+import { isConfigError } from '../helpers/config-error.js'
+import { tempDir } from '../helpers/tmp.js'
 
 const posix = process.platform !== 'win32'
-let dir = ''
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'peermon-psk-')) })
-after(async () => { await rm(dir, { recursive: true, force: true }) })
-
-const isConfigError = (pattern: RegExp) => (err: unknown): boolean => {
-  assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`)
-  assert.match(err.message, pattern)
-  assert.ok(!err.message.includes('\n'), 'one line')
-  return true
-}
+const tmp = tempDir('peermon-psk-')
 
 const HEX = 'dffb7e3135399a8b1612b2aaca1c36a3a8ac2cd0cca51ceeb2ced87d308cac6d'
 
@@ -55,7 +45,7 @@ describe('swarm key', () => {
   })
 
   it('creates a key file with mode 0600 and never overwrites one', async () => {
-    const path = join(dir, 'sub', 'swarm.key')
+    const path = tmp('sub', 'swarm.key')
     await createSwarmKey(path)
     if (posix) assert.equal((await stat(path)).mode & 0o777, 0o600)
     const first = await readFile(path)
@@ -65,7 +55,7 @@ describe('swarm key', () => {
   })
 
   it('refuses a key file group or others can read, unless allowed', { skip: !posix }, async () => {
-    const path = join(dir, 'open.key')
+    const path = tmp('open.key')
     await createSwarmKey(path)
     await chmod(path, 0o640)
     await assert.rejects(loadSwarmKey(path, { allowInsecure: false }),
@@ -74,11 +64,11 @@ describe('swarm key', () => {
   })
 
   it('refuses a missing or malformed key file with one line naming --psk', async () => {
-    await assert.rejects(loadSwarmKey(join(dir, 'missing.key'), { allowInsecure: false }),
+    await assert.rejects(loadSwarmKey(tmp('missing.key'), { allowInsecure: false }),
       isConfigError(/^--psk: no swarm key file .*missing\.key; create one with peermon keygen --psk/))
-    const bad = join(dir, 'bad.key')
+    const bad = tmp('bad.key')
     await writeFile(bad, 'not a key\n', { mode: 0o600 })
     await assert.rejects(loadSwarmKey(bad, { allowInsecure: false }), isConfigError(/^--psk: .*bad\.key is not a swarm key: the first line is not \/key\/swarm\/psk\/1\.0\.0\//))
-    await assert.rejects(loadSwarmKey(dir, { allowInsecure: false }), isConfigError(/^--psk: swarm key file .* is not a regular file$/))
+    await assert.rejects(loadSwarmKey(tmp(), { allowInsecure: false }), isConfigError(/^--psk: swarm key file .* is not a regular file$/))
   })
 })
