@@ -2,22 +2,19 @@
  * The daemon's configuration: flags, `PEERMON_*` environment variables and a
  * JSON config file, merged in that order of precedence over the defaults, and
  * validated so that operator mistakes fail fast with one line naming the flag.
- * One table of option descriptors drives parsing, the env and file keys and `--help`.
+ * The option table lives in options.ts, the per-value parsers in config-values.ts.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { formatDuration, parseDuration } from '../duration.js'
+import { formatDuration } from '../duration.js'
+import { ConfigError, describeFsError, quote, show } from './config-error.js'
+import { apiOf, checkDirectory, durationOf, isLoopback, listOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
+import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
 
-/** Bad input from the operator (a flag, env variable, config or key file): exit code 2. The message is one line. */
-export class ConfigError extends Error {
-  constructor (message: string) {
-    super(message.replace(/\s*\n\s*/g, ' '))
-    this.name = 'ConfigError'
-  }
-}
+// Re-exported so the modules that import them from here need not know the split.
+export { ConfigError, describeFsError } from './config-error.js'
+export { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, daemonHelp, wantsHelp, type OptionDescriptor } from './options.js'
 
 /** The validated daemon configuration. */
 export interface DaemonConfig {
@@ -67,24 +64,6 @@ export interface DaemonConfig {
   alertLog?: string
 }
 
-/** The defaults (no key file), the single source for `--help` and the README. */
-export const DAEMON_DEFAULTS = Object.freeze({
-  listen: Object.freeze(['/ip4/0.0.0.0/tcp/4011']),
-  bootstrap: Object.freeze([] as string[]),
-  intervalMs: 1000,
-  ttlMs: 3000,
-  windowSize: 25,
-  topic: 'peermon/v1',
-  allowInsecureKey: false,
-  tags: Object.freeze({} as Record<string, string>),
-  json: false,
-  retentionMs: 600_000,
-  dataDir: '.',
-  allow: Object.freeze([] as string[]),
-  api: Object.freeze({ host: '127.0.0.1', port: 5011 }),
-  hookTimeoutMs: 10_000
-})
-
 /** A fresh, mutable copy of {@link DAEMON_DEFAULTS}. */
 export function defaultDaemonConfig (): DaemonConfig {
   return {
@@ -96,118 +75,6 @@ export function defaultDaemonConfig (): DaemonConfig {
     api: { ...DAEMON_DEFAULTS.api }
   }
 }
-
-/** Bounds the validation enforces (ms unless noted). */
-export const DAEMON_LIMITS = Object.freeze({
-  minIntervalMs: 100,
-  maxIntervalMs: 3_600_000,
-  maxTtlMs: 86_400_000,
-  /**
-   * The TTL must cover an interval with room to spare: publish times are spread by ±5 % and
-   * delivery takes time, so a TTL barely above the interval would alert and recover all day.
-   */
-  minTtlIntervals: 1.5,
-  /** Node timers overflow past 2^31-1 ms (~24.8 days); a week is well inside. */
-  maxRetentionMs: 7 * 86_400_000,
-  maxWindowSize: 1000,
-  maxTopicLength: 256,
-  maxTagValueLength: 200,
-  maxHookTimeoutMs: 600_000
-})
-
-const TAG_KEY = /^[A-Za-z0-9_.-]{1,32}$/
-
-type OptionName = 'listen' | 'bootstrap' | 'interval' | 'ttl' | 'window' | 'topic' | 'key' |
-'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'psk' | 'allow' | 'allow-file' |
-'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'help'
-
-/** One daemon option: its flag, value form, default, env variable and whether the config file may set it. */
-export interface OptionDescriptor {
-  name: OptionName
-  short?: string
-  /** Value form for help, e.g. `<duration>`; absent for switches. */
-  value?: string
-  repeatable?: boolean
-  env?: string
-  /** The config file key is the camelCase name. */
-  inFile?: boolean
-  /** Default as shown in help. */
-  shownDefault?: string
-  description: string
-}
-
-/** Every daemon option, in help order. */
-export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
-  { name: 'listen', value: '<multiaddr>', repeatable: true, env: 'PEERMON_LISTEN', inFile: true, shownDefault: DAEMON_DEFAULTS.listen.join(', '), description: 'address to listen on' },
-  { name: 'bootstrap', value: '<multiaddr>', repeatable: true, env: 'PEERMON_BOOTSTRAP', inFile: true, shownDefault: 'none', description: 'peer to dial at start; must end in /p2p/<peer id>' },
-  { name: 'interval', value: '<duration>', env: 'PEERMON_INTERVAL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.intervalMs), description: `how often to publish metrics (${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)})` },
-  { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.ttlMs), description: `how long peers keep our metrics; >= 1.5 x interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
-  { name: 'window', value: '<n>', env: 'PEERMON_WINDOW', inFile: true, shownDefault: String(DAEMON_DEFAULTS.windowSize), description: `metrics kept per peer and metric (1..${DAEMON_LIMITS.maxWindowSize})` },
-  { name: 'topic', value: '<name>', env: 'PEERMON_TOPIC', inFile: true, shownDefault: DAEMON_DEFAULTS.topic, description: `pubsub topic (1..${DAEMON_LIMITS.maxTopicLength} printable characters)` },
-  { name: 'key', value: '<file>', env: 'PEERMON_KEY', inFile: true, shownDefault: 'none, a fresh identity each start', description: 'persistent identity key file; created with mode 0600 if missing' },
-  { name: 'allow-insecure-key', description: 'accept a key file (--key, --psk) that group or others can access' },
-  { name: 'tag', value: '<key=value>', repeatable: true, env: 'PEERMON_TAG', inFile: true, shownDefault: 'none', description: `tag published as metric tag:<key> (key [A-Za-z0-9_.-]{1,32}, value up to ${DAEMON_LIMITS.maxTagValueLength} chars)` },
-  { name: 'json', env: 'PEERMON_JSON', inFile: true, description: 'print events as JSON lines' },
-  { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.retentionMs), description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs)}` },
-  { name: 'data-dir', value: '<dir>', env: 'PEERMON_DATA_DIR', inFile: true, shownDefault: DAEMON_DEFAULTS.dataDir, description: 'directory whose free space is reported' },
-  { name: 'psk', value: '<file>', env: 'PEERMON_PSK', inFile: true, shownDefault: 'none, an open swarm', description: 'pre-shared swarm key (create one with peermon keygen --psk <file>); nodes without it cannot connect' },
-  { name: 'allow', value: '<peer id>', repeatable: true, env: 'PEERMON_ALLOW', inFile: true, shownDefault: 'everyone', description: 'only these peers may connect and be monitored' },
-  { name: 'allow-file', value: '<file>', env: 'PEERMON_ALLOW_FILE', inFile: true, shownDefault: 'none', description: 'file of allowed peer ids, one per line (# comments)' },
-  { name: 'api', value: '<host:port|off>', env: 'PEERMON_API', inFile: true, shownDefault: `${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`, description: 'HTTP API, dashboard and /metrics address; port 0 picks a free one' },
-  { name: 'api-token', value: '<token>', env: 'PEERMON_API_TOKEN', inFile: true, shownDefault: 'none', description: 'bearer token the API requires; mandatory for a non-loopback --api' },
-  { name: 'on-alert', value: '<command>', env: 'PEERMON_ON_ALERT', inFile: true, shownDefault: 'none', description: 'run for each alert; event as JSON on stdin and PEERMON_* variables' },
-  { name: 'on-recovered', value: '<command>', env: 'PEERMON_ON_RECOVERED', inFile: true, shownDefault: 'none', description: 'run for each recovery' },
-  { name: 'on-left', value: '<command>', env: 'PEERMON_ON_LEFT', inFile: true, shownDefault: 'none', description: 'run for each graceful leave' },
-  { name: 'hook-timeout', value: '<duration>', env: 'PEERMON_HOOK_TIMEOUT', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.hookTimeoutMs), description: 'kill a hook command still running after this long' },
-  { name: 'alert-log', value: '<file>', env: 'PEERMON_ALERT_LOG', inFile: true, shownDefault: 'none', description: 'append every event to this file as JSON lines (fsync\'d); the API serves its history after a restart' },
-  { name: 'config', value: '<file>', env: 'PEERMON_CONFIG', description: 'JSON file with the camelCase option names as keys' },
-  { name: 'help', short: 'h', description: 'show this help' }
-] satisfies OptionDescriptor[])
-
-/** The `peermon daemon --help` text, generated from {@link DAEMON_OPTIONS}. */
-export function daemonHelp (): string {
-  const rows = DAEMON_OPTIONS.map(option => {
-    const flag = `${option.short !== undefined ? `-${option.short}, ` : ''}--${option.name}${option.value !== undefined ? ` ${option.value}` : ''}`
-    const notes = [
-      option.repeatable === true ? 'repeatable' : undefined,
-      option.shownDefault !== undefined ? `default: ${option.shownDefault}` : undefined,
-      option.env !== undefined ? `env: ${option.env}` : undefined
-    ].filter((note): note is string => note !== undefined)
-    return { flag, description: option.description, notes: notes.join('; ') }
-  })
-  const width = Math.max(...rows.map(row => row.flag.length)) + 2
-  const pad = ' '.repeat(width + 2)
-  const lines = rows.map(row => `  ${row.flag.padEnd(width)}${row.description}${row.notes !== '' ? `\n${pad}(${row.notes})` : ''}`)
-  return [
-    'Usage: peermon daemon [options]',
-    '',
-    'Run a monitor node: publish this node\'s metrics on a pubsub topic every interval,',
-    'log the metrics peers publish, and report when a peer\'s metrics expire.',
-    '',
-    'Options:',
-    ...lines,
-    '',
-    'Durations: 250ms, 2s, 1.5s, 1m, 1h, 1m30s.',
-    'Precedence: flags > PEERMON_* environment > config file > defaults. In the environment,',
-    'repeatable options are comma-separated and switches are 1/true/0/false; empty means unset.',
-    'Relative file paths (key, dataDir, psk, allowFile, alertLog) in a config file are relative to the file.',
-    ''
-  ].join('\n')
-}
-
-/** True when argv asks for help (`-h`/`--help` before any `--`). */
-export function wantsHelp (argv: readonly string[]): boolean {
-  for (const arg of argv) {
-    if (arg === '--') return false
-    if (arg === '--help' || arg === '-h') return true
-  }
-  return false
-}
-
-type RawValue = string | string[] | boolean
-
-/** A raw value and where it came from, e.g. `--interval` or `PEERMON_INTERVAL`. */
-interface Setting { value: RawValue, source: string }
 
 type Layer = Map<OptionName, Setting>
 
@@ -387,162 +254,4 @@ function orderError (lower: Setting | undefined, lowerMs: number, lowerFlag: str
     return new ConfigError(`${upper?.source ?? upperFlag}: must be ${relation} the ${lowerFlag.slice(2)} (${formatDuration(lowerMs)}), got ${formatDuration(upperMs)}`)
   }
   return new ConfigError(`${lower.source}: ${formatDuration(lowerMs)} needs ${upperFlag} to be ${relation} it (the default ${upperFlag} is ${formatDuration(upperMs)})`)
-}
-
-function listOf (setting: Setting | undefined, check: (addr: string, source: string) => void): string[] | undefined {
-  if (setting === undefined) return undefined
-  const list = Array.isArray(setting.value) ? setting.value : [String(setting.value)]
-  for (const item of list) check(item, setting.source)
-  return [...list]
-}
-
-type Tuples = ReturnType<ReturnType<typeof multiaddr>['tuples']>
-
-/** Parses a multiaddr fully (some components only decode when asked) and returns its components. */
-function parseMultiaddr (text: string, source: string, example: string): Tuples {
-  try {
-    return multiaddr(text).tuples()
-  } catch (err) {
-    throw new ConfigError(`${source}: expected a multiaddr like ${example}, got ${quote(text)} (${err instanceof Error ? err.message : String(err)})`)
-  }
-}
-
-/** `host:port`, `:port` (loopback) or `off`; null for off, undefined when unset. */
-function apiOf (setting: Setting | undefined): { host: string, port: number } | null | undefined {
-  if (setting === undefined) return undefined
-  const text = String(setting.value).trim()
-  if (text === 'off') return null
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(text)
-  const port = match == null ? NaN : Number(match[2])
-  if (match == null || port > 65535) {
-    throw new ConfigError(`${setting.source}: expected host:port (e.g. 127.0.0.1:5011, :0 for a free port) or off, got ${quote(text)}`)
-  }
-  const host = match[1] === '' ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '')
-  return { host, port }
-}
-
-function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
-function validPeerId (text: string, source: string): void {
-  try {
-    peerIdFromString(text)
-  } catch {
-    throw new ConfigError(`${source}: expected a peer id like 12D3KooW..., got ${quote(text)}`)
-  }
-}
-
-function validListenAddr (text: string, source: string): void {
-  parseMultiaddr(text, source, '/ip4/0.0.0.0/tcp/4011')
-}
-
-const BOOTSTRAP_EXAMPLE = '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooW...'
-
-function validBootstrapAddr (text: string, source: string): void {
-  const tuples = parseMultiaddr(text, source, BOOTSTRAP_EXAMPLE)
-  const [code, bytes] = tuples[tuples.length - 1] ?? []
-  if (code !== 421 || bytes === undefined) {
-    throw new ConfigError(`${source}: expected a multiaddr ending in /p2p/<peer id> like ${BOOTSTRAP_EXAMPLE}, got ${quote(text)}`)
-  }
-  // A peer id is a multihash: identity (0x00) of a public key, or sha2-256 (0x12, 32 bytes).
-  const validMultihash = bytes.length >= 2 && bytes[1] === bytes.length - 2 &&
-    ((bytes[0] === 0x00 && bytes[1] <= 64) || (bytes[0] === 0x12 && bytes[1] === 32))
-  if (!validMultihash) throw new ConfigError(`${source}: ${quote(text)} does not end in a valid peer id`)
-}
-
-function durationOf (setting: Setting | undefined, min: number, max: number): number | undefined {
-  if (setting === undefined) return undefined
-  const text = String(setting.value)
-  let ms: number
-  try {
-    ms = parseDuration(text)
-  } catch {
-    throw new ConfigError(`${setting.source}: expected a duration like 250ms, 2s or 1m, got ${quote(text)}`)
-  }
-  if (ms < min || ms > max) {
-    throw new ConfigError(`${setting.source}: expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, got ${quote(text)}`)
-  }
-  return ms
-}
-
-function windowOf (setting: Setting | undefined): number | undefined {
-  if (setting === undefined) return undefined
-  const text = String(setting.value)
-  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN
-  if (!(n >= 1 && n <= DAEMON_LIMITS.maxWindowSize)) {
-    throw new ConfigError(`${setting.source}: expected a whole number from 1 to ${DAEMON_LIMITS.maxWindowSize}, got ${quote(text)}`)
-  }
-  return n
-}
-
-function topicOf (setting: Setting | undefined): string | undefined {
-  if (setting === undefined) return undefined
-  const text = String(setting.value)
-  const length = [...text].length
-  if (length < 1 || length > DAEMON_LIMITS.maxTopicLength || /\p{C}/u.test(text)) {
-    throw new ConfigError(`${setting.source}: expected 1 to ${DAEMON_LIMITS.maxTopicLength} printable characters like ${DAEMON_DEFAULTS.topic}, got ${quote(text)}`)
-  }
-  return text
-}
-
-function tagsOf (setting: Setting | undefined): Record<string, string> | undefined {
-  if (setting === undefined) return undefined
-  const tags = new Map<string, string>()
-  for (const item of Array.isArray(setting.value) ? setting.value : [String(setting.value)]) {
-    const eq = item.indexOf('=')
-    const key = eq === -1 ? item : item.slice(0, eq)
-    const value = item.slice(eq + 1)
-    if (eq === -1 || !TAG_KEY.test(key)) {
-      throw new ConfigError(`${setting.source}: expected key=value with a key of 1 to 32 of A-Z a-z 0-9 _ . -, got ${quote(item)}`)
-    }
-    if (value.length > DAEMON_LIMITS.maxTagValueLength) {
-      throw new ConfigError(`${setting.source}: tag ${quote(key)} value is longer than ${DAEMON_LIMITS.maxTagValueLength} characters`)
-    }
-    if (tags.has(key)) throw new ConfigError(`${setting.source}: tag ${quote(key)} given more than once`)
-    tags.set(key, value)
-  }
-  // fromEntries defines own properties, so even a key like __proto__ survives.
-  return Object.fromEntries(tags)
-}
-
-function pathOf (setting: Setting | undefined): string | undefined {
-  if (setting === undefined) return undefined
-  return String(setting.value)
-}
-
-async function checkDirectory (setting: Setting | undefined, dir: string): Promise<void> {
-  const source = setting?.source ?? '--data-dir'
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new ConfigError(`${source}: ${quote(dir)} is not a directory`)
-  } catch (err) {
-    if (err instanceof ConfigError) throw err
-    throw new ConfigError(`${source}: cannot use directory ${quote(dir)}: ${describeFsError(err)}`)
-  }
-}
-
-/** A short reason for a file system error, e.g. `no such file or directory`. */
-export function describeFsError (err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code
-  switch (code) {
-    case 'ENOENT': return 'no such file or directory'
-    case 'EACCES': case 'EPERM': return 'permission denied'
-    case 'EISDIR': return 'is a directory'
-    case 'ENOTDIR': return 'a parent is not a directory'
-    default: return err instanceof Error ? err.message : String(err)
-  }
-}
-
-/** Quotes a string for a one-line message, cut short if long. */
-function quote (text: string): string {
-  return shorten(JSON.stringify(text))
-}
-
-/** Shows any JSON value for a one-line message, cut short if long. */
-function show (value: unknown): string {
-  return shorten(JSON.stringify(value) ?? String(value))
-}
-
-function shorten (text: string): string {
-  return text.length > 80 ? `${text.slice(0, 76)}...` : text
 }

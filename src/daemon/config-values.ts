@@ -1,0 +1,151 @@
+/**
+ * Parsers and validators for single daemon option values (durations, window, topic,
+ * tags, multiaddrs, peer ids, the API address, paths, the data directory). Each takes
+ * a raw {@link Setting}, returns undefined when it is unset and throws a
+ * {@link ConfigError} naming its source when it is bad.
+ */
+import { stat } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { formatDuration, parseDuration } from '../duration.js'
+import { ConfigError, describeFsError, quote } from './config-error.js'
+import { DAEMON_DEFAULTS, DAEMON_LIMITS } from './options.js'
+
+export type RawValue = string | string[] | boolean
+
+/** A raw value and where it came from, e.g. `--interval` or `PEERMON_INTERVAL`. */
+export interface Setting { value: RawValue, source: string }
+
+const TAG_KEY = /^[A-Za-z0-9_.-]{1,32}$/
+
+export function listOf (setting: Setting | undefined, check: (addr: string, source: string) => void): string[] | undefined {
+  if (setting === undefined) return undefined
+  const list = Array.isArray(setting.value) ? setting.value : [String(setting.value)]
+  for (const item of list) check(item, setting.source)
+  return [...list]
+}
+
+type Tuples = ReturnType<ReturnType<typeof multiaddr>['tuples']>
+
+/** Parses a multiaddr fully (some components only decode when asked) and returns its components. */
+function parseMultiaddr (text: string, source: string, example: string): Tuples {
+  try {
+    return multiaddr(text).tuples()
+  } catch (err) {
+    throw new ConfigError(`${source}: expected a multiaddr like ${example}, got ${quote(text)} (${err instanceof Error ? err.message : String(err)})`)
+  }
+}
+
+/** `host:port`, `:port` (loopback) or `off`; null for off, undefined when unset. */
+export function apiOf (setting: Setting | undefined): { host: string, port: number } | null | undefined {
+  if (setting === undefined) return undefined
+  const text = String(setting.value).trim()
+  if (text === 'off') return null
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(text)
+  const port = match == null ? NaN : Number(match[2])
+  if (match == null || port > 65535) {
+    throw new ConfigError(`${setting.source}: expected host:port (e.g. 127.0.0.1:5011, :0 for a free port) or off, got ${quote(text)}`)
+  }
+  const host = match[1] === '' ? '127.0.0.1' : match[1].replace(/^\[|\]$/g, '')
+  return { host, port }
+}
+
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+export function validPeerId (text: string, source: string): void {
+  try {
+    peerIdFromString(text)
+  } catch {
+    throw new ConfigError(`${source}: expected a peer id like 12D3KooW..., got ${quote(text)}`)
+  }
+}
+
+export function validListenAddr (text: string, source: string): void {
+  parseMultiaddr(text, source, '/ip4/0.0.0.0/tcp/4011')
+}
+
+const BOOTSTRAP_EXAMPLE = '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooW...'
+
+export function validBootstrapAddr (text: string, source: string): void {
+  const tuples = parseMultiaddr(text, source, BOOTSTRAP_EXAMPLE)
+  const [code, bytes] = tuples[tuples.length - 1] ?? []
+  if (code !== 421 || bytes === undefined) {
+    throw new ConfigError(`${source}: expected a multiaddr ending in /p2p/<peer id> like ${BOOTSTRAP_EXAMPLE}, got ${quote(text)}`)
+  }
+  // A peer id is a multihash: identity (0x00) of a public key, or sha2-256 (0x12, 32 bytes).
+  const validMultihash = bytes.length >= 2 && bytes[1] === bytes.length - 2 &&
+    ((bytes[0] === 0x00 && bytes[1] <= 64) || (bytes[0] === 0x12 && bytes[1] === 32))
+  if (!validMultihash) throw new ConfigError(`${source}: ${quote(text)} does not end in a valid peer id`)
+}
+
+export function durationOf (setting: Setting | undefined, min: number, max: number): number | undefined {
+  if (setting === undefined) return undefined
+  const text = String(setting.value)
+  let ms: number
+  try {
+    ms = parseDuration(text)
+  } catch {
+    throw new ConfigError(`${setting.source}: expected a duration like 250ms, 2s or 1m, got ${quote(text)}`)
+  }
+  if (ms < min || ms > max) {
+    throw new ConfigError(`${setting.source}: expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, got ${quote(text)}`)
+  }
+  return ms
+}
+
+export function windowOf (setting: Setting | undefined): number | undefined {
+  if (setting === undefined) return undefined
+  const text = String(setting.value)
+  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN
+  if (!(n >= 1 && n <= DAEMON_LIMITS.maxWindowSize)) {
+    throw new ConfigError(`${setting.source}: expected a whole number from 1 to ${DAEMON_LIMITS.maxWindowSize}, got ${quote(text)}`)
+  }
+  return n
+}
+
+export function topicOf (setting: Setting | undefined): string | undefined {
+  if (setting === undefined) return undefined
+  const text = String(setting.value)
+  const length = [...text].length
+  if (length < 1 || length > DAEMON_LIMITS.maxTopicLength || /\p{C}/u.test(text)) {
+    throw new ConfigError(`${setting.source}: expected 1 to ${DAEMON_LIMITS.maxTopicLength} printable characters like ${DAEMON_DEFAULTS.topic}, got ${quote(text)}`)
+  }
+  return text
+}
+
+export function tagsOf (setting: Setting | undefined): Record<string, string> | undefined {
+  if (setting === undefined) return undefined
+  const tags = new Map<string, string>()
+  for (const item of Array.isArray(setting.value) ? setting.value : [String(setting.value)]) {
+    const eq = item.indexOf('=')
+    const key = eq === -1 ? item : item.slice(0, eq)
+    const value = item.slice(eq + 1)
+    if (eq === -1 || !TAG_KEY.test(key)) {
+      throw new ConfigError(`${setting.source}: expected key=value with a key of 1 to 32 of A-Z a-z 0-9 _ . -, got ${quote(item)}`)
+    }
+    if (value.length > DAEMON_LIMITS.maxTagValueLength) {
+      throw new ConfigError(`${setting.source}: tag ${quote(key)} value is longer than ${DAEMON_LIMITS.maxTagValueLength} characters`)
+    }
+    if (tags.has(key)) throw new ConfigError(`${setting.source}: tag ${quote(key)} given more than once`)
+    tags.set(key, value)
+  }
+  // fromEntries defines own properties, so even a key like __proto__ survives.
+  return Object.fromEntries(tags)
+}
+
+export function pathOf (setting: Setting | undefined): string | undefined {
+  if (setting === undefined) return undefined
+  return String(setting.value)
+}
+
+export async function checkDirectory (setting: Setting | undefined, dir: string): Promise<void> {
+  const source = setting?.source ?? '--data-dir'
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new ConfigError(`${source}: ${quote(dir)} is not a directory`)
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`${source}: cannot use directory ${quote(dir)}: ${describeFsError(err)}`)
+  }
+}
