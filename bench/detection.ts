@@ -1,7 +1,7 @@
 /**
- * Detection: in a swarm of N daemons (default 50 with --full), one node at a
- * time is SIGKILLed (crash) or SIGSTOPped (hang, resumed later), round after
- * round. For every survivor: the alert's lag after the victim's ping expired
+ * Detection: in a swarm of N daemons (default 50 with --full), round after
+ * round one node is SIGKILLed (crash) or SIGSTOPped (hang, resumed later), a
+ * new node joins, or a node leaves (SIGTERM). For every survivor: the alert's lag after the victim's ping expired
  * (the alert event's lagMs), the time from the failure to the alert, missed
  * detections, and false alerts across the run. Side by side, from the same
  * receipts (the daemons' traces): a 15 s ticker checker, IPFS Cluster's way,
@@ -32,9 +32,13 @@ const ALERT_WAIT_MS = TTL_MS + 3000
 const PAUSE_MS = 3000
 
 type Kind = 'SIGKILL' | 'SIGSTOP'
+type Action = Kind | 'join' | 'leave'
+const ACTIONS: Action[] = ['SIGKILL', 'SIGSTOP', 'join', 'leave']
+/** A joining node dials this many running nodes. */
+const JOIN_DEGREE = 3
 
 interface Round {
-  kind: Kind
+  kind: Action
   victim: number
   victimPeer: string
   actionAt: number
@@ -65,6 +69,13 @@ export interface DetectionResult {
   falseAlertsForming: number
   /** Alerts the hung victims raised themselves after SIGCONT. */
   resumedVictimAlerts: number
+  /** Nodes that joined the running swarm, and the false alerts during their rounds (theirs and others'). */
+  joins: number
+  falseAlertsJoin: number
+  /** Graceful leaves, survivors that reported `left` (of those expected), and false alerts during those rounds. */
+  leaves: number
+  leftSeen: string
+  falseAlertsLeave: number
 }
 
 export async function runDetection (options: { nodes: number, rounds: number, config: 'stock' | 'tuned', seed?: number, log?: (line: string) => void }): Promise<DetectionResult> {
@@ -91,7 +102,21 @@ export async function runDetection (options: { nodes: number, rounds: number, co
     const dead = new Set<number>()
     const used = new Set<number>([0])
     for (let r = 0; r < options.rounds; r++) {
-      const kind: Kind = r % 2 === 0 ? 'SIGKILL' : 'SIGSTOP'
+      const kind = ACTIONS[r % ACTIONS.length]
+      if (kind === 'join') {
+        const alive = swarm.nodes.map((c) => c.index).filter((i) => !dead.has(i) && swarm.node(i).state === 'running')
+        const targets = alive.sort(() => Math.random() - 0.5).slice(0, JOIN_DEGREE)
+        const actionAt = Date.now()
+        firstActionAt = Math.min(firstActionAt, actionAt)
+        const child = await swarm.addNode(targets)
+        log(`${options.config}: round ${r + 1}/${options.rounds}: node ${child.index} joins via ${targets.join(', ')}`)
+        used.add(child.index)
+        await sleep(ALERT_WAIT_MS + TTL_MS)
+        rounds.push({ kind, victim: child.index, victimPeer: child.peer as string, actionAt, endAt: Date.now(), survivors: [] })
+        adjacency.splice(0, adjacency.length, ...adjacencyOf(swarm.plan))
+        await sleep(PAUSE_MS)
+        continue
+      }
       const victim = pickVictim(adjacency, dead, used)
       if (victim === undefined) { log('no more victims that keep the rest connected'); break }
       used.add(victim)
@@ -99,10 +124,10 @@ export async function runDetection (options: { nodes: number, rounds: number, co
       const survivors = swarm.nodes.map((c) => c.index).filter((i) => i !== victim && !dead.has(i))
       const actionAt = Date.now()
       firstActionAt = Math.min(firstActionAt, actionAt)
-      child.signal(kind)
+      child.signal(kind === 'leave' ? 'SIGTERM' : kind)
       log(`${options.config}: round ${r + 1}/${options.rounds}: ${kind} node ${victim}`)
       const round: Round = { kind, victim, victimPeer: child.peer as string, actionAt, endAt: 0, survivors }
-      if (kind === 'SIGKILL') {
+      if (kind === 'SIGKILL' || kind === 'leave') {
         dead.add(victim)
         await sleep(ALERT_WAIT_MS)
       } else {
@@ -157,6 +182,7 @@ function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tun
   }
   const expectedAlerts = new Set<NodeEvent>()
   for (const round of rounds) {
+    if (round.kind === 'join' || round.kind === 'leave') continue
     const s = samples[round.kind]
     for (const survivor of round.survivors) {
       s.expected++
@@ -185,6 +211,16 @@ function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tun
   // Alerts about a round's victim within its round are detections (a second one from the same node is not).
   const falseAlerts = alerts.filter((e) => !excused.has(e) && e.at >= firstActionAt)
   const forming = alerts.filter((e) => e.at < firstActionAt)
+  const during = (kind: Action): number => falseAlerts.filter((e) => rounds.some((r) => r.kind === kind && e.at >= r.actionAt && e.at <= r.endAt)).length
+  const leaves = rounds.filter((r) => r.kind === 'leave')
+  let leftExpected = 0
+  let leftSeen = 0
+  for (const r of leaves) {
+    for (const survivor of r.survivors) {
+      leftExpected++
+      if (events.some((e) => e.node === survivor && e.event.event === 'left' && e.event.peer === r.victimPeer && e.at >= r.actionAt)) leftSeen++
+    }
+  }
   const all = { lag: [...samples.SIGKILL.lag, ...samples.SIGSTOP.lag], ticker: [...samples.SIGKILL.ticker, ...samples.SIGSTOP.ticker], since: [...samples.SIGKILL.since, ...samples.SIGSTOP.since] }
   const kindResult = (s: { lag: number[], ticker: number[], since: number[] }, expected: number, detected: number): DetectionResult['byKind']['all'] =>
     ({ expected, detected, lag: summarize(s.lag), tickerLag: summarize(s.ticker), sinceFailure: summarize(s.since) })
@@ -200,7 +236,12 @@ function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tun
     },
     falseAlerts: falseAlerts.length,
     falseAlertsForming: forming.length,
-    resumedVictimAlerts: victimAlertsAfterResume.length
+    resumedVictimAlerts: victimAlertsAfterResume.length,
+    joins: rounds.filter((r) => r.kind === 'join').length,
+    falseAlertsJoin: during('join'),
+    leaves: leaves.length,
+    leftSeen: `${leftSeen}/${leftExpected}`,
+    falseAlertsLeave: during('leave')
   }
 }
 
@@ -222,7 +263,7 @@ export function detectionTable (results: DetectionResult[]): Table {
     title: `Detection (1 s interval, 3 s TTL; ours vs a ${TICKER_MS / 1000} s ticker over the same receipts)`,
     columns: ['gossipsub', 'nodes', 'failure', 'detected', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'ticker p50 s', 'ticker p99 s', 'ticker max s',
       'failure→alert p50 s', 'p99 s', 'false alerts forming', 'false alerts rounds', 'hung victim own alerts'],
-    rows,
+    rows: [...rows, ...results.map((r) => [r.config, r.nodes, `${r.joins} joins, ${r.leaves} leaves`, `left ${r.leftSeen}`, '', '', '', '', '', '', '', '', '', `${r.falseAlertsJoin} in joins, ${r.falseAlertsLeave} in leaves`, ''])],
     notes: ['lag: alert time minus the metric\'s expiry (last receipt + TTL) on the survivor\'s clock; ticker: the first 15 s tick (phase: the survivor\'s start) at or after that expiry, minus the expiry.',
       'false alerts: alerts about peers that did not fail (or repeated ones), from each node; the hung victim\'s own alerts after SIGCONT are counted apart.']
   }
@@ -233,7 +274,7 @@ async function main (): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`detection: ${line}\n`) }
   log(machineLine())
   const nodes = args.nodes?.[0] ?? (args.full ? 50 : 20)
-  const rounds = typeof args.rest.rounds === 'string' ? Number(args.rest.rounds) : args.full ? 10 : 4
+  const rounds = typeof args.rest.rounds === 'string' ? Number(args.rest.rounds) : args.full ? 12 : 4
   const which = typeof args.rest.gossipsub === 'string' ? args.rest.gossipsub : 'both'
   const configs: Array<'stock' | 'tuned'> = which === 'both' ? ['tuned', 'stock'] : [which as 'stock' | 'tuned']
   const results: DetectionResult[] = []

@@ -65,7 +65,7 @@ async function main (): Promise<void> {
   if (only.includes('detection')) {
     const results: DetectionResult[] = []
     for (const config of ['tuned', 'stock'] as const) {
-      results.push(await runDetection({ nodes: full ? 50 : 20, rounds: full ? 10 : 4, config, log: (l) => { log(`detection: ${l}`) } }))
+      results.push(await runDetection({ nodes: full ? 50 : 20, rounds: full ? 12 : 4, config, log: (l) => { log(`detection: ${l}`) } }))
     }
     print(renderText(detectionTable(results)))
     save('detection', { results })

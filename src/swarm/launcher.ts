@@ -100,6 +100,19 @@ export class Swarm {
     }
   }
 
+  /**
+   * Starts one more node, after start(), that bootstraps to the nodes listed
+   * (they must be listening); resolves once it listens. Its index is the next one.
+   */
+  async addNode (bootstraps: number[]): Promise<DaemonChild> {
+    const index = this.nodes.length
+    this.plan.bootstraps[index] = [...bootstraps]
+    this.tables[index] = new PeerTable()
+    const child = this.spawnNode(index)
+    await child.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
+    return child
+  }
+
   /** The child of node `index` (throws if it was not spawned). */
   node (index: number): DaemonChild {
     const child = this.nodes[index]
