@@ -279,7 +279,7 @@ async function main (): Promise<void> {
   const configs: Array<'stock' | 'tuned'> = which === 'both' ? ['tuned', 'stock'] : [which as 'stock' | 'tuned']
   const results: DetectionResult[] = []
   for (const config of configs) {
-    results.push(await runDetection({ nodes, rounds, config, log }))
+    results.push(await runDetection({ nodes, rounds, config, seed: args.seed, log }))
     process.stdout.write(renderText(detectionTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(detectionTable(results)))

@@ -5,6 +5,7 @@
  * not pay was left at the default.
  */
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
+import type { PeerScoreParams } from '@chainsafe/libp2p-gossipsub/score'
 
 /** The parts of a wire message the fast message id reads. */
 interface WireMessage {
@@ -43,4 +44,16 @@ function latin1 (bytes: Uint8Array): string {
 export const GOSSIPSUB_TUNING: Partial<GossipsubOpts> = {
   fastMsgIdFn: fastMsgId,
   msgIdToStrFn: msgIdToKey
+}
+
+/**
+ * Peer score parameters peermon sets (the monitor topic's own are in node.ts).
+ * No IP colocation penalty: gossipsub's default (-5 × (peers on one IP - 10)²)
+ * makes every peer of a node connected to more than 10 daemons of one host
+ * score negative, so its GRAFTs are refused and the mesh falls apart. A local
+ * swarm (127.0.0.1) and daemons behind one NAT or on one machine are normal
+ * for a monitor; who may join is the allow-list's and the swarm key's job.
+ */
+export const SCORE_TUNING: Partial<PeerScoreParams> = {
+  IPColocationFactorWeight: 0
 }

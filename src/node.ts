@@ -22,7 +22,7 @@ import type { ConnectionGater, Libp2p, PeerId, PrivateKey, PubSub } from '@libp2
 import { createLibp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { DEFAULT_TOPIC } from './constants.js'
-import { GOSSIPSUB_TUNING } from './gossip-tuning.js'
+import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
 import type { PeerMonitor, PeerMonitorInit } from './service.js'
 
@@ -97,6 +97,7 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
   // Options given for the monitor topic change single fields of peermon's topic scoring.
   const givenTopics = options.gossipsub?.scoreParams?.topics ?? {}
   const scoreParams: Partial<PeerScoreParams> = {
+    ...SCORE_TUNING,
     ...options.gossipsub?.scoreParams,
     topics: { ...givenTopics, [topic]: { ...TOPIC_SCORE_PARAMS, ...givenTopics[topic] } as TopicScoreParams }
   }

@@ -12,6 +12,8 @@ export interface BenchArgs {
   nodes?: number[]
   /** Measurement window in seconds, overriding the mode's. */
   seconds?: number
+  /** Seed of the swarm's topology (default 1, so runs compare like with like). */
+  seed: number
   /** Anything else the benchmark understands (`--gossipsub stock`, ...). */
   rest: Record<string, string | boolean | undefined>
 }
@@ -30,7 +32,8 @@ export function parseBenchArgs (argv: string[] = process.argv.slice(2)): BenchAr
       gossipsub: { type: 'string' },
       'exec-argv': { type: 'string' },
       top: { type: 'string' },
-      rounds: { type: 'string' }
+      rounds: { type: 'string' },
+      seed: { type: 'string' }
     }
   })
   const nodes = typeof values.nodes === 'string' ? values.nodes.split(',').map(Number) : undefined
@@ -43,6 +46,7 @@ export function parseBenchArgs (argv: string[] = process.argv.slice(2)): BenchAr
     out: typeof values.out === 'string' ? values.out : undefined,
     nodes,
     seconds,
+    seed: typeof values.seed === 'string' ? Number(values.seed) : 1,
     rest: values as Record<string, string | boolean | undefined>
   }
 }

@@ -59,7 +59,9 @@ export class TracedSwarm {
     try {
       await this.swarm.stop()
     } finally {
-      rmSync(this.dir, { recursive: true, force: true })
+      // BENCH_KEEP_TRACES=1 keeps them for a closer look.
+      if (process.env.BENCH_KEEP_TRACES !== '1') rmSync(this.dir, { recursive: true, force: true })
+      else process.stderr.write(`traces kept in ${this.dir}\n`)
     }
   }
 }

@@ -138,7 +138,8 @@ export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   floodPublish: true,
   idontwantMinDataSize: 512,
   fastMsgIdFn: undefined,
-  msgIdToStrFn: undefined
+  msgIdToStrFn: undefined,
+  scoreParams: { IPColocationFactorWeight: -5 }
 }
 
 /** Gossipsub options from `PEERMON_GOSSIPSUB`, or undefined when unset. Throws on bad JSON. */
