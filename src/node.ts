@@ -22,6 +22,7 @@ import type { ConnectionGater, Libp2p, PeerId, PrivateKey, PubSub } from '@libp2
 import { createLibp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { DEFAULT_TOPIC } from './constants.js'
+import { batchForwarding } from './gossip-batching.js'
 import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
 import type { PeerMonitor, PeerMonitorInit } from './service.js'
@@ -52,6 +53,12 @@ export interface CreateNodeOptions {
    * process-wide map, so nodes sharing one would collide.
    */
   metricsRegistry?: Registry
+  /**
+   * Message-only RPCs to one peer are merged until the end of the event-loop
+   * turn (0, the default) or for this many ms; negative: each message is sent
+   * on its own, as gossipsub does (src/gossip-batching.ts).
+   */
+  batchForwardingMs?: number
 }
 
 export type PeermonNode = Libp2p<{ identify: Identify, pubsub: PubSub, monitor: PeerMonitor }>
@@ -80,6 +87,12 @@ export const TOPIC_SCORE_PARAMS: Partial<TopicScoreParams> = {
   meshFailurePenaltyWeight: 0,
   invalidMessageDeliveriesWeight: -1,
   invalidMessageDeliveriesDecay: 0.9
+}
+
+/** Gossipsub, with message-only RPCs merged per peer unless `batchMs` is negative. */
+function batchedGossipsub (init: Partial<GossipsubOpts>, batchMs: number): (components: any) => PubSub {
+  const factory = gossipsub(init) as (components: any) => PubSub
+  return batchMs < 0 ? factory : (components) => batchForwarding(factory(components), batchMs)
 }
 
 export async function createNode (options: CreateNodeOptions = {}): Promise<PeermonNode> {
@@ -115,7 +128,7 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     ...(isAllowed != null ? { connectionGater: allowListGater(isAllowed) } : {}),
     services: {
       identify: identify(),
-      pubsub: gossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }) as (components: any) => PubSub,
+      pubsub: batchedGossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }, options.batchForwardingMs ?? 0),
       monitor: (components: any) => new PeerMonitorService(components, monitorInit)
     }
   })

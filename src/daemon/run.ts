@@ -99,7 +99,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     psk,
     allow,
     listen: config.listen,
-    gossipsub: gossipsubFromEnv(process.env.PEERMON_GOSSIPSUB),
+    ...gossipsubFromEnv(process.env.PEERMON_GOSSIPSUB),
     monitor: {
       trace,
       topic: config.topic,

@@ -142,11 +142,16 @@ export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   scoreParams: { IPColocationFactorWeight: -5 }
 }
 
-/** Gossipsub options from `PEERMON_GOSSIPSUB`, or undefined when unset. Throws on bad JSON. */
-export function gossipsubFromEnv (text: string | undefined): Partial<GossipsubOpts> | undefined {
-  if (text === undefined || text.trim() === '') return undefined
-  if (text.trim() === 'stock') return GOSSIPSUB_STOCK
+/**
+ * createNode options from `PEERMON_GOSSIPSUB`: gossipsub options, except the
+ * key `batchForwardingMs` (createNode's option of that name); `stock` also
+ * turns batching off. Empty when unset. Throws on bad JSON.
+ */
+export function gossipsubFromEnv (text: string | undefined): { gossipsub?: Partial<GossipsubOpts>, batchForwardingMs?: number } {
+  if (text === undefined || text.trim() === '') return {}
+  if (text.trim() === 'stock') return { gossipsub: GOSSIPSUB_STOCK, batchForwardingMs: -1 }
   const parsed: unknown = JSON.parse(text)
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('PEERMON_GOSSIPSUB: expected a JSON object or "stock"')
-  return parsed as Partial<GossipsubOpts>
+  const { batchForwardingMs, ...gossipsub } = parsed as Partial<GossipsubOpts> & { batchForwardingMs?: number }
+  return { gossipsub, batchForwardingMs }
 }
