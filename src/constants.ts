@@ -26,3 +26,10 @@ export const LEAVE_FLUSH_MS = 150
  * (MonitorCoreInit.stallMs). Far above normal timer lag (a few ms).
  */
 export const STALL_MS = 250
+
+/**
+ * A peer's first report keeps its metrics this many TTLs (MonitorCoreInit.firstReportTtls):
+ * a node that has just joined, or just started to hear a peer, does not alert
+ * while the mesh that carries that peer's reports to it is still forming.
+ */
+export const FIRST_REPORT_TTLS = 2

@@ -7,7 +7,7 @@
  */
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { ComponentLogger, Connection, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
-import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, LEAVE_FLUSH_MS, STALL_MS } from './constants.js'
+import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, STALL_MS } from './constants.js'
 import { Informers } from './monitor/informers.js'
 import { MonitorCore, emptyCounters } from './monitor/monitor.js'
 import { REPORT_VERSION, encodeReport } from './monitor/report.js'
@@ -170,6 +170,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       isAllowed: this.init.isAllowed,
       onAccepted: this.init.trace?.received,
       stallMs: STALL_MS,
+      firstReportTtls: FIRST_REPORT_TTLS,
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true

@@ -58,6 +58,13 @@ export interface MonitorCoreInit {
    * for at most the metric's TTL. The alert, if any, then says how late it came.
    */
   stallMs?: number
+  /**
+   * A peer's first report (a new peer, or one back after leaving) keeps its
+   * metrics this many TTLs instead of one (default 1). The next report of a
+   * peer that a node has only just started to hear may still be on its way
+   * through a mesh that is forming; from the second report on, TTLs are exact.
+   */
+  firstReportTtls?: number
 }
 
 /** How soon a deadline postponed by the stall guard is judged again (ms). */
@@ -154,6 +161,7 @@ export class MonitorCore {
   private readonly isAllowed: (peer: string) => boolean
   private readonly onAccepted: ((report: Report) => void) | undefined
   private readonly stallMs: number
+  private readonly firstReportTtls: number
   private readonly onEvent: MonitorCoreInit['onEvent']
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
   private readonly store: MetricStore
@@ -178,6 +186,8 @@ export class MonitorCore {
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
     this.stallMs = init.stallMs ?? 0
+    this.firstReportTtls = init.firstReportTtls ?? 1
+    if (!(this.firstReportTtls >= 1)) throw new RangeError(`firstReportTtls must be >= 1, got ${this.firstReportTtls}`)
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.store = new MetricStore({
@@ -279,7 +289,7 @@ export class MonitorCore {
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
     this.heard(record, report)
-    this.logMetrics(record, report, events)
+    this.logMetrics(record, report, events, joined ? this.firstReportTtls : 1)
     this.updateSilent(record)
     return undefined
   }
@@ -298,12 +308,12 @@ export class MonitorCore {
     this.tracker.set(record, now + this.retentionMs)
   }
 
-  private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[]): void {
+  private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[], ttls: number): void {
     const now = record.lastHeardAt
     const { peer } = record
     const present = new Set<string>()
     for (const metric of report.metrics) {
-      const expiresAt = now + metric.ttlMs
+      const expiresAt = now + metric.ttlMs * ttls
       const { name, value, ttlMs } = metric
       const logged = this.store.log({ peer, name, value, ttlMs, receivedAt: now, expiresAt, sentAt: report.sentAt })
       if (logged !== 'logged') {
