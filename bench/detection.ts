@@ -76,6 +76,8 @@ export interface DetectionResult {
   leaves: number
   leftSeen: string
   falseAlertsLeave: number
+  /** Why the swarm never formed (every node hearing every other), if it did not. */
+  neverFormed?: string
 }
 
 export async function runDetection (options: { nodes: number, rounds: number, config: 'stock' | 'tuned', seed?: number, log?: (line: string) => void }): Promise<DetectionResult> {
@@ -92,11 +94,18 @@ export async function runDetection (options: { nodes: number, rounds: number, co
   const rounds: Round[] = []
   let traces: NodeTrace[] = []
   let firstActionAt = Infinity
+  let neverFormed: string | undefined
   try {
     log(`${options.config}: starting ${options.nodes} nodes (load ${load1.toFixed(2)})`)
     await swarm.start()
-    await swarm.waitFormed(60_000 + options.nodes * 2000)
-    log(`${options.config}: formed; settling`)
+    try {
+      await swarm.waitFormed(60_000 + options.nodes * 1000)
+      log(`${options.config}: formed; settling`)
+    } catch (err) {
+      // Gossipsub's stock parameters may never get every node to hear every other (docs/benchmarks.md).
+      neverFormed = err instanceof Error ? err.message.slice(0, 200) : String(err)
+      log(`${options.config}: ${neverFormed}; going on`)
+    }
     await sleep(2 * TTL_MS)
     const adjacency = adjacencyOf(swarm.plan)
     const dead = new Set<number>()
@@ -145,7 +154,7 @@ export async function runDetection (options: { nodes: number, rounds: number, co
   } finally {
     await traced.dispose()
   }
-  return judge(options, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ pid: c.pid, peer: c.peer })), firstActionAt)
+  return { ...judge(options, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ pid: c.pid, peer: c.peer })), firstActionAt), neverFormed }
 }
 
 /** A node whose loss, with the dead ones, leaves the rest connected. */
@@ -264,7 +273,7 @@ export function detectionTable (results: DetectionResult[]): Table {
     columns: ['gossipsub', 'nodes', 'failure', 'detected', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'ticker p50 s', 'ticker p99 s', 'ticker max s',
       'failure→alert p50 s', 'p99 s', 'false alerts forming', 'false alerts rounds', 'hung victim own alerts'],
     rows: [...rows, ...results.map((r) => [r.config, r.nodes, `${r.joins} joins, ${r.leaves} leaves`, `left ${r.leftSeen}`, '', '', '', '', '', '', '', '', '', `${r.falseAlertsJoin} in joins, ${r.falseAlertsLeave} in leaves`, ''])],
-    notes: ['lag: alert time minus the metric\'s expiry (last receipt + TTL) on the survivor\'s clock; ticker: the first 15 s tick (phase: the survivor\'s start) at or after that expiry, minus the expiry.',
+    notes: [...results.filter((r) => r.neverFormed !== undefined).map((r) => `${r.config}: the swarm never formed (${r.neverFormed}); the rounds ran anyway.`),'lag: alert time minus the metric\'s expiry (last receipt + TTL) on the survivor\'s clock; ticker: the first 15 s tick (phase: the survivor\'s start) at or after that expiry, minus the expiry.',
       'false alerts: alerts about peers that did not fail (or repeated ones), from each node; the hung victim\'s own alerts after SIGCONT are counted apart.']
   }
 }

@@ -268,7 +268,7 @@ export function disseminationTable (results: DisseminationResult[], title = 'Dis
 
 async function main (): Promise<void> {
   const args = parseBenchArgs()
-  const sizes = args.nodes ?? (args.full ? [10, 50, 100, 200] : [10, 30])
+  const sizes = args.nodes ?? (args.full ? [10, 50, 100, 200] : [10, 20])
   const gossipsubFlag = args.rest.gossipsub
   const gossipsub = typeof gossipsubFlag === 'string' ? (gossipsubFlag === 'stock' ? 'stock' : JSON.parse(gossipsubFlag)) : undefined
   const execArgvFlag = args.rest['exec-argv']
