@@ -19,6 +19,7 @@ import { TracedSwarm, alertsIn, sleep } from './lib/traced-swarm.js'
 import type { NodeTrace } from './lib/trace.js'
 import { adjacencyOf } from '../src/swarm/topology.js'
 import type { NodeEvent } from '../src/swarm/child.js'
+import { explainAlerts, type FalseAlert } from './dissemination.js'
 
 const INTERVAL_MS = 1000
 const TTL_MS = 3000
@@ -78,6 +79,8 @@ export interface DetectionResult {
   falseAlertsLeave: number
   /** Why the swarm never formed (every node hearing every other), if it did not. */
   neverFormed?: string
+  /** The false alerts, each with the alerting node's age and how often it had heard the peer. */
+  falseAlertDetails: FalseAlert[]
 }
 
 export async function runDetection (options: { nodes: number, rounds: number, config: 'stock' | 'tuned', seed?: number, log?: (line: string) => void }): Promise<DetectionResult> {
@@ -233,7 +236,10 @@ function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tun
   const all = { lag: [...samples.SIGKILL.lag, ...samples.SIGSTOP.lag], ticker: [...samples.SIGKILL.ticker, ...samples.SIGSTOP.ticker], since: [...samples.SIGKILL.since, ...samples.SIGSTOP.since] }
   const kindResult = (s: { lag: number[], ticker: number[], since: number[] }, expected: number, detected: number): DetectionResult['byKind']['all'] =>
     ({ expected, detected, lag: summarize(s.lag), tickerLag: summarize(s.ticker), sinceFailure: summarize(s.since) })
+  const pidOf = (node: number): number | undefined => members[node]?.pid
+  const swarmStart = Math.min(...traces.map((t) => t.startedAt))
   return {
+    falseAlertDetails: explainAlerts([...forming, ...falseAlerts], traces, pidOf, swarmStart),
     config: options.config,
     nodes: options.nodes,
     load1,
