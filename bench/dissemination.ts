@@ -196,12 +196,33 @@ export interface FalseAlert {
   swarmAgeMs: number
 }
 
-/** Explains each alert (none is expected: nobody fails) from the traces. */
-export function explainAlerts (alerts: NodeEvent[], traces: NodeTrace[], pidOf: (node: number) => number | undefined, swarmStart: number): FalseAlert[] {
+/** Explains the first `limit` alerts (none is expected: nobody fails) from the traces. */
+export function explainAlerts (alerts: NodeEvent[], traces: NodeTrace[], pidOf: (node: number) => number | undefined, swarmStart: number, limit = 2000): FalseAlert[] {
   const byPid = new Map(traces.map((t) => [t.pid, t]))
-  return alerts.map((a) => {
-    const trace = byPid.get(pidOf(a.node) ?? -1)
-    const before = trace?.received.filter((r) => r.sender === a.event.peer && r.recvAt <= a.at).length ?? NaN
+  // Receipt times by (receiver pid, sender), in order, to count receipts before an alert by binary search.
+  const receipts = new Map<number, Map<string, number[]>>()
+  const timesOf = (pid: number, sender: string): number[] => {
+    let bySender = receipts.get(pid)
+    if (bySender === undefined) {
+      bySender = new Map()
+      for (const r of byPid.get(pid)?.received ?? []) {
+        const times = bySender.get(r.sender)
+        if (times === undefined) bySender.set(r.sender, [r.recvAt])
+        else times.push(r.recvAt)
+      }
+      for (const times of bySender.values()) times.sort((x, y) => x - y)
+      receipts.set(pid, bySender)
+    }
+    return bySender.get(sender) ?? []
+  }
+  return alerts.slice(0, limit).map((a) => {
+    const pid = pidOf(a.node) ?? -1
+    const trace = byPid.get(pid)
+    const times = timesOf(pid, String(a.event.peer))
+    let lo = 0
+    let hi = times.length
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] <= a.at) lo = mid + 1; else hi = mid }
+    const before = trace === undefined ? NaN : lo
     return {
       nodeAgeMs: trace === undefined ? NaN : a.at - trace.startedAt,
       receiptsBefore: before,

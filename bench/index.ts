@@ -16,6 +16,7 @@ import { disseminationTable, runDissemination, type DisseminationResult } from '
 import { describeMachine, machineLine } from './lib/machine.js'
 import { peermonPids } from './lib/proc.js'
 import { renderText } from './lib/table.js'
+import { settleLoad } from './lib/traced-swarm.js'
 import { profileTables, runProfile } from './profile.js'
 import { runStore, storeTable } from './store.js'
 
@@ -51,6 +52,7 @@ async function main (): Promise<void> {
         continue
       }
       const seconds = full ? (nodes === 100 ? 300 : 60) : 15
+      if (full) await settleLoad()
       try {
         results.push(await runDissemination({ nodes, seconds, settleSeconds: full ? 10 : 5, seed: 1, log: (l) => { log(`dissemination: ${l}`) } }))
       } catch (err) {
@@ -60,6 +62,7 @@ async function main (): Promise<void> {
     }
     // Gossipsub's stock parameters at a size both fit, for comparison.
     const stockNodes = full ? 50 : 10
+    if (full) await settleLoad()
     try {
       results.push(await runDissemination({ nodes: stockNodes, seconds: full ? 60 : 15, settleSeconds: full ? 10 : 5, gossipsub: 'stock', seed: 1, log: (l) => { log(`dissemination (stock): ${l}`) } }))
     } catch (err) {
@@ -75,6 +78,7 @@ async function main (): Promise<void> {
       ? [{ nodes: 50, config: 'tuned' }, { nodes: 50, config: 'stock' }, { nodes: 20, config: 'tuned' }]
       : [{ nodes: 20, config: 'tuned' }, { nodes: 20, config: 'stock' }]
     for (const { nodes, config } of runs) {
+      if (full) await settleLoad()
       try {
         results.push(await runDetection({ nodes, rounds: full ? 12 : 4, config, seed: 1, log: (l) => { log(`detection: ${l}`) } }))
       } catch (err) {
@@ -86,6 +90,7 @@ async function main (): Promise<void> {
     save('detection', { results })
   }
   if (only.includes('profile')) {
+    if (full) await settleLoad()
     try {
       const result = await runProfile({ nodes: full ? 20 : 10, seconds: full ? 30 : 15, log: (l) => { log(`profile: ${l}`) } })
       for (const table of profileTables(result)) print(renderText(table))

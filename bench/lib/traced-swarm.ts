@@ -71,4 +71,16 @@ export function alertsIn (events: NodeEvent[], from = -Infinity, to = Infinity):
   return events.filter((e) => e.event.event === 'alert' && e.at >= from && e.at < to)
 }
 
+/**
+ * Waits until the 1-minute load average is below `below`, for at most `maxMs`:
+ * after a large swarm stops, the average lags for minutes behind the now idle
+ * CPU, and the next swarm's load column should say what others are doing.
+ */
+export async function settleLoad (below = 1.5, maxMs = 240_000): Promise<number> {
+  const { loadavg } = await import('node:os')
+  const until = Date.now() + maxMs
+  while (loadavg()[0] >= below && Date.now() < until) await sleep(5000)
+  return loadavg()[0]
+}
+
 export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
