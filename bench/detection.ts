@@ -8,7 +8,7 @@
  * which alerts at its first tick after the expiry. The whole run is repeated
  * with gossipsub's stock parameters and with peermon's.
  *
- *   node dist/bench/detection.js [--full] [--nodes 50] [--rounds 10] [--gossipsub stock|tuned|both] [--out file]
+ *   node dist/bench/detection.js [--full] [--nodes 50] [--rounds 10] [--interval 1] [--gossipsub stock|tuned|both] [--out file]
  */
 import os from 'node:os'
 import { parseBenchArgs } from './lib/args.js'
@@ -21,14 +21,17 @@ import { adjacencyOf } from '../src/swarm/topology.js'
 import type { NodeEvent } from '../src/swarm/child.js'
 import { explainAlerts, type FalseAlert } from './dissemination.js'
 
+/** The daemons' default interval; the TTL is 3 intervals. */
 const INTERVAL_MS = 1000
-const TTL_MS = 3000
 /** IPFS Cluster's default check interval. */
 const TICKER_MS = 15_000
-/** How long a hung victim stays stopped. */
-const HANG_MS = TTL_MS + 3000
-/** After the action: long enough for every survivor's alert. */
-const ALERT_WAIT_MS = TTL_MS + 3000
+
+/** A run's durations, from the daemons' interval. */
+function timing (intervalMs: number): { ttl: number, hang: number, alertWait: number } {
+  const ttl = 3 * intervalMs
+  // A hung victim stays stopped past its TTL; after an action, every survivor's alert has had time to come.
+  return { ttl, hang: ttl + 3 * intervalMs, alertWait: ttl + 3 * intervalMs }
+}
 /** Between rounds. */
 const PAUSE_MS = 3000
 
@@ -52,6 +55,7 @@ interface Round {
 export interface DetectionResult {
   config: 'stock' | 'tuned'
   nodes: number
+  intervalMs: number
   load1: number
   rounds: number
   byKind: Record<Kind | 'all', {
@@ -83,13 +87,25 @@ export interface DetectionResult {
   falseAlertDetails: FalseAlert[]
 }
 
-export async function runDetection (options: { nodes: number, rounds: number, config: 'stock' | 'tuned', seed?: number, log?: (line: string) => void }): Promise<DetectionResult> {
+export interface DetectionOptions {
+  nodes: number
+  rounds: number
+  config: 'stock' | 'tuned'
+  /** Report interval of every daemon (default 1000 ms); the TTL is 3 intervals. */
+  intervalMs?: number
+  seed?: number
+  log?: (line: string) => void
+}
+
+export async function runDetection (options: DetectionOptions): Promise<DetectionResult> {
   const log = options.log ?? (() => {})
   const load1 = os.loadavg()[0]
+  const intervalMs = options.intervalMs ?? INTERVAL_MS
+  const { ttl, hang, alertWait } = timing(intervalMs)
   const traced = new TracedSwarm({
     nodes: options.nodes,
-    intervalMs: INTERVAL_MS,
-    ttlMs: TTL_MS,
+    intervalMs,
+    ttlMs: ttl,
     seed: options.seed,
     gossipsub: options.config === 'stock' ? 'stock' : undefined
   })
@@ -109,7 +125,7 @@ export async function runDetection (options: { nodes: number, rounds: number, co
       neverFormed = err instanceof Error ? err.message.slice(0, 200) : String(err)
       log(`${options.config}: ${neverFormed}; going on`)
     }
-    await sleep(2 * TTL_MS)
+    await sleep(2 * ttl)
     const adjacency = adjacencyOf(swarm.plan)
     const dead = new Set<number>()
     const used = new Set<number>([0])
@@ -123,7 +139,7 @@ export async function runDetection (options: { nodes: number, rounds: number, co
         const child = await swarm.addNode(targets)
         log(`${options.config}: round ${r + 1}/${options.rounds}: node ${child.index} joins via ${targets.join(', ')}`)
         used.add(child.index)
-        await sleep(ALERT_WAIT_MS + TTL_MS)
+        await sleep(alertWait + ttl)
         rounds.push({ kind, victim: child.index, victimPeer: child.peer as string, actionAt, endAt: Date.now(), survivors: [] })
         adjacency.splice(0, adjacency.length, ...adjacencyOf(swarm.plan))
         await sleep(PAUSE_MS)
@@ -141,12 +157,12 @@ export async function runDetection (options: { nodes: number, rounds: number, co
       const round: Round = { kind, victim, victimPeer: child.peer as string, actionAt, endAt: 0, survivors }
       if (kind === 'SIGKILL' || kind === 'leave') {
         dead.add(victim)
-        await sleep(ALERT_WAIT_MS)
+        await sleep(alertWait)
       } else {
-        await sleep(HANG_MS)
+        await sleep(hang)
         child.resume()
         round.resumedAt = Date.now()
-        await sleep(TTL_MS)
+        await sleep(ttl)
       }
       round.endAt = Date.now()
       rounds.push(round)
@@ -157,7 +173,7 @@ export async function runDetection (options: { nodes: number, rounds: number, co
   } finally {
     await traced.dispose()
   }
-  return { ...judge(options, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ pid: c.pid, peer: c.peer })), firstActionAt), neverFormed }
+  return { ...judge({ ...options, intervalMs }, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ pid: c.pid, peer: c.peer })), firstActionAt), neverFormed }
 }
 
 /** A node whose loss, with the dead ones, leaves the rest connected. */
@@ -185,8 +201,9 @@ function connectedWithout (adjacency: Array<Set<number>>, removed: Set<number>):
   return seen.size === adjacency.length - removed.size
 }
 
-function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tuned' }, load1: number, rounds: Round[], events: NodeEvent[],
+function judge (options: DetectionOptions & { intervalMs: number }, load1: number, rounds: Round[], events: NodeEvent[],
   traces: NodeTrace[], members: Array<{ pid: number | undefined, peer: string | undefined }>, firstActionAt: number): DetectionResult {
+  const { ttl } = timing(options.intervalMs)
   const traceOf = new Map(traces.map((t) => [t.peer, t]))
   const samples: Record<Kind, { lag: number[], ticker: number[], since: number[], expected: number, detected: number }> = {
     SIGKILL: { lag: [], ticker: [], since: [], expected: 0, detected: 0 },
@@ -211,7 +228,7 @@ function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tun
       let last = -Infinity
       for (const r of trace.received) if (r.sender === round.victimPeer && r.recvAt <= alert.at && r.recvAt > last) last = r.recvAt
       if (last === -Infinity) continue
-      const expiry = last + TTL_MS
+      const expiry = last + ttl
       const phase = trace.startedAt
       const tick = phase + Math.ceil((expiry - phase) / TICKER_MS) * TICKER_MS
       s.ticker.push(tick - expiry)
@@ -242,6 +259,7 @@ function judge (options: { nodes: number, rounds: number, config: 'stock' | 'tun
     falseAlertDetails: explainAlerts([...forming, ...falseAlerts], traces, pidOf, swarmStart),
     config: options.config,
     nodes: options.nodes,
+    intervalMs: options.intervalMs,
     load1,
     rounds: rounds.length,
     byKind: {
@@ -266,7 +284,7 @@ export function detectionTable (results: DetectionResult[]): Table {
     for (const kind of ['SIGKILL', 'SIGSTOP', 'all'] as const) {
       const k = r.byKind[kind]
       rows.push([
-        r.config, r.nodes, kind, `${k.detected}/${k.expected}`,
+        r.config, r.nodes, fmt((r.intervalMs ?? INTERVAL_MS) / 1000, 0), kind, `${k.detected}/${k.expected}`,
         fmt(k.lag.p50, 1), fmt(k.lag.p99, 1), fmt(k.lag.max, 1),
         fmt(k.tickerLag.p50 / 1000, 1), fmt(k.tickerLag.p99 / 1000, 1), fmt(k.tickerLag.max / 1000, 1),
         fmt(k.sinceFailure.p50 / 1000, 2), fmt(k.sinceFailure.p99 / 1000, 2),
@@ -275,10 +293,10 @@ export function detectionTable (results: DetectionResult[]): Table {
     }
   }
   return {
-    title: `Detection (1 s interval, 3 s TTL; ours vs a ${TICKER_MS / 1000} s ticker over the same receipts)`,
-    columns: ['gossipsub', 'nodes', 'failure', 'detected', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'ticker p50 s', 'ticker p99 s', 'ticker max s',
+    title: `Detection (TTL 3 intervals; ours vs a ${TICKER_MS / 1000} s ticker over the same receipts)`,
+    columns: ['gossipsub', 'nodes', 'interval s', 'failure', 'detected', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'ticker p50 s', 'ticker p99 s', 'ticker max s',
       'failure→alert p50 s', 'p99 s', 'false alerts forming', 'false alerts rounds', 'hung victim own alerts'],
-    rows: [...rows, ...results.map((r) => [r.config, r.nodes, `${r.joins} joins, ${r.leaves} leaves`, `left ${r.leftSeen}`, '', '', '', '', '', '', '', '', '', `${r.falseAlertsJoin} in joins, ${r.falseAlertsLeave} in leaves`, ''])],
+    rows: [...rows, ...results.map((r) => [r.config, r.nodes, fmt((r.intervalMs ?? INTERVAL_MS) / 1000, 0), `${r.joins} joins, ${r.leaves} leaves`, `left ${r.leftSeen}`, '', '', '', '', '', '', '', '', '', `${r.falseAlertsJoin} in joins, ${r.falseAlertsLeave} in leaves`, ''])],
     notes: [...results.filter((r) => r.neverFormed !== undefined).map((r) => `${r.config}: the swarm never formed (${r.neverFormed}); the rounds ran anyway.`),'lag: alert time minus the metric\'s expiry (last receipt + TTL) on the survivor\'s clock; ticker: the first 15 s tick (phase: the survivor\'s start) at or after that expiry, minus the expiry.',
       'false alerts: alerts about peers that did not fail (or repeated ones), from each node; the hung victim\'s own alerts after SIGCONT are counted apart.']
   }
@@ -294,7 +312,7 @@ async function main (): Promise<void> {
   const configs: Array<'stock' | 'tuned'> = which === 'both' ? ['tuned', 'stock'] : [which as 'stock' | 'tuned']
   const results: DetectionResult[] = []
   for (const config of configs) {
-    results.push(await runDetection({ nodes, rounds, config, seed: args.seed, log }))
+    results.push(await runDetection({ nodes, rounds, config, intervalMs: args.interval === undefined ? undefined : args.interval * 1000, seed: args.seed, log }))
     process.stdout.write(renderText(detectionTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(detectionTable(results)))

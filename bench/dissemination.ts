@@ -1,11 +1,11 @@
 /**
  * Dissemination: swarms of N daemons (separate processes on 127.0.0.1) at a
- * 1 s interval. Per size: share of reports delivered, propagation latency
+ * 1 s interval (`--interval` seconds to change it; the TTL is 3 intervals). Per size: share of reports delivered, propagation latency
  * (publish → acceptance at each node, from the daemons' traces), CPU of the
  * whole swarm, RSS per daemon, bytes read per node per interval against the
  * ideal (N−1 reports × report size), and alerts (all false: nobody fails).
  *
- *   node dist/bench/dissemination.js [--full] [--nodes 10,50] [--seconds 60]
+ *   node dist/bench/dissemination.js [--full] [--nodes 10,50] [--seconds 60] [--interval 1]
  *     [--gossipsub stock|<json>] [--exec-argv "--max-semi-space-size=1 ..."] [--json] [--out file]
  */
 import os from 'node:os'
@@ -19,8 +19,8 @@ import { TracedSwarm, alertsIn, sleep, type TracedSwarmOptions } from './lib/tra
 import { trafficRates, type NodeTrace } from './lib/trace.js'
 import type { NodeEvent } from '../src/swarm/child.js'
 
-const INTERVAL_MS = 1000
-const TTL_MS = 3000
+/** The daemons' default interval; the TTL is always 3 intervals (the daemon's default ratio). */
+export const INTERVAL_MS = 1000
 /** Reports published in the last this-many ms of the window are not judged (still in flight at stop). */
 const IN_FLIGHT_MS = 2000
 
@@ -30,6 +30,8 @@ export interface DisseminationOptions {
   seconds: number
   /** Quiet time after formation before the window (s). */
   settleSeconds: number
+  /** Report interval of every daemon (default 1000 ms); the TTL is 3 intervals. */
+  intervalMs?: number
   gossipsub?: TracedSwarmOptions['gossipsub']
   execArgv?: string[]
   seed?: number
@@ -38,6 +40,7 @@ export interface DisseminationOptions {
 
 export interface DisseminationResult {
   nodes: number
+  intervalMs: number
   config: string
   load1: number
   formedS: number
@@ -82,10 +85,11 @@ export interface DisseminationResult {
 export async function runDissemination (options: DisseminationOptions): Promise<DisseminationResult> {
   const log = options.log ?? (() => {})
   const load1 = os.loadavg()[0]
+  const intervalMs = options.intervalMs ?? INTERVAL_MS
   const traced = new TracedSwarm({
     nodes: options.nodes,
-    intervalMs: INTERVAL_MS,
-    ttlMs: TTL_MS,
+    intervalMs,
+    ttlMs: 3 * intervalMs,
     seed: options.seed,
     gossipsub: options.gossipsub,
     execArgv: options.execArgv
@@ -153,6 +157,7 @@ export async function runDissemination (options: DisseminationOptions): Promise<
   const accepted = traces.reduce((n, t) => n + t.received.filter((r) => r.recvAt >= windowStart && r.recvAt < windowEnd).length, 0)
   return {
     nodes: options.nodes,
+    intervalMs,
     config: describeConfig(options),
     load1,
     formedS: (formedAt - startedAt) / 1000, // NaN: never formed
@@ -169,7 +174,7 @@ export async function runDissemination (options: DisseminationOptions): Promise<
     rssMaxBytes: Math.max(...rss),
     anonMedianBytes: median(anon),
     pssMedianBytes: median(pss),
-    readPerInterval: rss.length === 0 ? NaN : readBytes / rss.length / windowS * (INTERVAL_MS / 1000),
+    readPerInterval: rss.length === 0 ? NaN : readBytes / rss.length / windowS * (intervalMs / 1000),
     idealPerInterval: (options.nodes - 1) * reportBytes,
     reportBytes,
     msgsIn: meanRate((r) => r.in[1]),
@@ -274,12 +279,12 @@ function describeConfig (options: DisseminationOptions): string {
   return options.execArgv === undefined ? gossipsub : `${gossipsub} ${options.execArgv.join(' ')}`.trim()
 }
 
-export function disseminationTable (results: DisseminationResult[], title = 'Dissemination (1 s interval, 3 s TTL)'): Table {
+export function disseminationTable (results: DisseminationResult[], title = 'Dissemination (TTL 3 intervals)'): Table {
   return {
     title,
-    columns: ['nodes', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'RSS med MB', 'RSS max MB', 'anon med MB', 'PSS med MB', 'read/node/interval', 'ideal', 'x ideal', 'copies/report', 'msgs out/s', 'IHAVE ids in/s', 'RPCs in/s', 'RPCs out/s', 'false alerts forming', 'false alerts window'],
+    columns: ['nodes', 'interval s', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'RSS med MB', 'RSS max MB', 'anon med MB', 'PSS med MB', 'read/node/interval', 'ideal', 'x ideal', 'copies/report', 'msgs out/s', 'IHAVE ids in/s', 'RPCs in/s', 'RPCs out/s', 'false alerts forming', 'false alerts window'],
     rows: results.map((r) => [
-      r.nodes, r.config, fmt(r.load1, 2), fmt(r.formedS), fmt(r.windowS, 0), pct(r.delivered, 3), pct(r.deliveredToAll, 2),
+      r.nodes, fmt((r.intervalMs ?? INTERVAL_MS) / 1000, 0), r.config, fmt(r.load1, 2), fmt(r.formedS), fmt(r.windowS, 0), pct(r.delivered, 3), pct(r.deliveredToAll, 2),
       fmt(r.latencyP50, 0), fmt(r.latencyP99, 0), fmt(r.latencyMax, 0), fmt(r.swarmCores, 2),
       mb(r.rssMedianBytes), mb(r.rssMaxBytes), mb(r.anonMedianBytes), mb(r.pssMedianBytes), `${fmt(r.readPerInterval / 1024, 1)} KiB`, `${fmt(r.idealPerInterval / 1024, 1)} KiB`,
       fmt(r.readPerInterval / r.idealPerInterval, 1), fmt(r.msgsIn / r.acceptedPerSecond, 2), fmt(r.msgsOut, 0), fmt(r.ihaveIdsIn, 0), fmt(r.rpcsIn, 0), fmt(r.rpcsOut, 0), r.falseAlertsForming, r.falseAlertsWindow
@@ -300,7 +305,7 @@ async function main (): Promise<void> {
   for (const nodes of sizes) {
     // 5 minutes at 100 nodes: the false-alert target is over 5 minutes.
     const seconds = args.seconds ?? (args.full ? (nodes === 100 ? 300 : 60) : 15)
-    results.push(await runDissemination({ nodes, seconds, settleSeconds: args.full ? 10 : 5, gossipsub, execArgv, seed: args.seed, log }))
+    results.push(await runDissemination({ nodes, seconds, settleSeconds: args.full ? 10 : 5, intervalMs: args.interval === undefined ? undefined : args.interval * 1000, gossipsub, execArgv, seed: args.seed, log }))
     process.stdout.write(renderText(disseminationTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(disseminationTable(results)))

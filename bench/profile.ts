@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { parseBenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
+import { sampleProcesses } from './lib/proc.js'
 import { TracedSwarm, sleep } from './lib/traced-swarm.js'
 
 interface ProfileNode {
@@ -33,8 +34,10 @@ export interface ProfileResult {
   windowS: number
   /** Reports accepted in the window, all daemons together. */
   accepted: number
-  /** Busy CPU (not idle) per accepted report, µs. */
+  /** CPU of all daemons per accepted report, µs (from /proc; the profiler's own cost included). */
   usPerReport: number
+  /** CPU of the whole swarm in the window, cores. */
+  swarmCores: number
   byPackage: Array<{ name: string, share: number, usPerReport: number }>
   byFunction: Array<{ name: string, share: number, usPerReport: number }>
 }
@@ -83,6 +86,7 @@ export async function runProfile (options: { nodes: number, seconds: number, gos
   let windowStart = 0
   let windowEnd = 0
   let accepted = 0
+  let cpuSeconds = 0
   const packages = new Map<string, number>()
   const functions = new Map<string, number>()
   try {
@@ -90,10 +94,12 @@ export async function runProfile (options: { nodes: number, seconds: number, gos
     await swarm.start()
     await swarm.waitFormed(60_000 + options.nodes * 2000)
     await sleep(5000)
+    const before = sampleProcesses(swarm.pids)
     windowStart = Date.now()
     log(`measuring ${options.seconds} s`)
     await sleep(options.seconds * 1000)
     windowEnd = Date.now()
+    for (const [pid, end] of sampleProcesses(swarm.pids)) cpuSeconds += end.cpuSeconds - (before.get(pid)?.cpuSeconds ?? end.cpuSeconds)
     await swarm.stop()
     for (const trace of traced.traces()) accepted += trace.received.filter((r) => r.recvAt >= windowStart && r.recvAt < windowEnd).length
     for (const file of readdirSync(profDir)) {
@@ -116,22 +122,27 @@ export async function runProfile (options: { nodes: number, seconds: number, gos
   }
   packages.delete('(idle)')
   for (const k of [...functions.keys()]) if (k.startsWith('(idle)')) functions.delete(k)
+  // The profiler samples on a wall clock: a process that is descheduled in the middle
+  // of a function is charged for the wait. Shares are kept; the µs are the kernel's CPU time.
   const busy = [...packages.values()].reduce((a, b) => a + b, 0)
+  const usPerReport = cpuSeconds * 1e6 / Math.max(1, accepted)
   const rank = (m: Map<string, number>): ProfileResult['byPackage'] => [...m.entries()]
     .sort((a, b) => b[1] - a[1])
-    .map(([name, us]) => ({ name, share: us / busy, usPerReport: us / Math.max(1, accepted) }))
+    .map(([name, us]) => ({ name, share: us / busy, usPerReport: us / busy * usPerReport }))
+  const windowS = (windowEnd - windowStart) / 1000
   return {
     nodes: options.nodes,
-    windowS: (windowEnd - windowStart) / 1000,
+    windowS,
     accepted,
-    usPerReport: busy / Math.max(1, accepted),
+    usPerReport,
+    swarmCores: cpuSeconds / windowS,
     byPackage: rank(packages),
     byFunction: rank(functions)
   }
 }
 
 export function profileTables (r: ProfileResult, top = 20): Table[] {
-  const head = `${r.nodes} daemons, ${fmt(r.windowS, 0)} s window, ${r.accepted} reports accepted: ${fmt(r.usPerReport, 0)} µs of busy CPU per accepted report`
+  const head = `${r.nodes} daemons, ${fmt(r.windowS, 0)} s window, ${fmt(r.swarmCores, 2)} cores under the profiler, ${r.accepted} reports accepted: ${fmt(r.usPerReport, 0)} µs of CPU per accepted report (shares from the profiles' samples)`
   return [
     { title: `CPU by package (self time). ${head}`, columns: ['package', 'share', 'µs/report'], rows: r.byPackage.slice(0, top).map((p) => [p.name, `${fmt(p.share * 100, 1)} %`, fmt(p.usPerReport, 1)]) },
     { title: 'CPU by function (self time)', columns: ['function', 'share', 'µs/report'], rows: r.byFunction.slice(0, top).map((p) => [p.name, `${fmt(p.share * 100, 1)} %`, fmt(p.usPerReport, 1)]) }

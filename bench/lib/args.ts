@@ -12,6 +12,8 @@ export interface BenchArgs {
   nodes?: number[]
   /** Measurement window in seconds, overriding the mode's. */
   seconds?: number
+  /** Report interval of the daemons in seconds (benchmarks with swarms; default 1). */
+  interval?: number
   /** Seed of the swarm's topology (default 1, so runs compare like with like). */
   seed: number
   /** Anything else the benchmark understands (`--gossipsub stock`, ...). */
@@ -28,6 +30,7 @@ export function parseBenchArgs (argv: string[] = process.argv.slice(2)): BenchAr
       out: { type: 'string' },
       nodes: { type: 'string' },
       seconds: { type: 'string' },
+      interval: { type: 'string' },
       // Understood by some benchmarks only; declared so their values are not read as positionals.
       gossipsub: { type: 'string' },
       'exec-argv': { type: 'string' },
@@ -40,12 +43,15 @@ export function parseBenchArgs (argv: string[] = process.argv.slice(2)): BenchAr
   if (nodes?.some((n) => !Number.isInteger(n) || n < 2) === true) fail('--nodes: expected sizes like 10,50 (each >= 2)')
   const seconds = typeof values.seconds === 'string' ? Number(values.seconds) : undefined
   if (seconds !== undefined && !(seconds > 0)) fail('--seconds: expected a positive number')
+  const interval = typeof values.interval === 'string' ? Number(values.interval) : undefined
+  if (interval !== undefined && !(interval >= 0.1)) fail('--interval: expected seconds (>= 0.1)')
   return {
     full: values.full === true,
     json: values.json === true,
     out: typeof values.out === 'string' ? values.out : undefined,
     nodes,
     seconds,
+    interval,
     seed: typeof values.seed === 'string' ? Number(values.seed) : 1,
     rest: values as Record<string, string | boolean | undefined>
   }

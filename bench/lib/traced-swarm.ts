@@ -3,7 +3,7 @@
  * (PEERMON_TRACE) into a temporary directory, with the gossipsub options and
  * Node.js flags a benchmark asks for. Every event line is kept.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
@@ -72,15 +72,33 @@ export function alertsIn (events: NodeEvent[], from = -Infinity, to = Infinity):
 }
 
 /**
- * Waits until the 1-minute load average is below `below`, for at most `maxMs`:
- * after a large swarm stops, the average lags for minutes behind the now idle
- * CPU, and the next swarm's load column should say what others are doing.
+ * Waits until the machine is idle (under `busyBelow` of its CPU busy over a
+ * 2 s sample of /proc/stat), for at most `maxMs`, so the next swarm does not
+ * share the CPU with the last one's stragglers. The load average is no guide
+ * here: after a large swarm stops it lags for minutes behind the idle CPU.
+ * Returns the last busy share (NaN off Linux).
  */
-export async function settleLoad (below = 1.5, maxMs = 240_000): Promise<number> {
-  const { loadavg } = await import('node:os')
+export async function settleLoad (busyBelow = 0.1, maxMs = 60_000): Promise<number> {
   const until = Date.now() + maxMs
-  while (loadavg()[0] >= below && Date.now() < until) await sleep(5000)
-  return loadavg()[0]
+  let busy = NaN
+  do {
+    const a = cpuTimes()
+    await sleep(2000)
+    const b = cpuTimes()
+    if (a === undefined || b === undefined) return NaN
+    busy = 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)
+  } while (busy >= busyBelow && Date.now() < until)
+  return busy
+}
+
+/** Total and idle (idle + iowait) jiffies of all CPUs, from /proc/stat. */
+function cpuTimes (): { total: number, idle: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    return { total: fields.reduce((x, y) => x + y, 0), idle: fields[3] + fields[4] }
+  } catch {
+    return undefined
+  }
 }
 
 export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
