@@ -2,115 +2,16 @@ import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
 import type { Health } from './alert-rule.js'
 import { systemClock } from './clock.js'
 import { RateLimiter } from './rate.js'
-import type { RateLimit, TokenBucket } from './rate.js'
-import { DEFAULT_REPORT_LIMITS, DROP_REASONS, decodeReport } from './report.js'
+import type { TokenBucket } from './rate.js'
+import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
+import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, STALL_RECHECK_MS, emptyCounters } from './core-api.js'
+import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary } from './core-api.js'
 
-/** Default time a silent peer is kept before it is forgotten: 10 minutes. */
-export const DEFAULT_RETENTION_MS = 10 * 60_000
-/** Default name of the heartbeat metric. */
-export const DEFAULT_PING_METRIC = 'ping'
-
-export interface MonitorCoreInit {
-  /** Our own peer id string: our own reports are dropped ('self'). */
-  self: string
-  /** Receives every event, synchronously, in order. */
-  onEvent: (event: MonitorEvent) => void
-  /**
-   * Told when onEvent throws; the core's state is unaffected. Default: the
-   * error is rethrown from a microtask (an uncaught exception, as with EventTarget).
-   */
-  onEventError?: (err: unknown, event: MonitorEvent) => void
-  /** Monotonic clock and timers (default: performance.now() and setTimeout). */
-  clock?: Clock
-  /** Metrics kept per (peer, metric) window (default 25). */
-  windowSize?: number
-  /** A peer with no accepted report for this long (ms) is forgotten (default 10 min). */
-  retentionMs?: number
-  /** Bounds on received reports (default DEFAULT_REPORT_LIMITS). */
-  limits?: Partial<ReportLimits>
-  /** Peers kept (default 10 000). */
-  maxPeers?: number
-  /** Distinct metric names kept per peer (default 64). */
-  maxNamesPerPeer?: number
-  /** Per-sender rate limit of reports (default DEFAULT_RATE_LIMIT: 2 per interval, interval ≥ 100 ms, bursts of 5). */
-  rate?: Partial<RateLimit>
-  /** The heartbeat metric, whose expiry stands for the whole peer (default 'ping'). */
-  pingMetric?: string
-  /**
-   * Access check on the signer of each message; a message it refuses is dropped
-   * ('not-allowed') before it is decoded. Default: every peer is allowed.
-   */
-  isAllowed?: (peer: string) => boolean
-  /**
-   * Told of every accepted report, synchronously, before its events are
-   * emitted. For instrumentation (benchmark traces); it must be cheap and not throw.
-   */
-  onAccepted?: (report: Report) => void
-  /**
-   * Stall guard (ms; 0, the default, turns it off). A metric deadline whose
-   * timer fires more than this late means this process was frozen or starved of
-   * CPU, while reports may be waiting unread in its sockets: the metric is judged
-   * again STALL_RECHECK_MS later, for as long as timers keep firing that late,
-   * for at most the metric's TTL. The alert, if any, then says how late it came.
-   */
-  stallMs?: number
-  /**
-   * A peer's first report (a new peer, or one back after leaving) keeps its
-   * metrics this many TTLs instead of one (default 1). The next report of a
-   * peer that a node has only just started to hear may still be on its way
-   * through a mesh that is forming; from the second report on, TTLs are exact.
-   */
-  firstReportTtls?: number
-}
-
-/** How soon a deadline postponed by the stall guard is judged again (ms). */
-export const STALL_RECHECK_MS = 50
-
-/** One monitored peer, as shown to users. */
-export interface PeerSummary {
-  peer: string
-  state: PeerState
-  /** Time since its last accepted report, on the local monotonic clock (ms). */
-  lastSeenAgoMs: number
-  /** Epoch and seq of its last accepted report. */
-  epoch: number
-  seq: number
-  /** Sender's wall clock (ms since the epoch) at its last report. Display only. */
-  sentAt: number
-  /** Sender's publish interval (ms; 0 when unknown). */
-  intervalMs: number
-  /** Names of its metrics currently in alert. */
-  alerting: string[]
-  /** Latest received metric of each name. */
-  metrics: Record<string, ReceivedMetric>
-}
-
-/** A peer with the window of each of its metrics, oldest first. */
-export interface PeerDetail extends PeerSummary {
-  windows: Record<string, ReceivedMetric[]>
-}
-
-export interface Counters {
-  /** Messages handed to handleMessage: always accepted + the sum of dropped. */
-  received: number
-  /** Messages accepted. */
-  accepted: number
-  /** Messages dropped, by reason. */
-  dropped: Record<DropReason, number>
-  /** Metrics refused inside accepted reports: new names beyond maxNamesPerPeer. */
-  refusedMetrics: number
-}
-
-/** Counters of a core that has handled nothing: every reason present, at 0. */
-export function emptyCounters (): Counters {
-  return { received: 0, accepted: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>, refusedMetrics: 0 }
-}
-
-export type HandleResult = { accepted: true } | { accepted: false, reason: DropReason }
+export * from './core-api.js'
 
 /** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
 interface TrackedMetric {
