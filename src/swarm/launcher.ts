@@ -15,6 +15,7 @@
  * }
  * ```
  */
+import { spawnSync } from 'node:child_process'
 import { DaemonChild, type NodeEvent } from './child.js'
 import { PeerTable } from './peer-table.js'
 import { seededRandom } from './random.js'
@@ -27,9 +28,29 @@ export const DEFAULT_DEGREE = 3
  * ~60 to ~35 MB. An interrupt budget of 8 KB (V8's default: 66 KB) lets hot
  * functions reach the optimizing compiler sooner: a daemon handles only tens
  * of messages a second, and stayed in slower code for minutes (20 daemons at a
- * 1 s interval: 1.33 -> 1.08 cores).
+ * 1 s interval: 1.33 -> 1.08 cores; Node 20's V8, whose flag it is).
+ * Daemons get those of them the running Node accepts (supportedFlags).
  */
 export const DAEMON_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1', '--interrupt-budget=8192']
+
+const accepted = new Map<string, boolean>()
+
+/**
+ * The flags in `flags` that `nodePath` starts with: V8 flags come and go between
+ * Node lines (`--interrupt-budget` is gone from Node 22's V8), and Node refuses
+ * to start with one it does not know. Each flag is tried once per process.
+ */
+export function supportedFlags (flags: readonly string[], nodePath = process.execPath): string[] {
+  return flags.filter((flag) => {
+    const key = `${nodePath}\0${flag}`
+    let ok = accepted.get(key)
+    if (ok === undefined) {
+      ok = spawnSync(nodePath, [flag, '-e', ''], { stdio: 'ignore', timeout: 10_000 }).status === 0
+      accepted.set(key, ok)
+    }
+    return ok
+  })
+}
 /** How long one node may take to print its listening line. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
 
@@ -205,7 +226,7 @@ export class Swarm {
         ...extra
       ],
       binPath: this.options.binPath,
-      execArgv: this.options.execArgv ?? [...DAEMON_EXEC_ARGV],
+      execArgv: this.options.execArgv ?? supportedFlags(DAEMON_EXEC_ARGV),
       env: this.options.env ?? daemonEnv(process.env),
       onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }
     })

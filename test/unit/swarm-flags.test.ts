@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../../src/daemon/config.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
-import { daemonEnv } from '../../src/swarm/launcher.js'
+import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launcher.js'
 import { renderSummaryLine, renderTable, type SwarmSnapshot } from '../../src/swarm/view.js'
 
 describe('peermon swarm flags', () => {
@@ -76,5 +76,11 @@ describe('swarm live view', () => {
   it('summarises on one line when not on a terminal', () => {
     assert.equal(renderSummaryLine(snapshot),
       '2024-01-01T00:00:00.000Z up 12.00s: running 2/3, peers seen 3/6, alerting 1, rss 78 MB, incomplete: 1')
+  })
+
+  it('gives daemons only the V8 flags the running Node starts with', () => {
+    assert.deepEqual(supportedFlags(['--max-semi-space-size=1', '--no-such-flag-for-peermon']), ['--max-semi-space-size=1'],
+      'an unknown flag would stop every daemon from starting (Node exits with "bad option")')
+    assert.ok(supportedFlags(DAEMON_EXEC_ARGV).includes('--max-semi-space-size=1'))
   })
 })
