@@ -14,9 +14,8 @@ import { parseArgs } from 'node:util'
 import { detectionTable, runDetection, type DetectionResult } from './detection.js'
 import { disseminationTable, runDissemination, type DisseminationResult } from './dissemination.js'
 import { describeMachine, machineLine } from './lib/machine.js'
-import { peermonPids } from './lib/proc.js'
+import { peermonPids, waitForIdleCpu } from './lib/proc.js'
 import { renderText } from './lib/table.js'
-import { settleLoad } from './lib/traced-swarm.js'
 import { profileTables, runProfile } from './profile.js'
 import { runStore, storeTable } from './store.js'
 
@@ -34,8 +33,20 @@ async function main (): Promise<void> {
     if (out !== undefined) writeFileSync(join(out, `${name}.json`), JSON.stringify({ machine: describeMachine(), full, at: new Date().toISOString(), ...data as object }, null, 2))
   }
   const print = (text: string): void => { process.stdout.write(text + '\n') }
-  log(`${full ? 'full' : 'quick'} run; ${machineLine()}`)
+  const machine = describeMachine()
+  log(`${full ? 'full' : 'quick'} run; ${machineLine(machine)}`)
   const before = new Set(peermonPids())
+  /** Runs one benchmark (after the CPU is idle again, in a full run); a failure is logged, the rest goes on. */
+  const attempt = async <T>(label: string, run: () => Promise<T>): Promise<T | undefined> => {
+    if (full) await waitForIdleCpu()
+    try {
+      return await run()
+    } catch (err) {
+      log(`${label} failed: ${err instanceof Error ? err.message : String(err)}`)
+      return undefined
+    }
+  }
+  const push = <T>(results: T[], result: T | undefined): void => { if (result !== undefined) results.push(result) }
 
   if (only.includes('store')) {
     const results = runStore([1_000, 10_000])
@@ -47,30 +58,22 @@ async function main (): Promise<void> {
     for (const nodes of full ? [10, 20, 50, 100, 200] : [10, 20]) {
       // 200 only where it fits: when 100 daemons stayed under the machine's cores and delivered.
       const hundred = results.find((r) => r.nodes === 100)
-      if (nodes === 200 && (hundred === undefined || !(hundred.swarmCores < describeMachine().cores * 0.9) || !(hundred.delivered > 0.999))) {
+      if (nodes === 200 && (hundred === undefined || !(hundred.swarmCores < machine.cores * 0.9) || !(hundred.delivered > 0.999))) {
         log('dissemination: skipping 200 nodes: 100 did not fit')
         continue
       }
       // 5 minutes (the false-alert target's span) where 100 daemons fit; a minute where they do not.
       const fifty = results.find((r) => r.nodes === 50)
-      const fits = fifty !== undefined && fifty.swarmCores < describeMachine().cores * 0.5 && fifty.delivered > 0.999
+      const fits = fifty !== undefined && fifty.swarmCores < machine.cores * 0.5 && fifty.delivered > 0.999
       const seconds = full ? (nodes === 100 && fits ? 300 : 60) : 15
-      if (full) await settleLoad()
-      try {
-        results.push(await runDissemination({ nodes, seconds, settleSeconds: full ? 10 : 5, seed: 1, log: (l) => { log(`dissemination: ${l}`) } }))
-      } catch (err) {
-        log(`dissemination at ${nodes} nodes failed: ${err instanceof Error ? err.message : String(err)}`)
-      }
+      push(results, await attempt(`dissemination at ${nodes} nodes`, async () =>
+        await runDissemination({ nodes, seconds, settleSeconds: full ? 10 : 5, seed: 1, log: (l) => { log(`dissemination: ${l}`) } })))
       save('dissemination', { results })
     }
     // Gossipsub's stock parameters at a size both fit, for comparison.
     const stockNodes = full ? 20 : 10
-    if (full) await settleLoad()
-    try {
-      results.push(await runDissemination({ nodes: stockNodes, seconds: full ? 60 : 15, settleSeconds: full ? 10 : 5, gossipsub: 'stock', seed: 1, log: (l) => { log(`dissemination (stock): ${l}`) } }))
-    } catch (err) {
-      log(`dissemination (stock) failed: ${err instanceof Error ? err.message : String(err)}`)
-    }
+    push(results, await attempt('dissemination (stock)', async () =>
+      await runDissemination({ nodes: stockNodes, seconds: full ? 60 : 15, settleSeconds: full ? 10 : 5, gossipsub: 'stock', seed: 1, log: (l) => { log(`dissemination (stock): ${l}`) } })))
     print(renderText(disseminationTable(results)))
     save('dissemination', { results })
   }
@@ -81,25 +84,18 @@ async function main (): Promise<void> {
       ? [{ nodes: 50, config: 'tuned' }, { nodes: 20, config: 'tuned' }, { nodes: 20, config: 'stock' }]
       : [{ nodes: 20, config: 'tuned' }, { nodes: 20, config: 'stock' }]
     for (const { nodes, config } of runs) {
-      if (full) await settleLoad()
-      try {
-        results.push(await runDetection({ nodes, rounds: full ? 12 : 4, config, seed: 1, log: (l) => { log(`detection: ${l}`) } }))
-      } catch (err) {
-        log(`detection (${config}) failed: ${err instanceof Error ? err.message : String(err)}`)
-      }
+      push(results, await attempt(`detection (${config}, ${nodes} nodes)`, async () =>
+        await runDetection({ nodes, rounds: full ? 12 : 4, config, seed: 1, log: (l) => { log(`detection: ${l}`) } })))
       save('detection', { results })
     }
     print(renderText(detectionTable(results)))
     save('detection', { results })
   }
   if (only.includes('profile')) {
-    if (full) await settleLoad()
-    try {
-      const result = await runProfile({ nodes: full ? 20 : 10, seconds: full ? 30 : 15, log: (l) => { log(`profile: ${l}`) } })
+    const result = await attempt('profile', async () => await runProfile({ nodes: full ? 20 : 10, seconds: full ? 30 : 15, log: (l) => { log(`profile: ${l}`) } }))
+    if (result !== undefined) {
       for (const table of profileTables(result)) print(renderText(table))
       save('profile', { result })
-    } catch (err) {
-      log(`profile failed: ${err instanceof Error ? err.message : String(err)}`)
     }
   }
   if (only.includes('api')) {

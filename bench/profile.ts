@@ -55,21 +55,21 @@ export function packageOf (url: string, functionName: string): string {
   return url
 }
 
-/** Self-time samples of `profile` between `from` and `to` (µs, the profile's clock), by key. */
-function selfTimes (profile: CpuProfile, from: number, to: number, key: (node: ProfileNode) => string): Map<string, number> {
+/** Adds the self time of `profile`'s samples between `from` and `to` (µs, the profile's clock) to `into[k]`, keyed by `keys[k]`. */
+function addSelfTimes (profile: CpuProfile, from: number, to: number, keys: Array<(node: ProfileNode) => string>, into: Array<Map<string, number>>): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const times = new Map<string, number>()
   let t = profile.startTime
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i]
     if (t < from || t > to) continue
     const node = byId.get(profile.samples[i])
     if (node === undefined) continue
-    const next = profile.timeDeltas[i + 1] ?? 0
-    const k = key(node)
-    times.set(k, (times.get(k) ?? 0) + Math.max(0, next))
+    const us = Math.max(0, profile.timeDeltas[i + 1] ?? 0)
+    keys.forEach((key, k) => {
+      const name = key(node)
+      into[k].set(name, (into[k].get(name) ?? 0) + us)
+    })
   }
-  return times
 }
 
 export async function runProfile (options: { nodes: number, seconds: number, gossipsub?: 'stock' | Record<string, unknown>, log?: (line: string) => void }): Promise<ProfileResult> {
@@ -113,8 +113,7 @@ export async function runProfile (options: { nodes: number, seconds: number, gos
         const where = f.url === '' ? '' : ` ${f.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, '')}:${f.lineNumber + 1}`
         return `${f.functionName === '' ? '(anonymous)' : f.functionName}${where}`
       }
-      for (const [k, v] of selfTimes(profile, from, to, (n) => packageOf(n.callFrame.url, n.callFrame.functionName))) packages.set(k, (packages.get(k) ?? 0) + v)
-      for (const [k, v] of selfTimes(profile, from, to, name)) functions.set(k, (functions.get(k) ?? 0) + v)
+      addSelfTimes(profile, from, to, [(n) => packageOf(n.callFrame.url, n.callFrame.functionName), name], [packages, functions])
     }
   } finally {
     await traced.dispose()

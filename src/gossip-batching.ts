@@ -45,7 +45,7 @@ export function batchForwarding<T> (pubsub: T, windowMs = 0): T {
   }
   const flushAll = (): void => {
     scheduled = false
-    for (const id of [...queued.keys()]) flushPeer(id)
+    for (const id of queued.keys()) flushPeer(id) // deleting the current key while iterating a Map is safe
   }
 
   gs.sendRpc = (id: string, rpc: Rpc): boolean => {

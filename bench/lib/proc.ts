@@ -80,3 +80,33 @@ function safeReaddir (dir: string): string[] {
     return []
   }
 }
+
+/**
+ * Waits until the machine is idle (under `busyBelow` of its CPU busy over a
+ * 2 s sample of /proc/stat), for at most `maxMs`, so the next swarm does not
+ * share the CPU with the last one's stragglers. The load average is no guide
+ * here: after a large swarm stops it lags for minutes behind the idle CPU.
+ * Returns the last busy share (NaN off Linux).
+ */
+export async function waitForIdleCpu (busyBelow = 0.1, maxMs = 60_000): Promise<number> {
+  const until = Date.now() + maxMs
+  let busy = NaN
+  do {
+    const a = cpuTimes()
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const b = cpuTimes()
+    if (a === undefined || b === undefined) return NaN
+    busy = 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)
+  } while (busy >= busyBelow && Date.now() < until)
+  return busy
+}
+
+/** Total and idle (idle + iowait) jiffies of all CPUs, from /proc/stat. */
+function cpuTimes (): { total: number, idle: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    return { total: fields.reduce((x, y) => x + y, 0), idle: fields[3] + fields[4] }
+  } catch {
+    return undefined
+  }
+}
