@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { ConfigError, daemonHelp, loadDaemonConfig, wantsHelp } from './daemon/config.js'
+import { ConfigError } from './config-error.js'
+import { loadDaemonConfig } from './daemon/config.js'
+import { daemonHelp, wantsHelp } from './daemon/options.js'
 
 /** Where the CLI writes and what environment it reads; the process's own by default. */
 export interface CliIO {

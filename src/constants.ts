@@ -11,7 +11,7 @@ export const DEFAULT_TTL_MS = 3_000
 
 /** Metrics kept per (peer, metric name) is IPFS Cluster's window size, 25; a silent peer is forgotten after 10 minutes. */
 export { DEFAULT_WINDOW_SIZE } from './monitor/window.js'
-export { DEFAULT_RETENTION_MS } from './monitor/monitor.js'
+export { DEFAULT_RETENTION_MS } from './monitor/core-api.js'
 
 /** Publish times are spread by up to this fraction of the interval, so a swarm does not publish in bursts. */
 export const DEFAULT_JITTER = 0.1

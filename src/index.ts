@@ -36,19 +36,19 @@
  * node.services.monitor.setMetric('queue_depth', 12)
  * ```
  */
-import { PeerMonitorService } from './service.js'
-import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
+import { PeerMonitorService } from './libp2p/service.js'
+import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './libp2p/service.js'
 
-export type { PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer } from './service.js'
-export type { PeerDetail, PeerSummary, Counters } from './monitor/monitor.js'
+export type { PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer } from './libp2p/service.js'
+export type { PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
 export type { DropReason, ReportLimits } from './monitor/report.js'
 export type {
   Metric, MetricValue, ReceivedMetric, MonitorEvent, MonitorEventType, PeerState,
   AlertEvent, RecoveredEvent, JoinedEvent, LeftEvent, ForgottenEvent
 } from './monitor/types.js'
 export * from './constants.js'
-export { createNode } from './node.js'
-export type { CreateNodeOptions, PeermonNode } from './node.js'
+export { createNode } from './libp2p/node.js'
+export type { CreateNodeOptions, PeermonNode } from './libp2p/node.js'
 
 /**
  * The peer-monitor service factory, for `services: { monitor: peerMonitor(init) }`.

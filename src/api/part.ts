@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { ConfigError, describeFsError } from '../daemon/config.js'
+import { ConfigError, describeFsError } from '../config-error.js'
 import type { ListeningEvent } from '../daemon/output.js'
 import type { DaemonContext, DaemonPart } from '../daemon/run.js'
 import { registerDashboard } from './dashboard.js'

@@ -7,9 +7,9 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Counters } from '../monitor/monitor.js'
+import type { Counters } from '../monitor/core-api.js'
 import type { PeerState } from '../monitor/types.js'
-import type { MonitoredPeer } from '../service.js'
+import type { MonitoredPeer } from '../libp2p/service.js'
 
 /** A registry with the process metrics (`process_*`, `nodejs_*`) in it. */
 export function createMetricsRegistry (): Registry {

@@ -11,7 +11,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Registry } from 'prom-client'
 import { formatJson } from '../daemon/output.js'
 import type { DaemonEvent } from '../daemon/output.js'
-import type { PeerMonitor } from '../service.js'
+import type { PeerMonitor } from '../libp2p/service.js'
 import { bearerToken, isLoopbackHost, tokenMatches } from './auth.js'
 import { EventStreams } from './events.js'
 import { EventHistory, HISTORY_EVENT_TYPES } from './history.js'

@@ -3,7 +3,7 @@
  * times become ages relative to the moment of the response, and a wall-clock
  * receive time derived from that age.
  */
-import type { PeerDetail, PeerSummary } from '../monitor/monitor.js'
+import type { PeerDetail, PeerSummary } from '../monitor/core-api.js'
 import type { ReceivedMetric } from '../monitor/types.js'
 import type { MetricView, PeerDetailResponse, PeerMetricView, PeerView } from './types.js'
 

@@ -4,7 +4,8 @@
  * `--json`, and each command's own options. Bad flags throw ConfigError (exit 2).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { ConfigError, DAEMON_DEFAULTS } from '../daemon/config.js'
+import { ConfigError } from '../config-error.js'
+import { DAEMON_DEFAULTS } from '../daemon/options.js'
 import { ALERT_HISTORY_SIZE } from '../api/types.js'
 
 export type ClientCommand = 'peers' | 'alerts' | 'metrics' | 'watch'

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { ConfigError, describeFsError } from './config.js'
+import { ConfigError, describeFsError } from '../config-error.js'
 import type { DaemonConfig } from './config.js'
 
 /** An allow-list file larger than this is refused (about 20,000 peer ids). */

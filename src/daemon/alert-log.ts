@@ -10,7 +10,7 @@
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import type { EventLine } from '../api/types.js'
-import { ConfigError, describeFsError } from './config.js'
+import { ConfigError, describeFsError } from '../config-error.js'
 import { formatJson } from './output.js'
 import type { DaemonContext, DaemonPart } from './run.js'
 

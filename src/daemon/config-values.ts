@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { formatDuration, parseDuration } from '../duration.js'
-import { ConfigError, describeFsError, quote } from './config-error.js'
+import { ConfigError, describeFsError, quote } from '../config-error.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS } from './options.js'
 
 export type RawValue = string | string[] | boolean

@@ -8,13 +8,9 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatDuration } from '../duration.js'
-import { ConfigError, describeFsError, quote, show } from './config-error.js'
+import { ConfigError, describeFsError, quote, show } from '../config-error.js'
 import { apiOf, checkDirectory, durationOf, isLoopback, listOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
-
-// Re-exported so the modules that import them from here need not know the split.
-export { ConfigError, describeFsError } from './config-error.js'
-export { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, daemonHelp, wantsHelp, type OptionDescriptor } from './options.js'
 
 /** The validated daemon configuration. */
 export interface DaemonConfig {

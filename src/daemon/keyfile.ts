@@ -8,7 +8,7 @@ import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { ConfigError, describeFsError } from './config.js'
+import { ConfigError, describeFsError } from '../config-error.js'
 
 /** Options of {@link loadOrCreateKey}. */
 export interface KeyFileOptions {

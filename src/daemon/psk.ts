@@ -13,7 +13,7 @@
  * 0600, and refused when group or others can access it.
  */
 import { randomBytes } from 'node:crypto'
-import { ConfigError } from './config.js'
+import { ConfigError } from '../config-error.js'
 import { createSecretFile, readSecretFile, shellQuote } from './keyfile.js'
 import type { KeyFileOptions } from './keyfile.js'
 

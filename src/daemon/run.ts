@@ -6,9 +6,9 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createNode } from '../node.js'
-import type { PeermonNode } from '../node.js'
-import type { PeerMonitor } from '../service.js'
+import { createNode } from '../libp2p/node.js'
+import type { PeermonNode } from '../libp2p/node.js'
+import type { PeerMonitor } from '../libp2p/service.js'
 import { BootstrapKeeper } from './bootstrap.js'
 import type { BootstrapTarget } from './bootstrap.js'
 import type { DaemonConfig } from './config.js'

@@ -23,7 +23,7 @@
 import { appendFileSync } from 'node:fs'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import type { Report } from '../monitor/types.js'
-import type { ReportTrace } from '../service.js'
+import type { ReportTrace } from '../libp2p/service.js'
 
 const FLUSH_MS = 1000
 
@@ -123,7 +123,7 @@ function countRpcs (pubsub: unknown): RpcCounts | undefined {
   return counts
 }
 
-/** Gossipsub's own values of the options `GOSSIPSUB_TUNING` (src/node.ts) sets. */
+/** Gossipsub's own values of the options `GOSSIPSUB_TUNING` (src/libp2p/node.ts) sets. */
 export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   D: 6,
   Dlo: 4,

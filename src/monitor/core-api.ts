@@ -1,7 +1,6 @@
 /**
  * MonitorCore's contract with its callers: the options it takes, the views of
- * peers it returns and the counters it keeps. The engine is in monitor.ts,
- * which re-exports all of this.
+ * peers it returns and the counters it keeps. The engine is in monitor.ts.
  */
 import type { DropReason, ReportLimits } from './report.js'
 import { DROP_REASONS } from './report.js'

@@ -11,8 +11,6 @@ import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './t
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, STALL_RECHECK_MS, emptyCounters } from './core-api.js'
 import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary } from './core-api.js'
 
-export * from './core-api.js'
-
 /** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
 interface TrackedMetric {
   kind: 'metric'

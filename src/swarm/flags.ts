@@ -2,7 +2,8 @@
  * `peermon swarm` flags: parsing and validation into a SwarmConfig. Bad input
  * throws the CLI's ConfigError (one line naming the flag; exit code 2).
  */
-import { ConfigError, DAEMON_LIMITS } from '../daemon/config.js'
+import { ConfigError } from '../config-error.js'
+import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration, parseDuration } from '../duration.js'
 import { SCENARIOS, type ScenarioName } from './assessment.js'
 import { DEFAULT_DEGREE } from './launcher.js'

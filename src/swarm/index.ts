@@ -1,33 +1,14 @@
 /**
  * `peermon swarm`: start a local swarm of daemons and watch it live, or run a
- * chaos scenario against it. Also the programmatic entry points for tests
- * and benchmarks:
- *
- * ```ts
- * import { Swarm, runScenario } from './swarm/index.js'
- * const swarm = new Swarm({ nodes: 5, intervalMs: 500, ttlMs: 1500, seed: 7 })
- * try {
- *   const report = await runScenario(swarm, { scenario: 'crash', timeoutMs: 60_000 })
- *   console.log(report.pass, report.lag)
- * } finally {
- *   await swarm.stop()
- * }
- * ```
- *
- * @packageDocumentation
+ * chaos scenario against it. Tests and benchmarks use the launcher
+ * (launcher.ts: `new Swarm({ nodes: 5, ... })`) and `runScenario` (scenario.ts)
+ * directly.
  */
 import { Swarm } from './launcher.js'
 import { parseSwarmFlags, SWARM_HELP, type SwarmConfig } from './flags.js'
 import { runLive } from './live.js'
 import { renderScenarioResult } from './result-table.js'
 import { runScenario } from './scenario.js'
-
-export { Swarm, startSwarm, DEFAULT_DEGREE, type SwarmOptions, type WaitOptions } from './launcher.js'
-export { DaemonChild, type NodeEvent, type ChildExit, type ListeningInfo } from './child.js'
-export type { DaemonEvent } from './events.js'
-export { runScenario, type ScenarioOptions, type ScenarioReport } from './scenario.js'
-export { assessScenario, type ScenarioName, type ScenarioResult, type SurvivorResult } from './assessment.js'
-export { parseSwarmFlags, type SwarmConfig } from './flags.js'
 
 /** Where runSwarm writes; the process's own streams by default. */
 export interface SwarmIO {

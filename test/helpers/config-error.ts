@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { ConfigError } from '../../src/daemon/config.js'
+import { ConfigError } from '../../src/config-error.js'
 
 /** For assert.throws/rejects: the error is a one-line ConfigError whose message matches `pattern`. */
 export const isConfigError = (pattern: RegExp) => (err: unknown): boolean => {

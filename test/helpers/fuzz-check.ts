@@ -5,8 +5,9 @@
  * AssertionError on the first broken property.
  */
 import assert from 'node:assert/strict'
-import { MonitorCore, emptyCounters } from '../../src/monitor/monitor.js'
-import type { Counters, MonitorCoreInit } from '../../src/monitor/monitor.js'
+import { MonitorCore } from '../../src/monitor/monitor.js'
+import { emptyCounters } from '../../src/monitor/core-api.js'
+import type { Counters, MonitorCoreInit } from '../../src/monitor/core-api.js'
 import { DEFAULT_RATE_LIMIT } from '../../src/monitor/rate.js'
 import { DECODE_DROP_REASONS, DEFAULT_REPORT_LIMITS, DROP_REASONS, decodeReport } from '../../src/monitor/report.js'
 import type { DropReason } from '../../src/monitor/report.js'

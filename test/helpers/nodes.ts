@@ -3,9 +3,9 @@
  * each node's monitor events, wait for conditions, and stop everything.
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { createNode } from '../../src/node.js'
-import type { PeermonNode } from '../../src/node.js'
-import type { PeerMonitorInit } from '../../src/service.js'
+import { createNode } from '../../src/libp2p/node.js'
+import type { PeermonNode } from '../../src/libp2p/node.js'
+import type { PeerMonitorInit } from '../../src/libp2p/service.js'
 import type { MonitorEvent } from '../../src/monitor/types.js'
 import { waitFor } from './wait.js'
 

@@ -10,7 +10,7 @@ import type {
   AlertsResponse, ApiError, HealthResponse, IdResponse, MetricNamesResponse, MetricResponse, PeerDetailResponse,
   PeersResponse, SetMetricResponse
 } from '../../src/api/types.js'
-import { createNode } from '../../src/node.js'
+import { createNode } from '../../src/libp2p/node.js'
 import { FAST, connect, crash, startNode, waitFor, waitForFullView } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
 import { SseReader } from '../helpers/api-sse.js'

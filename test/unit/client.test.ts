@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { AlertsResponse, MetricResponse, MetricView, PeersResponse, PeerView } from '../../src/api/types.js'
-import { ConfigError } from '../../src/daemon/config.js'
+import { ConfigError } from '../../src/config-error.js'
 import { formatHuman } from '../../src/daemon/output.js'
 import { apiBaseUrl, clientHelp, parseClientFlags } from '../../src/client/flags.js'
 import { formatBytes, formatValue, renderTable } from '../../src/client/table.js'

@@ -3,7 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ConfigError, DAEMON_DEFAULTS, DAEMON_OPTIONS, daemonHelp, defaultDaemonConfig, loadDaemonConfig, wantsHelp } from '../../src/daemon/config.js'
+import { ConfigError } from '../../src/config-error.js'
+import { defaultDaemonConfig, loadDaemonConfig } from '../../src/daemon/config.js'
+import { DAEMON_DEFAULTS, DAEMON_OPTIONS, daemonHelp, wantsHelp } from '../../src/daemon/options.js'
 
 const PEER = '12D3KooWGRUVh7b4H3bFxmQ7hbmsm5iR4HUZ4nFC5ySUxZ6LiBTm'
 const BOOT = `/ip4/10.0.0.1/tcp/4011/p2p/${PEER}`

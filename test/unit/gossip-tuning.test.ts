@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { GOSSIPSUB_STOCK, gossipsubFromEnv } from '../../src/daemon/trace.js'
-import { batchForwarding } from '../../src/gossip-batching.js'
-import { fastMsgId, msgIdToKey } from '../../src/gossip-tuning.js'
+import { batchForwarding } from '../../src/libp2p/gossip-batching.js'
+import { fastMsgId, msgIdToKey } from '../../src/libp2p/gossip-tuning.js'
 
 interface Rpc { subscriptions?: unknown[], messages?: unknown[], control?: unknown }
 

@@ -3,7 +3,7 @@
  * records its events, and senders that build wire reports. No tests here.
  */
 import { MonitorCore } from '../../src/monitor/monitor.js'
-import type { HandleResult, MonitorCoreInit } from '../../src/monitor/monitor.js'
+import type { HandleResult, MonitorCoreInit } from '../../src/monitor/core-api.js'
 import { REPORT_VERSION, encodeReport } from '../../src/monitor/report.js'
 import type { MetricValue, MonitorEvent } from '../../src/monitor/types.js'
 import { FakeClock } from '../helpers/fake-clock.js'

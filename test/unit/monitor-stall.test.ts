@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { STALL_RECHECK_MS } from '../../src/monitor/monitor.js'
+import { STALL_RECHECK_MS } from '../../src/monitor/core-api.js'
 import type { AlertEvent } from '../../src/monitor/types.js'
 import { Harness, Sender } from './monitor-fixture.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { describe, it } from 'node:test'
-import { DAEMON_OPTIONS } from '../../src/daemon/config.js'
+import { DAEMON_OPTIONS } from '../../src/daemon/options.js'
 
 const README = new URL('../../../README.md', import.meta.url)
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ConfigError } from '../../src/daemon/config.js'
+import { ConfigError } from '../../src/config-error.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
 import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launcher.js'
 import { renderSummaryLine, renderTable, type SwarmSnapshot } from '../../src/swarm/view.js'

@@ -21,7 +21,7 @@ import { tcp } from '@libp2p/tcp'
 import type { ConnectionGater, Libp2p, PeerId, PrivateKey, PubSub } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
-import { DEFAULT_TOPIC } from './constants.js'
+import { DEFAULT_TOPIC } from '../constants.js'
 import { batchForwarding } from './gossip-batching.js'
 import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
@@ -56,7 +56,7 @@ export interface CreateNodeOptions {
   /**
    * Message-only RPCs to one peer are merged until the end of the event-loop
    * turn (0, the default) or for this many ms; negative: each message is sent
-   * on its own, as gossipsub does (src/gossip-batching.ts).
+   * on its own, as gossipsub does (src/libp2p/gossip-batching.ts).
    */
   batchForwardingMs?: number
 }

@@ -7,13 +7,14 @@
  */
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { ComponentLogger, Connection, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
-import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, STALL_MS } from './constants.js'
-import { Informers } from './monitor/informers.js'
-import { MonitorCore, emptyCounters } from './monitor/monitor.js'
-import { REPORT_VERSION, encodeReport } from './monitor/report.js'
-import type { ReportLimits } from './monitor/report.js'
-import type { Counters, PeerDetail, PeerSummary } from './monitor/monitor.js'
-import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from './monitor/types.js'
+import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, STALL_MS } from '../constants.js'
+import { Informers } from '../monitor/informers.js'
+import { MonitorCore } from '../monitor/monitor.js'
+import { emptyCounters } from '../monitor/core-api.js'
+import { REPORT_VERSION, encodeReport } from '../monitor/report.js'
+import type { ReportLimits } from '../monitor/report.js'
+import type { Counters, PeerDetail, PeerSummary } from '../monitor/core-api.js'
+import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from '../monitor/types.js'
 
 /** Options of the peer-monitor service; every field is optional. */
 export interface PeerMonitorInit {
