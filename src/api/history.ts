@@ -3,14 +3,15 @@
  * alert, recovered, left and forgotten event lines, oldest first. After a
  * restart it is preloaded from the tail of the alert log.
  */
-import type { EventLine, HistoryEventType } from './types.js'
+import type { EventLine } from '../events/event.js'
+import type { HistoryEventType } from './types.js'
 
 /** Event types the history keeps. */
 export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(['alert', 'recovered', 'left', 'forgotten'])
 
 export class EventHistory {
   readonly capacity: number
-  private lines: EventLine[] = []
+  private lines: Array<Readonly<EventLine>> = []
   /** Lines of the alert log skipped as corrupt when it was read back. */
   corrupt = 0
 
@@ -24,7 +25,7 @@ export class EventHistory {
   }
 
   /** Adds one event line when its type belongs in the history. */
-  add (line: EventLine): void {
+  add (line: Readonly<EventLine>): void {
     if (!HISTORY_EVENT_TYPES.has(line.event)) return
     this.lines.push(line)
     // Trim in batches so a full ring does not shift the whole array on every event.
@@ -38,7 +39,7 @@ export class EventHistory {
   }
 
   /** The last `limit` lines (default all held, at most `capacity`), oldest first. */
-  recent (limit = this.capacity): EventLine[] {
+  recent (limit = this.capacity): Array<Readonly<EventLine>> {
     const n = Math.min(Math.max(0, Math.floor(limit)), this.capacity, this.lines.length)
     return n === 0 ? [] : this.lines.slice(-n)
   }

@@ -6,14 +6,13 @@
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { ConfigError, describeFsError } from '../config-error.js'
-import type { ListeningEvent } from '../daemon/output.js'
-import type { DaemonContext, DaemonPart } from '../daemon/run.js'
+import type { DaemonContext, DaemonPart } from '../daemon/part.js'
+import type { EventLine, ListeningEvent } from '../events/event.js'
 import { registerDashboard } from './dashboard.js'
 import { EventHistory } from './history.js'
 import { buildApiServer } from './server.js'
 import type { ApiServer, ApiServerOptions } from './server.js'
 import { ALERT_HISTORY_SIZE } from './types.js'
-import type { EventLine } from './types.js'
 
 export interface ApiPartInit {
   /** Routes beyond the JSON API, each a function of the Fastify instance (default: {@link API_PLUGINS}). */
@@ -67,7 +66,7 @@ export class ApiPart implements DaemonPart {
       })
     })
     this.server = server
-    this.unsubscribe = ctx.onEvent((event, at) => { server.handleEvent(event, at) })
+    this.unsubscribe = ctx.onEvent((record) => { server.handleEvent(record) })
     try {
       await server.app.listen({ host: address.host, port: address.port })
     } catch (err) {

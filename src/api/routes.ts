@@ -6,13 +6,13 @@
 import type { FastifyInstance } from 'fastify'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { parseDuration } from '../duration.js'
+import type { PeerMonitor } from '../libp2p/service.js'
 import { DEFAULT_MAX_NAME_LENGTH, METRIC_NAME_PATTERN } from '../monitor/report.js'
 import type { PeerState } from '../monitor/types.js'
 import type { EventStreams } from './events.js'
 import type { EventHistory } from './history.js'
 import { httpError } from './errors.js'
 import { metricResponse, peerDetailResponse, peersResponse } from './schemas.js'
-import type { ApiMonitor } from './server.js'
 import { ALERT_HISTORY_SIZE, API_PREFIX } from './types.js'
 import type {
   AlertsResponse, DeleteMetricResponse, HealthResponse, IdResponse, MetricNamesResponse, MetricResponse,
@@ -20,6 +20,9 @@ import type {
 } from './types.js'
 import { peerDetailView, peerMetricView, peerView } from './views.js'
 import type { Now } from './views.js'
+
+/** The parts of the monitor the API uses. */
+export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published'>
 
 export interface RouteDeps {
   monitor: ApiMonitor

@@ -9,19 +9,15 @@ import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
-import { formatJson } from '../daemon/output.js'
-import type { DaemonEvent } from '../daemon/output.js'
-import type { PeerMonitor } from '../libp2p/service.js'
+import type { EventRecord } from '../events/record.js'
 import { bearerToken, isLoopbackHost, tokenMatches } from './auth.js'
 import { EventStreams } from './events.js'
-import { EventHistory, HISTORY_EVENT_TYPES } from './history.js'
+import { EventHistory } from './history.js'
 import { PeermonMetrics, createMetricsRegistry } from './prometheus.js'
 import { registerApiRoutes } from './routes.js'
+import type { ApiMonitor } from './routes.js'
 import { ALERT_HISTORY_SIZE, API_BODY_LIMIT, API_PREFIX } from './types.js'
-import type { ApiError, EventLine, IdResponse } from './types.js'
-
-/** The parts of the monitor the API uses. */
-export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published'>
+import type { ApiError, IdResponse } from './types.js'
 
 export interface ApiServerOptions {
   monitor: ApiMonitor
@@ -51,8 +47,8 @@ export interface ApiServer {
   history: EventHistory
   streams: EventStreams
   registry: Registry
-  /** Hands one daemon event to the stream, the history and the counters. */
-  handleEvent: (event: DaemonEvent, at: Date) => void
+  /** Hands one event to the stream, the history and the counters. */
+  handleEvent: (record: EventRecord) => void
 }
 
 /** Routes that also take the token as `?token=` (a browser's EventSource cannot send headers). */
@@ -132,11 +128,10 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
   })
   for (const plugin of options.plugins ?? []) await plugin(app)
 
-  const handleEvent = (event: DaemonEvent, at: Date): void => {
-    const line = formatJson(event, at)
-    streams.publish(event.type, line)
-    if (HISTORY_EVENT_TYPES.has(event.type)) history.add(JSON.parse(line) as EventLine)
-    metrics.observe(event)
+  const handleEvent = (record: EventRecord): void => {
+    streams.publish(record.type, record.json)
+    history.add(record.line)
+    metrics.observe(record.event)
   }
   return { app, history, streams, registry, handleEvent }
 }

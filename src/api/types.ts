@@ -31,9 +31,11 @@
  * clock at the moment of the response; `*At` fields ending a wall-clock moment are epoch ms;
  * `ts` and `started` are ISO 8601 strings.
  */
+import type { EventLine } from '../events/event.js'
 import type { MetricValue, MonitorEventType, PeerState } from '../monitor/types.js'
 
-export type { MetricValue, MonitorEventType, PeerState }
+// The API's contract names these; they are defined where they are made.
+export type { EventLine, MetricValue, MonitorEventType, PeerState }
 
 /** Path prefix of the JSON API. */
 export const API_PREFIX = '/api/v0'
@@ -164,20 +166,6 @@ export interface DeleteMetricResponse {
 
 /** Types of the events kept in the alert history. */
 export type HistoryEventType = 'alert' | 'recovered' | 'left' | 'forgotten'
-
-/**
- * One event as a `--json` line prints it (and the alert log and the event stream carry it):
- * `ts` (ISO 8601), `event` (its type) and the event's own fields, e.g.
- * `{"ts":"...","event":"alert","peer":"12D3...","metric":"ping","lagMs":1.2,"ttlMs":1000,"silentMs":1001,"lastValue":12}`.
- * See DaemonEvent in src/daemon/output.ts and MonitorEvent in src/monitor/types.ts for the fields of each type.
- */
-export interface EventLine {
-  ts: string
-  event: string
-  peer?: string
-  metric?: string
-  [field: string]: unknown
-}
 
 /** `GET /api/v0/alerts`: recent alert, recovered, left and forgotten events, oldest first, newest last. */
 export interface AlertsResponse {

@@ -3,7 +3,7 @@
  * GETs and the Server-Sent Events stream, with every failure turned into one
  * line a person can act on ({@link ClientError}).
  */
-import { splitLines } from '../swarm/events.js'
+import { splitLines } from '../events/parse.js'
 import type { ApiError } from '../api/types.js'
 import { formatDuration } from '../duration.js'
 import { parseSse, type SseMessage } from './sse.js'

@@ -12,7 +12,8 @@
  * Every command takes `--api <url|host:port>` (env PEERMON_API) and
  * `--api-token` (env PEERMON_API_TOKEN).
  */
-import type { AlertsResponse, EventLine, MetricResponse, PeersResponse } from '../api/types.js'
+import { decodeEventLine } from '../events/parse.js'
+import type { AlertsResponse, MetricResponse, PeersResponse } from '../api/types.js'
 import { API_PREFIX, SSE_HEARTBEAT_MS } from '../api/types.js'
 import { ApiClient, ClientError } from './api.js'
 import { clientHelp, parseClientFlags, type ClientCommand, type ClientConfig } from './flags.js'
@@ -79,13 +80,8 @@ async function watch (client: ApiClient, config: ClientConfig, io: ClientIO): Pr
   const query = config.types !== undefined ? `?type=${config.types.map(encodeURIComponent).join(',')}` : ''
   try {
     for await (const message of client.events(`${API_PREFIX}/events${query}`, stop.signal, WATCH_IDLE_MS)) {
-      let line: EventLine
-      try {
-        line = JSON.parse(message.data) as EventLine
-      } catch {
-        continue
-      }
-      if (typeof line !== 'object' || line === null || typeof line.event !== 'string' || typeof line.ts !== 'string') continue
+      const line = decodeEventLine(message.data)
+      if (line === undefined) continue
       io.stdout.write(`${config.json ? JSON.stringify(line) : formatEventLine(line)}\n`)
     }
     if (!stop.signal.aborted) throw new ClientError(`the event stream from ${client.base} ended`)

@@ -3,6 +3,8 @@
  * two spaces between columns, no trailing spaces. Pure functions.
  */
 
+import { printable } from '../events/format.js'
+
 /** A column: its heading, and whether its cells are right-aligned (numbers). */
 export interface Column {
   heading: string
@@ -47,7 +49,3 @@ export function formatValue (value: number | string): string {
   return chars.length > 40 ? `${chars.slice(0, 39).join('')}…` : text
 }
 
-/** Control characters from the network would garble a terminal; show them escaped. */
-export function printable (text: string): string {
-  return text.replace(/\p{Cc}/gu, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}

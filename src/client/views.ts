@@ -3,10 +3,11 @@
  * tables, and event-stream lines as the daemon prints them. Pure functions.
  */
 import { formatDuration } from '../duration.js'
-import { formatHuman, shortPeer } from '../daemon/output.js'
-import type { DaemonEvent } from '../daemon/output.js'
-import type { AlertsResponse, EventLine, MetricResponse, MetricView, PeersResponse, PeerView } from '../api/types.js'
-import { formatBytes, formatValue, printable, renderTable } from './table.js'
+import type { EventLine } from '../events/event.js'
+import { humanLineOf, printable, shortPeer } from '../events/format.js'
+import { toEvent } from '../events/parse.js'
+import type { AlertsResponse, MetricResponse, MetricView, PeersResponse, PeerView } from '../api/types.js'
+import { formatBytes, formatValue, renderTable } from './table.js'
 import type { Column } from './table.js'
 
 /** Metrics in bytes, shown as `7.8 GiB`. */
@@ -83,35 +84,7 @@ export function renderMetric (response: MetricResponse): string {
 
 /** One event of the stream as the daemon prints it for people (unknown event types as `key=value` pairs). */
 export function formatEventLine (line: EventLine): string {
-  const parsed = Date.parse(line.ts)
-  const at = Number.isFinite(parsed) ? new Date(parsed) : new Date()
-  const { ts: _ts, event, ...fields } = line
-  if (KNOWN_EVENTS.has(event) && hasFields(line)) return formatHuman({ type: event, ...fields } as unknown as DaemonEvent, at)
-  const extra = Object.entries(fields).map(([key, value]) => `${printable(key)}=${printable(typeof value === 'string' ? value : JSON.stringify(value) ?? '')}`)
-  return `${clockTime(at)} ${printable(event).padEnd(12)} ${extra.join(' ')}`.trimEnd()
-}
-
-/** `HH:MM:SS.mmm`, local time, as formatHuman starts its lines. */
-function clockTime (at: Date): string {
-  const two = (n: number): string => String(n).padStart(2, '0')
-  return `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}.${String(at.getMilliseconds()).padStart(3, '0')}`
-}
-
-const KNOWN_EVENTS = new Set(['listening', 'joined', 'left', 'connected', 'disconnected', 'alert', 'recovered', 'forgotten', 'stopping', 'warning'])
-
-/** Whether the fields formatHuman reads for this event type are there. */
-function hasFields (line: EventLine): boolean {
-  const str = (v: unknown): boolean => typeof v === 'string'
-  const num = (v: unknown): boolean => typeof v === 'number'
-  switch (line.event) {
-    case 'listening': return str(line.peer) && Array.isArray(line.addrs)
-    case 'joined': case 'left': case 'connected': case 'disconnected': return str(line.peer)
-    case 'alert': return str(line.peer) && str(line.metric) && num(line.silentMs) && num(line.ttlMs) && num(line.lagMs) && (str(line.lastValue) || num(line.lastValue))
-    case 'recovered': return str(line.peer) && str(line.metric) && num(line.downMs)
-    case 'forgotten': return str(line.peer) && num(line.silentMs)
-    case 'warning': return str(line.message)
-    default: return true
-  }
+  return humanLineOf(line, toEvent(line))
 }
 
 function describeState (peer: PeerView): string {

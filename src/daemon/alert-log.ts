@@ -9,10 +9,10 @@
  */
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import type { EventLine } from '../api/types.js'
 import { ConfigError, describeFsError } from '../config-error.js'
-import { formatJson } from './output.js'
-import type { DaemonContext, DaemonPart } from './run.js'
+import type { EventLine } from '../events/event.js'
+import { decodeEventLine } from '../events/parse.js'
+import type { DaemonContext, DaemonPart } from './part.js'
 
 /** Event types written to the log. */
 export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten'])
@@ -26,7 +26,7 @@ export const ALERT_LOG_MAX_PENDING = 10_000
 export interface AlertLogTail {
   /** The parsed lines, oldest first. */
   events: EventLine[]
-  /** Lines that were not a JSON object with string `ts` and `event`. */
+  /** Lines that were not a well-formed event line (src/events/parse.ts). */
   corrupt: number
 }
 
@@ -64,23 +64,11 @@ export async function readAlertLogTail (path: string, maxBytes = ALERT_LOG_TAIL_
   let corrupt = 0
   for (const line of lines) {
     if (line.trim() === '') continue
-    const event = parseLine(line)
+    const event = decodeEventLine(line)
     if (event === undefined) corrupt++
     else events.push(event)
   }
   return { events, corrupt }
-}
-
-function parseLine (line: string): EventLine | undefined {
-  try {
-    const value: unknown = JSON.parse(line)
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-    const record = value as Record<string, unknown>
-    if (typeof record.ts !== 'string' || typeof record.event !== 'string') return undefined
-    return record as EventLine
-  } catch {
-    return undefined
-  }
 }
 
 export interface AlertLogInit {
@@ -197,8 +185,8 @@ export function alertLogPart (path: string, init: AlertLogPartInit = {}): Daemon
       if (tail.corrupt > 0) ctx.emit({ type: 'warning', message: `alert log: skipped ${tail.corrupt} corrupt line(s) in ${path}` })
       init.onTail?.(tail.events, tail.corrupt)
       const opened = log
-      unsubscribe = ctx.onEvent((event, at) => {
-        if (ALERT_LOG_EVENT_TYPES.has(event.type)) opened.append(formatJson(event, at))
+      unsubscribe = ctx.onEvent((record) => {
+        if (ALERT_LOG_EVENT_TYPES.has(record.type)) opened.append(record.json)
       })
       return undefined
     },

@@ -21,10 +21,11 @@
  */
 import { spawn } from 'node:child_process'
 import { formatDuration } from '../duration.js'
+import type { EventLine } from '../events/event.js'
+import { shortPeer } from '../events/format.js'
+import type { EventRecord } from '../events/record.js'
 import type { DaemonConfig } from './config.js'
-import { formatJson, shortPeer } from './output.js'
-import type { DaemonEvent } from './output.js'
-import type { DaemonContext, DaemonPart } from './run.js'
+import type { DaemonContext, DaemonPart } from './part.js'
 
 /** Event types that can have a hook. */
 export type HookEventType = 'alert' | 'recovered' | 'left'
@@ -71,7 +72,7 @@ export interface HookRunnerInit {
 interface HookRun {
   type: HookEventType
   command: string
-  event: DaemonEvent & { peer?: string }
+  event: Readonly<EventLine>
   line: string
   env: NodeJS.ProcessEnv
 }
@@ -108,13 +109,13 @@ export class HookRunner {
   }
 
   /** Starts (or queues) the hook for `event`, if its type has one. Returns at once. */
-  handle (event: DaemonEvent, at: Date): void {
+  handle (record: EventRecord): void {
     if (this.stopped) return
-    if (event.type !== 'alert' && event.type !== 'recovered' && event.type !== 'left') return
-    const command = this.init.commands[event.type]
+    const type = record.type
+    if (type !== 'alert' && type !== 'recovered' && type !== 'left') return
+    const command = this.init.commands[type]
     if (command === undefined || command === '') return
-    const line = formatJson(event, at)
-    const run: HookRun = { type: event.type, command, event, line, env: this.hookEnv(line) }
+    const run: HookRun = { type, command, event: record.line, line: record.json, env: this.hookEnv(record.line) }
     if (this.running.size < (this.init.maxRunning ?? HOOK_LIMITS.maxRunning)) {
       this.start(run)
       return
@@ -151,9 +152,9 @@ export class HookRunner {
     await this.whenIdle()
   }
 
-  private hookEnv (line: string): NodeJS.ProcessEnv {
+  private hookEnv (line: Readonly<EventLine>): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...this.baseEnv }
-    for (const [field, value] of Object.entries(JSON.parse(line) as Record<string, unknown>)) {
+    for (const [field, value] of Object.entries(line)) {
       env[`PEERMON_${screamingSnake(field)}`] = envValue(value)
     }
     if (this.init.self !== undefined) env.PEERMON_NODE = this.init.self
@@ -297,7 +298,7 @@ export function hooksPart (config: DaemonConfig): DaemonPart | undefined {
         warn: (message) => { ctx.emit({ type: 'warning', message }) }
       })
       runner = hooks
-      unsubscribe = ctx.onEvent((event, at) => { hooks.handle(event, at) })
+      unsubscribe = ctx.onEvent((record) => { hooks.handle(record) })
       return undefined
     },
     stop: async () => {
@@ -318,7 +319,7 @@ function envValue (value: unknown): string {
   return text.replace(/\0/g, '')
 }
 
-function describeEvent (event: DaemonEvent & { peer?: string, metric?: string }): string {
+function describeEvent (event: Readonly<EventLine>): string {
   const peer = event.peer !== undefined ? shortPeer(event.peer) : ''
   return event.metric !== undefined ? `${peer} ${event.metric}` : peer
 }

@@ -6,19 +6,18 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { ListeningEvent, PeermonEvent } from '../events/event.js'
+import { EventRecord } from '../events/record.js'
 import { createNode } from '../libp2p/node.js'
 import type { PeermonNode } from '../libp2p/node.js'
-import type { PeerMonitor } from '../libp2p/service.js'
 import { BootstrapKeeper } from './bootstrap.js'
 import type { BootstrapTarget } from './bootstrap.js'
 import type { DaemonConfig } from './config.js'
 import { loadAllowList } from './access.js'
 import { loadOrCreateKey } from './keyfile.js'
+import type { DaemonContext, DaemonPart } from './part.js'
 import { loadSwarmKey } from './psk.js'
-import { formatHuman, formatJson } from './output.js'
 import { gossipsubFromEnv, openTrace } from './trace.js'
-import type { DaemonEvent, ListeningEvent } from './output.js'
-import type { Registry } from 'prom-client'
 
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
 const STOP_DEADLINE_MS = 2_500
@@ -26,29 +25,6 @@ const STOP_DEADLINE_MS = 2_500
 export interface DaemonIO {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
-}
-
-/** What a part of the daemon gets to work with. */
-export interface DaemonContext {
-  config: DaemonConfig
-  node: PeermonNode
-  monitor: PeerMonitor
-  /** Calls `listener` with every daemon event from now on (the same events as the `--json` lines); returns the unsubscribe function. */
-  onEvent: (listener: (event: DaemonEvent, at: Date) => void) => () => void
-  /** Print an event and hand it to every listener. */
-  emit: (event: DaemonEvent) => void
-  /** The Prometheus registry libp2p's metrics go into (created when the HTTP API is on). */
-  metricsRegistry?: Registry
-}
-
-/**
- * An optional part of the daemon, started after the node and before the
- * `listening` line (whose fields it may add to), stopped before the node.
- */
-export interface DaemonPart {
-  name: string
-  start: (ctx: DaemonContext) => Promise<Partial<ListeningEvent> | undefined>
-  stop: () => Promise<void>
 }
 
 /** The parts this configuration asks for. Each is imported only when configured. */
@@ -73,12 +49,13 @@ async function configuredParts (config: DaemonConfig): Promise<DaemonPart[]> {
 export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): Promise<number> {
   // Listen for SIGINT/SIGTERM from the first moment, so a signal during startup still ends in a clean stop.
   const stopRequested = waitForSignal()
-  const listeners = new Set<(event: DaemonEvent, at: Date) => void>()
-  const emit = (event: DaemonEvent): void => {
-    const at = new Date()
-    io.stdout.write((config.json ? formatJson(event, at) : formatHuman(event, at)) + '\n')
+  // Every event is made into one record here and flows one way: to stdout, then to each part that listens.
+  const listeners = new Set<(record: EventRecord) => void>()
+  const emit = (event: PeermonEvent): void => {
+    const record = new EventRecord(event)
+    io.stdout.write((config.json ? record.json : record.human) + '\n')
     for (const listener of listeners) {
-      try { listener(event, at) } catch (err) { io.stderr.write(`peermon: event listener failed: ${describe(err)}\n`) }
+      try { listener(record) } catch (err) { io.stderr.write(`peermon: event listener failed: ${describe(err)}\n`) }
     }
   }
 

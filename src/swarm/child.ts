@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { pipe } from 'it-pipe'
-import { createLineStats, eventTime, parseDaemonEvents, splitLines, type DaemonEvent, type LineStats } from './events.js'
+import type { EventLine } from '../events/event.js'
+import { createLineStats, eventTime, parseEventLines, splitLines, type LineStats } from '../events/parse.js'
 
 /** The CLI entry point, from dist/src/swarm/child.js. */
 export const PEERMON_BIN = fileURLToPath(new URL('../../../bin/peermon.js', import.meta.url))
@@ -21,7 +22,7 @@ const STDERR_TAIL_LINES = 40
 export interface NodeEvent {
   /** Index of the node that printed the line. */
   node: number
-  event: DaemonEvent
+  event: EventLine
   /** The event's own time (its `ts`), in epoch ms; the receipt time if `ts` does not parse. */
   at: number
   /** Launcher's monotonic clock (performance.now()) at receipt. */
@@ -119,7 +120,7 @@ export class DaemonChild {
     const stdout = this.process.stdout
     const stderr = this.process.stderr
     if (stdout !== null) {
-      pipe(stdout, splitLines, parseDaemonEvents(this.lineStats), async (source) => {
+      pipe(stdout, splitLines, parseEventLines(this.lineStats), async (source) => {
         for await (const event of source) this.dispatch(event)
       }).catch((err: Error) => { this.failure ??= err })
     }
@@ -212,7 +213,7 @@ export class DaemonChild {
     return tail.length === 0 ? '' : `\n${tail.map((line) => `  [node ${this.index}] ${line}`).join('\n')}`
   }
 
-  private dispatch (event: DaemonEvent): void {
+  private dispatch (event: EventLine): void {
     const receivedAt = performance.now()
     const nodeEvent: NodeEvent = { node: this.index, event, at: eventTime(event, Date.now()), receivedAt }
     for (const listener of [...this.listeners]) {

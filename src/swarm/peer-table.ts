@@ -4,7 +4,7 @@
  * are in alert. The launcher keeps one table per node; the live view and the
  * "swarm is formed" check read them.
  */
-import type { DaemonEvent } from './events.js'
+import type { EventLine } from '../events/event.js'
 
 export class PeerTable {
   /** Peers whose reports this node has received (joined, not since left or forgotten). */
@@ -12,7 +12,7 @@ export class PeerTable {
   /** Peer id → names of its metrics currently in alert. */
   readonly alerting = new Map<string, Set<string>>()
 
-  apply (event: DaemonEvent): void {
+  apply (event: EventLine): void {
     const peer = event.peer
     if (peer === undefined) return
     switch (event.event) {

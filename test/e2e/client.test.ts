@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
-import { shortPeer } from '../../src/daemon/output.js'
+import { shortPeer } from '../../src/events/format.js'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import { freePort, listeningApi, sawEvent, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { waitFor } from '../helpers/wait.js'

@@ -10,6 +10,7 @@ import type {
   AlertsResponse, ApiError, HealthResponse, IdResponse, MetricNamesResponse, MetricResponse, PeerDetailResponse,
   PeersResponse, SetMetricResponse
 } from '../../src/api/types.js'
+import { EventRecord } from '../../src/events/record.js'
 import { createNode } from '../../src/libp2p/node.js'
 import { FAST, connect, crash, startNode, waitFor, waitForFullView } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
@@ -40,7 +41,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
       ...options
     })
     servers.push(server)
-    a.node.services.monitor.addEventListener('event', (evt) => { server.handleEvent(evt.detail, new Date()) })
+    a.node.services.monitor.addEventListener('event', (evt) => { server.handleEvent(new EventRecord(evt.detail)) })
     return server
   }
   const get = async (path: string, headers: Record<string, string> = {}, server = api) =>

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { AlertLog, alertLogPart, readAlertLogTail } from '../../src/daemon/alert-log.js'
 import { ConfigError } from '../../src/config-error.js'
-import type { DaemonEvent } from '../../src/daemon/output.js'
-import type { DaemonContext } from '../../src/daemon/run.js'
-import type { EventLine } from '../../src/api/types.js'
+import type { DaemonContext } from '../../src/daemon/part.js'
+import type { EventLine, PeermonEvent } from '../../src/events/event.js'
+import { EventRecord } from '../../src/events/record.js'
 
 const dirs: string[] = []
 async function tempFile (name = 'alerts.jsonl'): Promise<string> {
@@ -17,19 +17,19 @@ async function tempFile (name = 'alerts.jsonl'): Promise<string> {
 }
 after(async () => { await Promise.all(dirs.map(async dir => { await rm(dir, { recursive: true, force: true }) })) })
 
-const line = (i: number, event = 'alert'): string => JSON.stringify({ ts: new Date(1_700_000_000_000 + i).toISOString(), event, peer: `p${i}`, metric: 'ping' })
+const line = (i: number, event = 'alert'): string => JSON.stringify({ ts: new Date(1_700_000_000_000 + i).toISOString(), event, peer: `p${i}`, metric: 'ping', lagMs: 1, ttlMs: 1000, silentMs: 1001, lastValue: i })
 
 /** A daemon context with only what the part uses: events in, warnings out. */
-function fakeContext (): { ctx: DaemonContext, send: (event: DaemonEvent) => void, warnings: string[], listeners: number } {
-  const listeners = new Set<(event: DaemonEvent, at: Date) => void>()
+function fakeContext (): { ctx: DaemonContext, send: (event: PeermonEvent) => void, warnings: string[], listeners: number } {
+  const listeners = new Set<(record: EventRecord) => void>()
   const warnings: string[] = []
   const ctx = {
-    onEvent: (listener: (event: DaemonEvent, at: Date) => void) => { listeners.add(listener); return () => { listeners.delete(listener) } },
-    emit: (event: DaemonEvent) => { if (event.type === 'warning') warnings.push(event.message) }
+    onEvent: (listener: (record: EventRecord) => void) => { listeners.add(listener); return () => { listeners.delete(listener) } },
+    emit: (event: PeermonEvent) => { if (event.type === 'warning') warnings.push(event.message) }
   } as unknown as DaemonContext
   return {
     ctx,
-    send: (event) => { for (const l of listeners) l(event, new Date()) },
+    send: (event) => { const record = new EventRecord(event); for (const l of listeners) l(record) },
     warnings,
     get listeners () { return listeners.size }
   }
@@ -89,12 +89,12 @@ describe('readAlertLogTail', () => {
     assert.deepEqual(await readAlertLogTail(await tempFile()), { events: [], corrupt: 0 })
   })
 
-  it('skips and counts corrupt lines: not JSON, not an object, no ts or event', async () => {
+  it('skips and counts corrupt lines: not JSON, not an object, no ts or event, a known event without its fields', async () => {
     const path = await tempFile()
-    await writeFile(path, [line(1), 'garbage', '[1,2]', '"text"', 'null', '{"ts":1,"event":"alert"}', '{"event":"alert"}', '', '  ', line(2), ''].join('\n'))
+    await writeFile(path, [line(1), 'garbage', '[1,2]', '"text"', 'null', '{"ts":1,"event":"alert"}', '{"event":"alert"}', '{"ts":"x","event":"alert","peer":"p"}', '', '  ', line(2), ''].join('\n'))
     const tail = await readAlertLogTail(path)
     assert.deepEqual(tail.events.map(e => e.peer), ['p1', 'p2'])
-    assert.equal(tail.corrupt, 6)
+    assert.equal(tail.corrupt, 7)
   })
 
   it('reads at most maxBytes from the end, leaving out the partial first line', async () => {
@@ -109,7 +109,7 @@ describe('readAlertLogTail', () => {
 
   it('keeps multi-byte characters whole', async () => {
     const path = await tempFile()
-    await writeFile(path, JSON.stringify({ ts: 'x', event: 'alert', lastValue: 'zoné 🌍' }) + '\n')
+    await writeFile(path, JSON.stringify({ ts: 'x', event: 'alert', peer: 'p', metric: 'tag:zone', lagMs: 1, ttlMs: 1000, silentMs: 1001, lastValue: 'zoné 🌍' }) + '\n')
     assert.equal((await readAlertLogTail(path)).events[0].lastValue, 'zoné 🌍')
   })
 })
@@ -127,7 +127,7 @@ describe('alertLogPart', () => {
     assert.equal(tails[0][1], 1)
     assert.match(fake.warnings[0], /skipped 1 corrupt line/)
 
-    const events: DaemonEvent[] = [
+    const events: PeermonEvent[] = [
       { type: 'joined', peer: 'A' },
       { type: 'connected', peer: 'A' },
       { type: 'alert', peer: 'A', metric: 'ping', lagMs: 1.25, ttlMs: 1000, silentMs: 1001.04, lastValue: 3 },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { AlertsResponse, MetricResponse, MetricView, PeersResponse, PeerView } from '../../src/api/types.js'
 import { ConfigError } from '../../src/config-error.js'
-import { formatHuman } from '../../src/daemon/output.js'
+import { toHumanLine } from '../../src/events/format.js'
 import { apiBaseUrl, clientHelp, parseClientFlags } from '../../src/client/flags.js'
 import { formatBytes, formatValue, renderTable } from '../../src/client/table.js'
 import { formatEventLine, localTime, renderAlerts, renderMetric, renderPeers } from '../../src/client/views.js'
@@ -134,13 +134,13 @@ describe('formatEventLine', () => {
   it('prints a stream event exactly as the daemon prints it for people', () => {
     const at = new Date('2025-01-02T03:04:05.678Z')
     const line = { ts: at.toISOString(), event: 'alert', peer: B, metric: 'ping', lagMs: 12.3, ttlMs: 3000, silentMs: 3012, lastValue: 41 }
-    assert.equal(formatEventLine(line), formatHuman({ type: 'alert', peer: B, metric: 'ping', lagMs: 12.3, ttlMs: 3000, silentMs: 3012, lastValue: 41 }, at))
-    assert.equal(formatEventLine({ ts: at.toISOString(), event: 'joined', peer: A }), formatHuman({ type: 'joined', peer: A }, at))
+    assert.equal(formatEventLine(line), toHumanLine({ type: 'alert', peer: B, metric: 'ping', lagMs: 12.3, ttlMs: 3000, silentMs: 3012, lastValue: 41 }, at))
+    assert.equal(formatEventLine({ ts: at.toISOString(), event: 'joined', peer: A }), toHumanLine({ type: 'joined', peer: A }, at))
   })
 
   it('prints an unknown or malformed event as key=value pairs instead of failing', () => {
     const at = new Date('2025-01-02T03:04:05.678Z')
-    const time = formatHuman({ type: 'stopping' }, at).slice(0, 12)
+    const time = toHumanLine({ type: 'stopping' }, at).slice(0, 12)
     assert.equal(formatEventLine({ ts: at.toISOString(), event: 'rebalanced', peer: A, count: 3 }), `${time} rebalanced   peer=${A} count=3`)
     assert.equal(formatEventLine({ ts: at.toISOString(), event: 'alert', peer: A }), `${time} alert        peer=${A}`)
   })

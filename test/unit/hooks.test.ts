@@ -10,12 +10,12 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { after, before, describe, it } from 'node:test'
 import { HookRunner, screamingSnake, type HookRunnerInit } from '../../src/daemon/hooks.js'
-import { formatJson } from '../../src/daemon/output.js'
-import type { DaemonEvent } from '../../src/daemon/output.js'
+import type { PeermonEvent } from '../../src/events/event.js'
+import { EventRecord } from '../../src/events/record.js'
 
 const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
 const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSelfSelf'
-const ALERT: DaemonEvent = { type: 'alert', peer: PEER, metric: 'ping', lagMs: 12.345, ttlMs: 1000, silentMs: 1012, lastValue: 7 }
+const ALERT: PeermonEvent = { type: 'alert', peer: PEER, metric: 'ping', lagMs: 12.345, ttlMs: 1000, silentMs: 1012, lastValue: 7 }
 const AT = new Date('2025-01-02T03:04:05.678Z')
 
 let dir: string
@@ -56,10 +56,10 @@ describe('HookRunner', () => {
       env: { ...process.env, PEERMON_API_TOKEN: 'secret', PEERMON_ON_ALERT: 'x' }
     })
     try {
-      hooks.handle(ALERT, AT)
+      hooks.handle(new EventRecord(ALERT, AT))
       await hooks.whenIdle()
       assert.deepEqual(warnings, [])
-      assert.equal(read('stdin'), formatJson(ALERT, AT) + '\n')
+      assert.equal(read('stdin'), new EventRecord(ALERT, AT).json + '\n')
       const env = Object.fromEntries(lines('env').map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
       assert.deepEqual(env, {
         PEERMON_EVENT: 'alert',
@@ -86,14 +86,14 @@ describe('HookRunner', () => {
       }
     })
     try {
-      hooks.handle({ type: 'joined', peer: PEER }, AT)
-      hooks.handle({ type: 'warning', message: 'x' }, AT)
-      hooks.handle({ type: 'connected', peer: PEER }, AT)
-      hooks.handle(ALERT, AT)
+      hooks.handle(new EventRecord({ type: 'joined', peer: PEER }, AT))
+      hooks.handle(new EventRecord({ type: 'warning', message: 'x' }, AT))
+      hooks.handle(new EventRecord({ type: 'connected', peer: PEER }, AT))
+      hooks.handle(new EventRecord(ALERT, AT))
       await hooks.whenIdle()
-      hooks.handle({ type: 'recovered', peer: PEER, metric: 'ping', downMs: 2500 }, AT)
+      hooks.handle(new EventRecord({ type: 'recovered', peer: PEER, metric: 'ping', downMs: 2500 }, AT))
       await hooks.whenIdle()
-      hooks.handle({ type: 'left', peer: PEER }, AT)
+      hooks.handle(new EventRecord({ type: 'left', peer: PEER }, AT))
       await hooks.whenIdle()
       assert.deepEqual(lines('kinds'), ['alert ping', 'recovered 2500', `left ${PEER}`])
       assert.deepEqual(warnings, [])
@@ -105,7 +105,7 @@ describe('HookRunner', () => {
   it('passes a peer\'s string value through the environment only, so it cannot inject shell syntax', async () => {
     const { hooks } = runner({ commands: { alert: `printf '%s' "$PEERMON_LAST_VALUE" > ${dir}/value` } })
     try {
-      hooks.handle({ ...ALERT, lastValue: `$(touch ${dir}/pwned); "quoted" \`x\`` }, AT)
+      hooks.handle(new EventRecord({ ...ALERT, lastValue: `$(touch ${dir}/pwned); "quoted" \`x\`` }, AT))
       await hooks.whenIdle()
       assert.equal(read('value'), `$(touch ${dir}/pwned); "quoted" \`x\``)
       assert.equal(existsSync(join(dir, 'pwned')), false)
@@ -117,7 +117,7 @@ describe('HookRunner', () => {
   it('reports a non-zero exit as a warning with the last line of stderr', async () => {
     const { hooks, warnings } = runner({ commands: { alert: 'echo first >&2; echo "mail server down" >&2; exit 3' } })
     try {
-      hooks.handle(ALERT, AT)
+      hooks.handle(new EventRecord(ALERT, AT))
       await hooks.whenIdle()
       assert.equal(warnings.length, 1)
       assert.equal(warnings[0], '--on-alert hook for …kSCVe2Xo ping exited with code 3: mail server down')
@@ -129,7 +129,7 @@ describe('HookRunner', () => {
   it('reports a hook that cannot start', async () => {
     const { hooks, warnings } = runner({ commands: { left: 'true' }, shell: join(dir, 'no-such-shell') })
     try {
-      hooks.handle({ type: 'left', peer: PEER }, AT)
+      hooks.handle(new EventRecord({ type: 'left', peer: PEER }, AT))
       await hooks.whenIdle()
       assert.equal(warnings.length, 1)
       assert.match(warnings[0], /^--on-left hook for …kSCVe2Xo could not start: .*ENOENT/)
@@ -146,7 +146,7 @@ describe('HookRunner', () => {
     })
     try {
       const started = performance.now()
-      hooks.handle(ALERT, AT)
+      hooks.handle(new EventRecord(ALERT, AT))
       await hooks.whenIdle()
       const took = performance.now() - started
       assert.ok(took >= 300 && took < 5_000, `ended after ${Math.round(took)} ms`)
@@ -164,7 +164,7 @@ describe('HookRunner', () => {
     const { hooks, warnings } = runner({ commands: { alert: `sleep 30 & echo $! > ${dir}/bg.pid; exit 0` } })
     try {
       const started = performance.now()
-      hooks.handle(ALERT, AT)
+      hooks.handle(new EventRecord(ALERT, AT))
       await hooks.whenIdle()
       assert.ok(performance.now() - started < 5_000)
       assert.deepEqual(warnings, [])
@@ -183,7 +183,7 @@ describe('HookRunner', () => {
     })
     try {
       const started = performance.now()
-      for (let i = 0; i < 8; i++) hooks.handle({ ...ALERT, metric: `m${i}` }, AT)
+      for (let i = 0; i < 8; i++) hooks.handle(new EventRecord({ ...ALERT, metric: `m${i}` }, AT))
       const handleMs = performance.now() - started
       assert.ok(handleMs < 200, `handle() returned in ${Math.round(handleMs)} ms`)
       assert.equal(hooks.runningCount, 2)
@@ -202,14 +202,14 @@ describe('HookRunner', () => {
   it('stop() drops the queue, kills running hooks (SIGKILL soon for one that ignores SIGTERM) and warns no more', async () => {
     const { hooks, warnings } = runner({ commands: { alert: `trap '' TERM; sleep 30; echo late >> ${dir}/stopped` }, maxRunning: 1 })
     const started = performance.now()
-    hooks.handle(ALERT, AT)
-    hooks.handle(ALERT, AT)
+    hooks.handle(new EventRecord(ALERT, AT))
+    hooks.handle(new EventRecord(ALERT, AT))
     await hooks.stop(100)
     const took = performance.now() - started
     assert.ok(took < 2_000, `stopped in ${Math.round(took)} ms (grace 100 ms, then SIGTERM and SIGKILL 500 ms later)`)
     assert.equal(hooks.runningCount, 0)
     assert.equal(hooks.queuedCount, 0)
-    hooks.handle(ALERT, AT)
+    hooks.handle(new EventRecord(ALERT, AT))
     assert.equal(hooks.runningCount, 0, 'no new hooks after stop')
     assert.deepEqual(warnings, [])
     assert.deepEqual(lines('stopped'), [])

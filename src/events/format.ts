@@ -1,40 +1,23 @@
 /**
- * How the daemon prints events: one JSON object per line for machines
- * (`--json`), or one short line for people. Both are pure functions of the
- * event and the wall-clock time; writing them out is the caller's business.
+ * How an event is written: its JSON form (one object per line, for machines)
+ * and its human line (for people). Pure functions of the event and the
+ * wall-clock time it happened.
  */
 import { formatDuration } from '../duration.js'
-import type { MetricValue, MonitorEvent } from '../monitor/types.js'
-
-/** This node is up: its peer id and the addresses it listens on. */
-export interface ListeningEvent {
-  type: 'listening'
-  peer: string
-  addrs: string[]
-  /** Base URL of the HTTP API (`http://HOST:PORT`), when it runs. */
-  api?: string
-}
-/** A libp2p connection to a peer opened or closed. */
-export interface ConnectionEvent { type: 'connected' | 'disconnected', peer: string }
-/** The daemon is shutting down. */
-export interface StoppingEvent { type: 'stopping' }
-/** Something the operator should know that is not a monitor event. */
-export interface WarningEvent { type: 'warning', message: string }
-
-/** Everything the daemon prints. */
-export type DaemonEvent = MonitorEvent | ListeningEvent | ConnectionEvent | StoppingEvent | WarningEvent
+import type { MetricValue } from '../monitor/types.js'
+import type { EventLine, PeermonEvent } from './event.js'
 
 /**
- * One JSON line: `{"ts":"<ISO 8601>","event":"<type>",...the other fields}`.
- * Fields ending in `Ms` are rounded to 0.1 ms, other fractions to 3 decimals.
+ * The JSON form: `{ ts, event, ...the other fields }`. Fields ending in `Ms`
+ * are rounded to 0.1 ms, other fractions to 3 decimals.
  */
-export function formatJson (event: DaemonEvent, at: Date): string {
-  const record: Record<string, unknown> = { ts: at.toISOString(), event: event.type }
+export function toEventLine (event: PeermonEvent, at: Date): EventLine {
+  const line: EventLine = { ts: at.toISOString(), event: event.type }
   for (const [field, value] of Object.entries(event)) {
     if (field === 'type' || field === 'ts' || field === 'event') continue
-    record[field] = typeof value === 'number' ? roundField(field, value) : value
+    line[field] = typeof value === 'number' ? roundField(field, value) : value
   }
-  return JSON.stringify(record)
+  return line
 }
 
 function roundField (field: string, value: number): number {
@@ -51,15 +34,31 @@ const EVENT_WIDTH = 12
  * fixed width, the peer id shortened to `…` and its last 8 characters (in
  * full on `listening`, so it can be copied into --bootstrap), then key facts.
  */
-export function formatHuman (event: DaemonEvent, at: Date): string {
-  const head = `${clockTime(at)} ${event.type.padEnd(EVENT_WIDTH)}`
-  return `${head} ${describe(event)}`.trimEnd()
+export function toHumanLine (event: PeermonEvent, at: Date): string {
+  return `${clockTime(at)} ${event.type.padEnd(EVENT_WIDTH)} ${describe(event)}`.trimEnd()
 }
 
-function describe (event: DaemonEvent): string {
+/**
+ * The human line of an event line of unknown origin (the client's event
+ * stream): known, well-formed events as {@link toHumanLine} writes them, the
+ * others as `key=value` pairs.
+ */
+export function humanLineOf (line: EventLine, event: PeermonEvent | undefined): string {
+  const parsed = Date.parse(line.ts)
+  const at = Number.isFinite(parsed) ? new Date(parsed) : new Date()
+  if (event !== undefined) return toHumanLine(event, at)
+  const { ts: _ts, event: type, ...fields } = line
+  const extra = Object.entries(fields).map(([key, value]) => `${printable(key)}=${printable(typeof value === 'string' ? value : JSON.stringify(value) ?? '')}`)
+  return `${clockTime(at)} ${printable(type).padEnd(EVENT_WIDTH)} ${extra.join(' ')}`.trimEnd()
+}
+
+function describe (event: PeermonEvent): string {
   switch (event.type) {
-    case 'listening':
-      return `${printable(event.peer)} on ${event.addrs.length > 0 ? event.addrs.map(printable).join(', ') : '(no addresses)'}`
+    case 'listening': {
+      const addrs = event.addrs.length > 0 ? event.addrs.map(printable).join(', ') : '(no addresses)'
+      const dashboard = event.api !== undefined ? `; dashboard ${printable(event.api)}/` : ''
+      return `${printable(event.peer)} on ${addrs}${dashboard}`
+    }
     case 'joined':
     case 'left':
     case 'connected':
@@ -92,11 +91,12 @@ function showValue (value: MetricValue): string {
 }
 
 /** Control characters from the network would garble a terminal; show them escaped. */
-function printable (text: string): string {
+export function printable (text: string): string {
   return text.replace(/\p{Cc}/gu, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
-function clockTime (at: Date): string {
+/** `HH:MM:SS.mmm` in local time. */
+export function clockTime (at: Date): string {
   const two = (n: number): string => String(n).padStart(2, '0')
   return `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}.${String(at.getMilliseconds()).padStart(3, '0')}`
 }
