@@ -11,6 +11,7 @@ import { formatDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote, show } from '../config-error.js'
 import { apiOf, checkDirectory, durationOf, isLoopback, listOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
+import { instrumentationFromEnv, type Instrumentation } from './trace.js'
 
 /** The validated daemon configuration. */
 export interface DaemonConfig {
@@ -58,6 +59,8 @@ export interface DaemonConfig {
   hookTimeoutMs: number
   /** File every event is appended to as a JSON line (fsync'd); undefined = none. */
   alertLog?: string
+  /** Benchmark instrumentation (trace.ts), from `PEERMON_TRACE` and `PEERMON_GOSSIPSUB` only: not daemon options. */
+  instrumentation?: Instrumentation
 }
 
 /** A fresh, mutable copy of {@link DAEMON_DEFAULTS}. */
@@ -86,7 +89,9 @@ export async function loadDaemonConfig (argv: string[], env: NodeJS.ProcessEnv):
   const configPath = flags.get('config') ?? envLayer.get('config')
   const file = configPath === undefined ? new Map() : await readConfigFile(String(configPath.value), configPath.source)
   const pick = (name: OptionName): Setting | undefined => flags.get(name) ?? envLayer.get(name) ?? file.get(name)
-  return await resolveConfig(pick)
+  const config = await resolveConfig(pick)
+  const instrumentation = await instrumentationFromEnv(env)
+  return instrumentation === undefined ? config : { ...config, instrumentation }
 }
 
 const DESCRIPTOR = new Map(DAEMON_OPTIONS.map(option => [option.name, option]))

@@ -17,7 +17,7 @@ import { loadAllowList } from './access.js'
 import { loadOrCreateKey } from './keyfile.js'
 import type { DaemonContext, DaemonPart } from './part.js'
 import { loadSwarmKey } from './psk.js'
-import { gossipsubFromEnv, openTrace } from './trace.js'
+import { openTrace } from './trace.js'
 
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
 const STOP_DEADLINE_MS = 2_500
@@ -67,7 +67,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     : await generateKeyPair('Ed25519')
 
   // Benchmark instrumentation (src/daemon/trace.ts): off unless these variables are set.
-  const trace = process.env.PEERMON_TRACE != null && process.env.PEERMON_TRACE !== '' ? openTrace(process.env.PEERMON_TRACE) : undefined
+  const trace = config.instrumentation?.tracePath !== undefined ? openTrace(config.instrumentation.tracePath) : undefined
   // With the HTTP API on, libp2p's own metrics go into the registry its /metrics serves.
   const metricsRegistry = config.api !== undefined ? (await import('../api/prometheus.js')).createMetricsRegistry() : undefined
   const node = await createNode({
@@ -76,7 +76,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     psk,
     allow,
     listen: config.listen,
-    ...gossipsubFromEnv(process.env.PEERMON_GOSSIPSUB),
+    ...config.instrumentation?.gossip,
     monitor: {
       trace,
       topic: config.topic,

@@ -21,7 +21,10 @@
  * values for every option peermon tunes (the benchmarks' "default" column).
  */
 import { appendFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
+import { ConfigError, quote } from '../config-error.js'
+import { checkDirectory } from './config-values.js'
 import type { Report } from '../monitor/types.js'
 import type { ReportTrace } from '../libp2p/service.js'
 
@@ -142,16 +145,54 @@ export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   scoreParams: { IPColocationFactorWeight: -5 }
 }
 
+/** createNode's gossipsub options beyond peermon's own (the benchmarks' knob). */
+export interface GossipsubOverrides {
+  gossipsub?: Partial<GossipsubOpts>
+  /** createNode's option of that name; -1 turns batching off. */
+  batchForwardingMs?: number
+}
+
+/** The daemon's benchmark instrumentation, as its environment sets it. */
+export interface Instrumentation {
+  /** `PEERMON_TRACE`: the trace file's path (`%p` = the process id). */
+  tracePath?: string
+  /** `PEERMON_GOSSIPSUB`. */
+  gossip?: GossipsubOverrides
+}
+
 /**
- * createNode options from `PEERMON_GOSSIPSUB`: gossipsub options, except the
- * key `batchForwardingMs` (createNode's option of that name); `stock` also
- * turns batching off. Empty when unset. Throws on bad JSON.
+ * Reads `PEERMON_TRACE` and `PEERMON_GOSSIPSUB`; undefined when neither is set.
+ * A bad value is an operator error ({@link ConfigError}: one line, exit 2),
+ * like any daemon option's.
  */
-export function gossipsubFromEnv (text: string | undefined): { gossipsub?: Partial<GossipsubOpts>, batchForwardingMs?: number } {
-  if (text === undefined || text.trim() === '') return {}
+export async function instrumentationFromEnv (env: NodeJS.ProcessEnv): Promise<Instrumentation | undefined> {
+  const trace = env.PEERMON_TRACE?.trim()
+  const gossip = gossipsubFromEnv(env.PEERMON_GOSSIPSUB)
+  if ((trace === undefined || trace === '') && gossip === undefined) return undefined
+  if (trace !== undefined && trace !== '') await checkDirectory({ value: trace, source: 'PEERMON_TRACE' }, dirname(trace))
+  return { ...(trace !== undefined && trace !== '' ? { tracePath: trace } : {}), ...(gossip !== undefined ? { gossip } : {}) }
+}
+
+/**
+ * createNode options from `PEERMON_GOSSIPSUB`: gossipsub options as a JSON
+ * object, except the key `batchForwardingMs` (createNode's option of that
+ * name); `stock` puts back gossipsub's own values and turns batching off.
+ * Undefined when unset; a {@link ConfigError} when not one of those.
+ */
+export function gossipsubFromEnv (text: string | undefined): GossipsubOverrides | undefined {
+  if (text === undefined || text.trim() === '') return undefined
   if (text.trim() === 'stock') return { gossipsub: GOSSIPSUB_STOCK, batchForwardingMs: -1 }
-  const parsed: unknown = JSON.parse(text)
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('PEERMON_GOSSIPSUB: expected a JSON object or "stock"')
-  const { batchForwardingMs, ...gossipsub } = parsed as Partial<GossipsubOpts> & { batchForwardingMs?: number }
+  const expected = `PEERMON_GOSSIPSUB: expected "stock" or a JSON object of gossipsub options like {"D":4,"batchForwardingMs":0}, got ${quote(text)}`
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new ConfigError(expected)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(expected)
+  const { batchForwardingMs, ...gossipsub } = parsed as Partial<GossipsubOpts> & { batchForwardingMs?: unknown }
+  if (batchForwardingMs !== undefined && (typeof batchForwardingMs !== 'number' || !Number.isFinite(batchForwardingMs))) {
+    throw new ConfigError(`PEERMON_GOSSIPSUB: batchForwardingMs must be a number of ms (-1 turns batching off), got ${quote(JSON.stringify(batchForwardingMs))}`)
+  }
   return { gossipsub, batchForwardingMs }
 }

@@ -219,6 +219,15 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     await rejectsWith([], { PEERMON_TTL: '1s', PEERMON_INTERVAL: '1s' }, 'PEERMON_TTL: must be at least 1.5 times the interval (1s), got 1s')
   })
 
+  it('the benchmarks\' instrumentation variables: bad values are operator errors too', async () => {
+    await rejectsWith([], { PEERMON_GOSSIPSUB: '{D:4}' }, 'PEERMON_GOSSIPSUB: expected "stock" or a JSON object of gossipsub options')
+    await rejectsWith([], { PEERMON_GOSSIPSUB: '{"batchForwardingMs":"soon"}' }, 'PEERMON_GOSSIPSUB: batchForwardingMs must be a number')
+    await rejectsWith([], { PEERMON_TRACE: join(dir, 'missing', 'trace-%p.log') }, 'PEERMON_TRACE: cannot use directory')
+    const config = await loadDaemonConfig([], { PEERMON_TRACE: join(dir, 'trace-%p.log'), PEERMON_GOSSIPSUB: '{"D":4,"batchForwardingMs":0}' })
+    assert.deepEqual(config.instrumentation, { tracePath: join(dir, 'trace-%p.log'), gossip: { gossipsub: { D: 4 }, batchForwardingMs: 0 } })
+    assert.equal((await loadDaemonConfig([], {})).instrumentation, undefined)
+  })
+
   it('a flag that fixes an env value wins before validation', async () => {
     assert.equal((await loadDaemonConfig(['--interval', '2s'], { PEERMON_INTERVAL: 'fast' })).intervalMs, 2000)
   })

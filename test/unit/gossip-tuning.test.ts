@@ -75,9 +75,11 @@ describe('batchForwarding', () => {
 
 describe('PEERMON_GOSSIPSUB', () => {
   it('is empty when unset, stock turns batching off, JSON splits off batchForwardingMs', () => {
-    assert.deepEqual(gossipsubFromEnv(undefined), {})
+    assert.equal(gossipsubFromEnv(undefined), undefined)
     assert.deepEqual(gossipsubFromEnv(' stock '), { gossipsub: GOSSIPSUB_STOCK, batchForwardingMs: -1 })
     assert.deepEqual(gossipsubFromEnv('{"D":4,"batchForwardingMs":25}'), { gossipsub: { D: 4 }, batchForwardingMs: 25 })
-    assert.throws(() => gossipsubFromEnv('[1]'), /expected a JSON object/)
+    assert.throws(() => gossipsubFromEnv('[1]'), /^ConfigError: PEERMON_GOSSIPSUB: expected "stock" or a JSON object/)
+    assert.throws(() => gossipsubFromEnv('{D:4}'), /^ConfigError: PEERMON_GOSSIPSUB: expected "stock" or a JSON object/)
+    assert.throws(() => gossipsubFromEnv('{"batchForwardingMs":"soon"}'), /^ConfigError: PEERMON_GOSSIPSUB: batchForwardingMs must be a number/)
   })
 })
