@@ -5,8 +5,8 @@
  * synthetic peers' reports every second, with full windows), so the clients
  * do not share its event loop. Prints latency percentiles and requests/s.
  *
- *   node dist/bench/api.js [--peers 50] [--clients 100] [--seconds 10] [--warmup 2]
- *     [--path /api/v0/peers] [--json]
+ *   node dist/bench/api.js [--peers 50] [--clients 100] [--duration 10s] [--warmup 2s]
+ *     [--path /api/v0/peers] [--json] [--help]
  *   npm run bench:api -- --clients 100
  */
 import { fork } from 'node:child_process'
@@ -14,7 +14,6 @@ import type { ChildProcess } from 'node:child_process'
 import { Agent, request } from 'node:http'
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { parseArgs } from 'node:util'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { buildApiServer } from '../src/api/server.js'
@@ -22,43 +21,51 @@ import type { ApiMonitor } from '../src/api/routes.js'
 import { MonitorCore } from '../src/monitor/monitor.js'
 import { REPORT_VERSION, encodeReport } from '../src/monitor/report.js'
 import type { Metric } from '../src/monitor/types.js'
+import { runBench, type Bench, type BenchArgs } from './lib/args.js'
+import { formatDuration } from '../src/duration.js'
 
 interface Options {
   peers: number
   clients: number
-  seconds: number
-  warmup: number
+  /** Measurement window (ms). */
+  durationMs: number
+  /** Warm-up before it (ms). */
+  warmupMs: number
   path: string
   json: boolean
 }
 
-function options (): Options {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter(arg => arg !== '--serve'),
-    options: {
-      peers: { type: 'string', default: '50' },
-      clients: { type: 'string', default: '100' },
-      seconds: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      path: { type: 'string', default: '/api/v0/peers' },
-      json: { type: 'boolean', default: false }
-    }
-  })
-  const whole = (name: string, text: string, min: number): number => {
-    const n = Number(text)
-    if (!Number.isInteger(n) || n < min) {
-      process.stderr.write(`bench/api: --${name}: expected a whole number >= ${min}, got ${JSON.stringify(text)}\n`)
-      process.exit(2)
-    }
-    return n
-  }
+const BENCH: Bench = {
+  name: 'bench/api',
+  command: 'node dist/bench/api.js',
+  flags: ['peers', 'clients', 'duration', 'seconds', 'warmup', 'path', 'json'],
+  help: `Usage: node dist/bench/api.js [options]   (npm run bench:api -- [options])
+
+Many concurrent clients of one API path on a daemon-like API server (in a
+child process) that monitors N synthetic peers: latency percentiles, requests/s
+and the server's CPU.
+
+Options:
+  --peers <n>             monitored peers (default: 50)
+  --clients <n>           concurrent clients (default: 100)
+  --duration <duration>   measurement window (default: 10s; --seconds <n> is the older spelling)
+  --warmup <duration>     load before the window, not measured (default: 2s)
+  --path <path>           the path asked for (default: /api/v0/peers)
+  --json                  print the result as one JSON object
+  -h, --help              show this help
+
+Durations: 500ms, 2s, 1m; a bare number is seconds.
+`
+}
+
+function optionsOf (args: BenchArgs): Options {
   return {
-    peers: whole('peers', values.peers, 1),
-    clients: whole('clients', values.clients, 1),
-    seconds: whole('seconds', values.seconds, 1),
-    warmup: whole('warmup', values.warmup, 0),
-    path: values.path,
-    json: values.json
+    peers: args.peers ?? 50,
+    clients: args.clients ?? 100,
+    durationMs: args.durationMs ?? 10_000,
+    warmupMs: args.warmupMs ?? 2000,
+    path: args.path ?? '/api/v0/peers',
+    json: args.json
   }
 }
 
@@ -211,11 +218,11 @@ async function run (opts: Options): Promise<Result> {
       }
     }
     const clients = Array.from({ length: opts.clients }, async () => { await client() })
-    await new Promise(resolve => setTimeout(resolve, opts.warmup * 1000))
+    await new Promise(resolve => setTimeout(resolve, opts.warmupMs))
     measuring = true
     const cpuBefore = await cpuMs(child.pid)
     const started = performance.now()
-    await new Promise(resolve => setTimeout(resolve, opts.seconds * 1000))
+    await new Promise(resolve => setTimeout(resolve, opts.durationMs))
     measuring = false
     const elapsed = performance.now() - started
     const cpuAfter = await cpuMs(child.pid)
@@ -226,7 +233,7 @@ async function run (opts: Options): Promise<Result> {
     return {
       peers: opts.peers,
       clients: opts.clients,
-      seconds: opts.seconds,
+      seconds: opts.durationMs / 1000,
       path: opts.path,
       requests: latencies.length,
       errors,
@@ -246,16 +253,18 @@ async function run (opts: Options): Promise<Result> {
   }
 }
 
-const opts = options()
-if (process.argv.includes('--serve')) {
-  await serve(opts)
-} else {
+async function main (args: BenchArgs): Promise<void> {
+  const opts = optionsOf(args)
+  if (serving) {
+    await serve(opts)
+    return
+  }
   const result = await run(opts)
   if (opts.json) {
     process.stdout.write(JSON.stringify(result) + '\n')
   } else {
     process.stdout.write([
-      `GET ${result.path}: ${result.clients} concurrent clients, ${result.peers} monitored peers, ${result.seconds} s (after ${opts.warmup} s warm-up)`,
+      `GET ${result.path}: ${result.clients} concurrent clients, ${result.peers} monitored peers, ${formatDuration(opts.durationMs)} (after ${formatDuration(opts.warmupMs)} warm-up)`,
       `  requests   ${result.requests} (${result.reqPerS} req/s), errors ${result.errors}, ${result.bytesPerResponse} bytes per response`,
       `  latency    p50 ${result.p50Ms} ms   p90 ${result.p90Ms} ms   p99 ${result.p99Ms} ms   max ${result.maxMs} ms`,
       `  server CPU ${result.serverCpuPct} % of one core`,
@@ -264,3 +273,7 @@ if (process.argv.includes('--serve')) {
     ].join('\n'))
   }
 }
+
+/** The child this benchmark forks runs with `--serve` and the parent's flags. */
+const serving = process.argv.includes('--serve')
+runBench(BENCH, main, process.argv.slice(2).filter(arg => arg !== '--serve'))

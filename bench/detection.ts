@@ -8,10 +8,11 @@
  * which alerts at its first tick after the expiry. The whole run is repeated
  * with gossipsub's stock parameters and with peermon's.
  *
- *   node dist/bench/detection.js [--full] [--nodes 50] [--rounds 10] [--interval 1] [--gossipsub stock|tuned|both] [--out file]
+ *   node dist/bench/detection.js [--full] [--nodes 50] [--rounds 10] [--interval 1s] [--gossipsub stock|tuned|both] [--out file] [--help]
  */
 import os from 'node:os'
-import { parseBenchArgs } from './lib/args.js'
+import { runBench, type Bench, type BenchArgs } from './lib/args.js'
+import { choiceValue } from '../src/flags.js'
 import { machineLine } from './lib/machine.js'
 import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
@@ -302,17 +303,40 @@ export function detectionTable (results: DetectionResult[]): Table {
   }
 }
 
-async function main (): Promise<void> {
-  const args = parseBenchArgs()
+const BENCH: Bench = {
+  name: 'detection',
+  command: 'node dist/bench/detection.js',
+  flags: ['full', 'nodes', 'rounds', 'interval', 'gossipsub', 'seed', 'json', 'out'],
+  help: `Usage: node dist/bench/detection.js [options]
+
+Rounds of crash, hang, join and leave in a swarm of daemons: each survivor's
+alert lag, misses and false alerts, next to a 15 s ticker over the same receipts.
+
+Options:
+  --full                  50 nodes and 12 rounds (default: 20 nodes, 4 rounds)
+  --nodes <n>             swarm size
+  --rounds <n>            failure rounds
+  --interval <duration>   the daemons' report interval, 100ms..1h; the TTL is 3 intervals (default: 1s)
+  --gossipsub <which>     stock, tuned or both (default: both)
+  --seed <n>              seed of the topology and victims (default: 1)
+  --json                  also print one JSON object with every result
+  --out <file>            write the JSON result to this file
+  -h, --help              show this help
+
+Durations: 500ms, 2s, 1m; a bare number is seconds.
+`
+}
+
+async function main (args: BenchArgs): Promise<void> {
   const log = (line: string): void => { process.stderr.write(`detection: ${line}\n`) }
-  log(machineLine())
   const nodes = args.nodes?.[0] ?? (args.full ? 50 : 20)
-  const rounds = typeof args.rest.rounds === 'string' ? Number(args.rest.rounds) : args.full ? 12 : 4
-  const which = typeof args.rest.gossipsub === 'string' ? args.rest.gossipsub : 'both'
-  const configs: Array<'stock' | 'tuned'> = which === 'both' ? ['tuned', 'stock'] : [which as 'stock' | 'tuned']
+  const rounds = args.rounds ?? (args.full ? 12 : 4)
+  const which = choiceValue('--gossipsub', args.gossipsub ?? 'both', ['stock', 'tuned', 'both'])
+  const configs: Array<'stock' | 'tuned'> = which === 'both' ? ['tuned', 'stock'] : [which]
+  log(machineLine())
   const results: DetectionResult[] = []
   for (const config of configs) {
-    results.push(await runDetection({ nodes, rounds, config, intervalMs: args.interval === undefined ? undefined : args.interval * 1000, seed: args.seed, log }))
+    results.push(await runDetection({ nodes, rounds, config, intervalMs: args.intervalMs, seed: args.seed, log }))
     process.stdout.write(renderText(detectionTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(detectionTable(results)))
@@ -323,6 +347,4 @@ async function main (): Promise<void> {
   if (args.json) process.stdout.write(JSON.stringify({ benchmark: 'detection', results }) + '\n')
 }
 
-if (process.argv[1]?.endsWith('detection.js') === true) {
-  main().catch((err) => { process.stderr.write(`detection: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
-}
+if (process.argv[1]?.endsWith('detection.js') === true) runBench(BENCH, main)

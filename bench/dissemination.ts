@@ -1,16 +1,16 @@
 /**
  * Dissemination: swarms of N daemons (separate processes on 127.0.0.1) at a
- * 1 s interval (`--interval` seconds to change it; the TTL is 3 intervals). Per size: share of reports delivered, propagation latency
+ * 1 s interval (`--interval` to change it; the TTL is 3 intervals). Per size: share of reports delivered, propagation latency
  * (publish → acceptance at each node, from the daemons' traces), CPU of the
  * whole swarm, RSS per daemon, bytes read per node per interval against the
  * ideal (N−1 reports × report size), and alerts (all false: nobody fails).
  *
- *   node dist/bench/dissemination.js [--full] [--nodes 10,50] [--seconds 60] [--interval 1]
- *     [--gossipsub stock|<json>] [--exec-argv "--max-semi-space-size=1 ..."] [--json] [--out file]
+ *   node dist/bench/dissemination.js [--full] [--nodes 10,50] [--duration 1m] [--interval 1s]
+ *     [--gossipsub stock|<json>] [--exec-argv "--max-semi-space-size=1 ..."] [--json] [--out file] [--help]
  */
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { parseBenchArgs } from './lib/args.js'
+import { gossipsubOverrides, runBench, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { sampleProcesses, type ProcSample } from './lib/proc.js'
 import { summarize, median } from './lib/stats.js'
@@ -292,20 +292,42 @@ export function disseminationTable (results: DisseminationResult[], title = 'Dis
   }
 }
 
-async function main (): Promise<void> {
-  const args = parseBenchArgs()
+const BENCH: Bench = {
+  name: 'dissemination',
+  command: 'node dist/bench/dissemination.js',
+  flags: ['full', 'nodes', 'duration', 'seconds', 'interval', 'gossipsub', 'exec-argv', 'seed', 'json', 'out'],
+  help: `Usage: node dist/bench/dissemination.js [options]
+
+Swarms of N daemons on 127.0.0.1: share of reports delivered, propagation
+latency, CPU, memory and traffic per node, and (false) alerts.
+
+Options:
+  --full                    sizes 10,50,100,200 for 1m each, 5m at 100 (default: 10,20 for 15s)
+  --nodes <n,n,...>         swarm sizes
+  --duration <duration>     measurement window per size (--seconds <n> is the older spelling)
+  --interval <duration>     the daemons' report interval, 100ms..1h; the TTL is 3 intervals (default: 1s)
+  --gossipsub <stock|json>  gossipsub's own parameters, or overrides of peermon's, e.g. '{"D":4}'
+  --exec-argv "<flags>"     the daemons' Node.js flags, e.g. "--max-semi-space-size=4"
+  --seed <n>                seed of the topology (default: 1)
+  --json                    also print one JSON object with every result
+  --out <file>              write the JSON result to this file
+  -h, --help                show this help
+
+Durations: 500ms, 2s, 1m; a bare number is seconds.
+`
+}
+
+async function main (args: BenchArgs): Promise<void> {
   const sizes = args.nodes ?? (args.full ? [10, 50, 100, 200] : [10, 20])
-  const gossipsubFlag = args.rest.gossipsub
-  const gossipsub = typeof gossipsubFlag === 'string' ? (gossipsubFlag === 'stock' ? 'stock' : JSON.parse(gossipsubFlag)) : undefined
-  const execArgvFlag = args.rest['exec-argv']
-  const execArgv = typeof execArgvFlag === 'string' ? execArgvFlag.split(/\s+/).filter((a) => a !== '') : undefined
+  const gossipsub = gossipsubOverrides(args.gossipsub)
+  const execArgv = args.execArgv
   const log = (line: string): void => { process.stderr.write(`dissemination: ${line}\n`) }
   log(machineLine())
   const results: DisseminationResult[] = []
   for (const nodes of sizes) {
     // 5 minutes at 100 nodes: the false-alert target is over 5 minutes.
-    const seconds = args.seconds ?? (args.full ? (nodes === 100 ? 300 : 60) : 15)
-    results.push(await runDissemination({ nodes, seconds, settleSeconds: args.full ? 10 : 5, intervalMs: args.interval === undefined ? undefined : args.interval * 1000, gossipsub, execArgv, seed: args.seed, log }))
+    const seconds = args.durationMs !== undefined ? args.durationMs / 1000 : args.full ? (nodes === 100 ? 300 : 60) : 15
+    results.push(await runDissemination({ nodes, seconds, settleSeconds: args.full ? 10 : 5, intervalMs: args.intervalMs, gossipsub, execArgv, seed: args.seed, log }))
     process.stdout.write(renderText(disseminationTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(disseminationTable(results)))
@@ -317,6 +339,4 @@ async function main (): Promise<void> {
   }
 }
 
-if (process.argv[1]?.endsWith('dissemination.js') === true) {
-  main().catch((err) => { process.stderr.write(`dissemination: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
-}
+if (process.argv[1]?.endsWith('dissemination.js') === true) runBench(BENCH, main)

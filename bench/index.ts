@@ -4,29 +4,55 @@
  * of docs/benchmarks.md; `--out <dir>` also writes each result as JSON there,
  * which `npm run bench:docs` turns into docs/benchmarks.md.
  *
- *   npm run bench [-- --full] [-- --only store,dissemination] [-- --out bench-results]
+ *   npm run bench [-- --full] [-- --only store,dissemination] [-- --out bench-results] [-- --help]
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { detectionTable, runDetection, type DetectionResult } from './detection.js'
 import { disseminationTable, runDissemination, type DisseminationResult } from './dissemination.js'
+import { runBench, type Bench, type BenchArgs } from './lib/args.js'
 import { describeMachine, machineLine } from './lib/machine.js'
 import { peermonPids, waitForIdleCpu } from './lib/proc.js'
 import { renderText } from './lib/table.js'
 import { profileTables, runProfile } from './profile.js'
 import { runStore, storeTable } from './store.js'
+import { choiceValue } from '../src/flags.js'
 
 const ALL = ['store', 'dissemination', 'detection', 'profile', 'api'] as const
 type Name = typeof ALL[number]
 
-async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { full: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } } })
-  const full = values.full === true
-  const only = (values.only?.split(',') ?? ALL) as Name[]
-  const out = values.out
+const BENCH: Bench = {
+  name: 'bench',
+  command: 'npm run bench --',
+  flags: ['full', 'only', 'out'],
+  help: `Usage: npm run bench [-- options]
+
+Every benchmark in turn, each printing its tables (never a pass/fail). Quick
+sizes by default (a few minutes).
+
+Options:
+  --full              the sizes and durations of docs/benchmarks.md (about 45 minutes on 2 cores)
+  --only <name,...>   only these: ${ALL.join(', ')}
+  --out <dir>         also write each result as <dir>/<name>.json (npm run bench:docs reads them)
+  -h, --help          show this help
+
+Each benchmark also runs on its own, with flags to explore (durations: 500ms,
+2s, 1m; a bare number is seconds):
+  node --expose-gc dist/bench/store.js --help
+  node dist/bench/dissemination.js --help
+  node dist/bench/detection.js --help
+  node dist/bench/profile.js --help
+  node dist/bench/api.js --help    (npm run bench:api)
+Exit codes: 0 done (a failed benchmark is logged and the rest run), 2 bad flags.
+`
+}
+
+async function main (args: BenchArgs): Promise<void> {
+  const full = args.full
+  const only: readonly Name[] = args.only?.map((name) => choiceValue('--only', name, ALL)) ?? ALL
+  const out = args.out
   if (out !== undefined) mkdirSync(out, { recursive: true })
   const log = (line: string): void => { process.stderr.write(`bench: ${line}\n`) }
   const save = (name: string, data: unknown): void => {
@@ -110,4 +136,4 @@ async function main (): Promise<void> {
   if (left.length > 0) log(`note: peermon processes started during the run still run (another user's?): ${left.join(', ')}`)
 }
 
-main().catch((err) => { process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
+runBench(BENCH, main)

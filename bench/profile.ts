@@ -4,12 +4,12 @@
  * profile, and prints the CPU per accepted report split by package and by
  * function (self time).
  *
- *   node dist/bench/profile.js [--nodes 10] [--seconds 30] [--gossipsub stock|<json>] [--top 25]
+ *   node dist/bench/profile.js [--nodes 10] [--duration 30s] [--gossipsub stock|<json>] [--top 25] [--out file] [--help]
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseBenchArgs } from './lib/args.js'
+import { gossipsubOverrides, runBench, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 import { sampleProcesses } from './lib/proc.js'
@@ -148,14 +148,34 @@ export function profileTables (r: ProfileResult, top = 20): Table[] {
   ]
 }
 
-async function main (): Promise<void> {
-  const args = parseBenchArgs()
-  const gossipsubFlag = args.rest.gossipsub
-  const gossipsub = typeof gossipsubFlag === 'string' ? (gossipsubFlag === 'stock' ? 'stock' : JSON.parse(gossipsubFlag)) : undefined
-  const top = typeof args.rest.top === 'string' ? Number(args.rest.top) : 20
+const BENCH: Bench = {
+  name: 'profile',
+  command: 'node dist/bench/profile.js',
+  flags: ['full', 'nodes', 'duration', 'seconds', 'gossipsub', 'top', 'out'],
+  help: `Usage: node dist/bench/profile.js [options]
+
+Runs a swarm whose daemons all run under --cpu-prof and prints the CPU per
+accepted report, by package and by function (self time).
+
+Options:
+  --full                    30 nodes (default: 10)
+  --nodes <n>               swarm size
+  --duration <duration>     steady-state window profiled (default: 20s; --seconds <n> is the older spelling)
+  --gossipsub <stock|json>  gossipsub's own parameters, or overrides of peermon's, e.g. '{"D":4}'
+  --top <n>                 rows per table (default: 20)
+  --out <file>              write the JSON result to this file
+  -h, --help                show this help
+
+Durations: 500ms, 2s, 1m; a bare number is seconds.
+`
+}
+
+async function main (args: BenchArgs): Promise<void> {
+  const gossipsub = gossipsubOverrides(args.gossipsub)
+  const top = args.top ?? 20
   const log = (line: string): void => { process.stderr.write(`profile: ${line}\n`) }
   log(machineLine())
-  const result = await runProfile({ nodes: args.nodes?.[0] ?? (args.full ? 30 : 10), seconds: args.seconds ?? 20, gossipsub, log })
+  const result = await runProfile({ nodes: args.nodes?.[0] ?? (args.full ? 30 : 10), seconds: args.durationMs !== undefined ? args.durationMs / 1000 : 20, gossipsub, log })
   for (const table of profileTables(result, top)) process.stdout.write(renderText(table) + '\n')
   if (args.out !== undefined) {
     const { writeFileSync } = await import('node:fs')
@@ -163,6 +183,4 @@ async function main (): Promise<void> {
   }
 }
 
-if (process.argv[1]?.endsWith('profile.js') === true) {
-  main().catch((err) => { process.stderr.write(`profile: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
-}
+if (process.argv[1]?.endsWith('profile.js') === true) runBench(BENCH, main)

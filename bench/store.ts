@@ -7,14 +7,14 @@
  *   alone and for the whole core (peer records and deadlines included).
  * For 1k and 10k peers. Needs `--expose-gc`.
  *
- *   node --expose-gc dist/bench/store.js [--full] [--json] [--out file]
+ *   node --expose-gc dist/bench/store.js [--nodes 1000,10000] [--json] [--out file] [--help]
  */
 import { performance } from 'node:perf_hooks'
 import { MonitorCore } from '../src/monitor/monitor.js'
 import { REPORT_VERSION, encodeReport } from '../src/monitor/report.js'
 import { MetricStore } from '../src/monitor/store.js'
 import type { Clock } from '../src/monitor/types.js'
-import { parseBenchArgs } from './lib/args.js'
+import { runBench, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 
@@ -184,8 +184,25 @@ export function storeTable (results: StoreResult[]): Table {
   }
 }
 
-async function main (): Promise<void> {
-  const args = parseBenchArgs()
+const BENCH: Bench = {
+  name: 'store',
+  command: 'node --expose-gc dist/bench/store.js',
+  flags: ['nodes', 'json', 'out', 'full'],
+  help: `Usage: node --expose-gc dist/bench/store.js [options]
+
+The store and the receive path in one process, no network: MetricStore.log and
+MonitorCore.handleMessage per second, and heap bytes per full window.
+
+Options:
+  --nodes <n,n,...>   peer counts (default: 1000,10000)
+  --json              also print one JSON object with every result
+  --out <file>        write the JSON result to this file
+  --full              accepted like the other benchmarks; the sizes are the same
+  -h, --help          show this help
+`
+}
+
+async function main (args: BenchArgs): Promise<void> {
   process.stderr.write(`store: ${machineLine()}\n`)
   const counts = args.nodes ?? [1_000, 10_000]
   const results = runStore(counts)
@@ -197,6 +214,4 @@ async function main (): Promise<void> {
   if (args.json) process.stdout.write(JSON.stringify({ benchmark: 'store', results }) + '\n')
 }
 
-if (process.argv[1]?.endsWith('store.js') === true) {
-  main().catch((err) => { process.stderr.write(`store: ${err instanceof Error ? err.stack : String(err)}\n`); process.exitCode = 1 })
-}
+if (process.argv[1]?.endsWith('store.js') === true) runBench(BENCH, main)

@@ -10,6 +10,8 @@
  * a failure prints fast-check's counterexample, seed and path, and exits 1.
  */
 import fc from 'fast-check'
+import { ConfigError } from '../src/config-error.js'
+import { parseFlags, wantsHelp, wholeNumberValue } from '../src/flags.js'
 import { checkBatch } from '../test/helpers/fuzz-check.js'
 import { fuzzBatch } from '../test/helpers/report-inputs.js'
 import type { InputFamily } from '../test/helpers/report-inputs.js'
@@ -19,28 +21,18 @@ const CHUNK_RUNS = 1_000
 const MAX_CHUNKS = 40
 const PROGRESS_MS = 5_000
 
-function parseArgs (argv: string[]): { runs: number, seed: number } {
-  let runs = 1_000_000
-  let seed = Date.now() % 2 ** 31
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]
-    const value = argv[i + 1]
-    if ((flag === '--runs' || flag === '--seed') && value != null && /^\d[\d_]*$/.test(value)) {
-      const n = Number(value.replaceAll('_', ''))
-      if (flag === '--runs' && n >= 1) runs = n
-      else if (flag === '--seed' && Number.isSafeInteger(n)) seed = n
-      else fail(`${flag}: expected a positive integer, got ${value}`)
-      i++
-    } else if (flag === '--runs' || flag === '--seed') {
-      fail(`${flag}: expected an integer, got ${value ?? 'nothing'}`)
-    } else if (flag === '--help' || flag === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else {
-      fail(`unknown argument ${flag}`)
-    }
+/** `--runs` and `--seed`, read the CLI's way (src/flags.ts); `_` may group digits, e.g. 5_000_000. */
+function parseFuzzFlags (argv: string[]): { runs: number, seed: number } {
+  if (wantsHelp(argv)) {
+    console.log(USAGE)
+    process.exit(0)
   }
-  return { runs, seed }
+  const { values } = parseFlags(argv, { runs: { value: '<inputs>' }, seed: { value: '<integer>' }, help: { short: 'h' } }, { help: 'npm run fuzz -- --help' })
+  const number = (flag: string, text: string, min: number): number => wholeNumberValue(flag, text.replaceAll('_', ''), min, Number.MAX_SAFE_INTEGER)
+  return {
+    runs: values.runs === undefined ? 1_000_000 : number('--runs', values.runs, 1),
+    seed: values.seed === undefined ? Date.now() % 2 ** 31 : number('--seed', values.seed, 0)
+  }
 }
 
 /** Batches in the next chunk: CHUNK_RUNS, or fewer near the end, so the campaign stops close to the inputs asked for. */
@@ -48,13 +40,16 @@ function chunkRuns (inputsLeft: number, inputsPerBatch: number): number {
   return Math.max(1, Math.min(CHUNK_RUNS, Math.ceil(inputsLeft / inputsPerBatch)))
 }
 
-function fail (message: string): never {
-  console.error(`fuzz: ${message}\n${USAGE}`)
-  process.exit(2)
-}
-
 function main (): void {
-  const { runs, seed } = parseArgs(process.argv.slice(2))
+  let flags: { runs: number, seed: number }
+  try {
+    flags = parseFuzzFlags(process.argv.slice(2))
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`fuzz: ${err.message}\n${USAGE}`)
+    process.exit(2)
+  }
+  const { runs, seed } = flags
   const families: Record<InputFamily, number> = { random: 0, truncated: 0, flipped: 0, structured: 0 }
   const dropped: Record<string, number> = {}
   let inputs = 0

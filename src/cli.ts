@@ -4,10 +4,10 @@
  * (2 for operator mistakes, {@link ConfigError}; 1 for anything else).
  */
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { ConfigError } from './config-error.js'
 import { loadDaemonConfig } from './daemon/config.js'
-import { daemonHelp, wantsHelp } from './daemon/options.js'
+import { daemonHelp } from './daemon/options.js'
+import { parseFlags, wantsHelp } from './flags.js'
 
 /** Where the CLI writes and what environment it reads; the process's own by default. */
 export interface CliIO {
@@ -108,23 +108,15 @@ Options:
   -h, --help     show this help
 `
 
+const KEYGEN_FLAGS = { key: { value: '<file>' }, psk: { value: '<file>' }, help: { short: 'h' } } as const
+
 /** `peermon keygen`: creates a swarm key and/or an identity key; prints the identity's peer id. */
 async function keygen (argv: string[], io: CliIO): Promise<number> {
-  let values: { key?: string, psk?: string, help?: boolean }
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { key: { type: 'string' }, psk: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false
-    }))
-  } catch (err) {
-    throw new ConfigError(`keygen: ${err instanceof Error ? err.message : String(err)} (see peermon keygen --help)`)
-  }
-  if (values.help === true) {
+  if (wantsHelp(argv)) {
     io.stdout.write(KEYGEN_USAGE)
     return 0
   }
+  const { values } = parseFlags(argv, KEYGEN_FLAGS, { help: 'peermon keygen --help' })
   for (const [flag, value] of [['--key', values.key], ['--psk', values.psk]] as const) {
     if (value === '') throw new ConfigError(`keygen: ${flag}: expected a file name`)
   }

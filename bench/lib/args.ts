@@ -1,5 +1,46 @@
-/** The flags every benchmark takes. */
-import { parseArgs } from 'node:util'
+/**
+ * The benchmarks' flags, read the CLI's way (src/flags.ts): durations as `500ms`,
+ * `2s`, `1m`; a mistake is one line naming the flag, exit code 2; `--help` prints
+ * the benchmark's help. A bare number is still read as seconds, the form these
+ * flags took before they took durations (`--interval 1`, `--seconds 60`).
+ */
+import { ConfigError } from '../../src/config-error.js'
+import { durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpec } from '../../src/flags.js'
+
+/** Every flag a benchmark may take; each benchmark lists the ones it does. */
+const BENCH_FLAGS = {
+  full: {},
+  json: {},
+  out: { value: '<file>' },
+  nodes: { value: '<n,n,...>' },
+  duration: { value: '<duration>' },
+  seconds: { value: '<n>' },
+  interval: { value: '<duration>' },
+  warmup: { value: '<duration>' },
+  seed: { value: '<n>' },
+  gossipsub: { value: '<stock|json>' },
+  'exec-argv': { value: '"<node flags>"' },
+  top: { value: '<n>' },
+  rounds: { value: '<n>' },
+  peers: { value: '<n>' },
+  clients: { value: '<n>' },
+  path: { value: '<path>' },
+  only: { value: '<name,...>' },
+  help: { short: 'h' }
+} as const satisfies Record<string, FlagSpec>
+
+export type BenchFlag = keyof typeof BENCH_FLAGS
+
+export interface Bench {
+  /** Prefix of its stderr lines, e.g. `dissemination`. */
+  name: string
+  /** How it is run, e.g. `node dist/bench/dissemination.js`; messages point to its --help. */
+  command: string
+  /** Its `--help` text. */
+  help: string
+  /** The flags it takes (`--help` is always taken). */
+  flags: readonly BenchFlag[]
+}
 
 export interface BenchArgs {
   /** The full sizes and durations (docs/benchmarks.md), instead of the quick ones. */
@@ -10,54 +51,98 @@ export interface BenchArgs {
   out?: string
   /** Explicit sizes, e.g. `--nodes 10,50`, overriding the defaults of the mode. */
   nodes?: number[]
-  /** Measurement window in seconds, overriding the mode's. */
-  seconds?: number
-  /** Report interval of the daemons in seconds (benchmarks with swarms; default 1). */
-  interval?: number
+  /** Measurement window (ms), overriding the mode's: `--duration 1m` (or `--seconds 60`). */
+  durationMs?: number
+  /** Report interval of the daemons (ms; benchmarks with swarms; default 1 s). */
+  intervalMs?: number
+  /** Warm-up before the measurement (ms). */
+  warmupMs?: number
   /** Seed of the swarm's topology (default 1, so runs compare like with like). */
   seed: number
-  /** Anything else the benchmark understands (`--gossipsub stock`, ...). */
-  rest: Record<string, string | boolean | undefined>
+  /** `--gossipsub` as given; each benchmark reads its own forms. */
+  gossipsub?: string
+  /** `--exec-argv`, split at spaces: the daemons' Node.js flags. */
+  execArgv?: string[]
+  top?: number
+  rounds?: number
+  peers?: number
+  clients?: number
+  path?: string
+  /** `--only a,b`: the names as given; the caller checks them. */
+  only?: string[]
 }
 
-export function parseBenchArgs (argv: string[] = process.argv.slice(2)): BenchArgs {
-  const { values } = parseArgs({
-    args: argv,
-    strict: false,
-    options: {
-      full: { type: 'boolean' },
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-      nodes: { type: 'string' },
-      seconds: { type: 'string' },
-      interval: { type: 'string' },
-      // Understood by some benchmarks only; declared so their values are not read as positionals.
-      gossipsub: { type: 'string' },
-      'exec-argv': { type: 'string' },
-      top: { type: 'string' },
-      rounds: { type: 'string' },
-      seed: { type: 'string' }
-    }
-  })
-  const nodes = typeof values.nodes === 'string' ? values.nodes.split(',').map(Number) : undefined
-  if (nodes?.some((n) => !Number.isInteger(n) || n < 2) === true) fail('--nodes: expected sizes like 10,50 (each >= 2)')
-  const seconds = typeof values.seconds === 'string' ? Number(values.seconds) : undefined
-  if (seconds !== undefined && !(seconds > 0)) fail('--seconds: expected a positive number')
-  const interval = typeof values.interval === 'string' ? Number(values.interval) : undefined
-  if (interval !== undefined && !(interval >= 0.1)) fail('--interval: expected seconds (>= 0.1)')
+/** Reads a benchmark's flags. Throws ConfigError on a flag it does not take or a bad value. */
+export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.argv.slice(2)): BenchArgs {
+  const specs: Partial<Record<BenchFlag, FlagSpec>> = Object.fromEntries([...bench.flags, 'help' as const].map((flag) => [flag, BENCH_FLAGS[flag]]))
+  const { values } = parseFlags(argv, specs, { help: `${bench.command} --help` }) as { values: Partial<Record<BenchFlag, string | true>> }
+  const text = (flag: BenchFlag): string | undefined => typeof values[flag] === 'string' ? values[flag] : undefined
+  const whole = (flag: BenchFlag, min: number, max = 1_000_000): number | undefined => {
+    const value = text(flag)
+    return value === undefined ? undefined : wholeNumberValue(`--${flag}`, value, min, max)
+  }
+  const nodes = text('nodes')?.split(',').map((n) => wholeNumberValue('--nodes', n.trim(), 2, 100_000))
+  if (text('duration') !== undefined && text('seconds') !== undefined) throw new ConfigError('--seconds: the old spelling of --duration; give one of them')
+  const durationText = text('duration') ?? text('seconds')
+  const durationFlag = text('duration') !== undefined ? '--duration' : '--seconds'
+  const execArgv = text('exec-argv')?.split(/\s+/).filter((arg) => arg !== '')
   return {
     full: values.full === true,
     json: values.json === true,
-    out: typeof values.out === 'string' ? values.out : undefined,
+    out: text('out'),
     nodes,
-    seconds,
-    interval,
-    seed: typeof values.seed === 'string' ? Number(values.seed) : 1,
-    rest: values as Record<string, string | boolean | undefined>
+    durationMs: durationText === undefined ? undefined : benchDuration(durationFlag, durationText, { min: 1 }),
+    intervalMs: text('interval') === undefined ? undefined : benchDuration('--interval', text('interval') as string, { min: 100, max: 3_600_000 }),
+    warmupMs: text('warmup') === undefined ? undefined : benchDuration('--warmup', text('warmup') as string),
+    seed: whole('seed', 0, 2 ** 32 - 1) ?? 1,
+    gossipsub: text('gossipsub'),
+    execArgv,
+    top: whole('top', 1),
+    rounds: whole('rounds', 1),
+    peers: whole('peers', 1),
+    clients: whole('clients', 1),
+    path: text('path'),
+    only: text('only')?.split(',').map((name) => name.trim())
   }
 }
 
-function fail (message: string): never {
-  process.stderr.write(`bench: ${message}\n`)
-  process.exit(2)
+/** A duration like the CLI's, or a bare number of seconds (the benchmarks' older form). */
+export function benchDuration (flag: string, text: string, bounds?: { min?: number, max?: number }): number {
+  return durationValue(flag, /^\d+(\.\d+)?$/.test(text) ? `${text}s` : text, bounds)
+}
+
+/** `--gossipsub stock|<json>` of a swarm benchmark: gossipsub's own parameters, or overrides of peermon's. */
+export function gossipsubOverrides (text: string | undefined): 'stock' | Record<string, unknown> | undefined {
+  if (text === undefined || text === 'stock') return text
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    value = undefined
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`--gossipsub: expected stock or a JSON object of gossipsub options like '{"D":4}', got ${JSON.stringify(text)}`)
+  }
+  return value as Record<string, unknown>
+}
+
+/**
+ * Runs a benchmark's main as a command: `--help` prints its help; a ConfigError
+ * is one line on stderr and exit code 2; any other failure its stack and exit code 1.
+ */
+export function runBench (bench: Bench, main: (args: BenchArgs) => Promise<void>, argv: readonly string[] = process.argv.slice(2)): void {
+  if (wantsHelp(argv)) {
+    process.stdout.write(bench.help)
+    return
+  }
+  const run = async (): Promise<void> => { await main(parseBenchArgs(bench, argv)) }
+  run().catch((err) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${bench.name}: ${err.message}\n`)
+      process.exitCode = 2
+    } else {
+      process.stderr.write(`${bench.name}: ${err instanceof Error ? err.stack : String(err)}\n`)
+      process.exitCode = 1
+    }
+  })
 }

@@ -3,8 +3,8 @@
  * daemon to ask (`--api`, `--api-token`, or PEERMON_API / PEERMON_API_TOKEN),
  * `--json`, and each command's own options. Bad flags throw ConfigError (exit 2).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError } from '../config-error.js'
+import { parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
 import { DAEMON_DEFAULTS } from '../daemon/options.js'
 import { ALERT_HISTORY_SIZE } from '../api/types.js'
 
@@ -75,41 +75,29 @@ export function clientHelp (command: ClientCommand): string {
 
 /** Parses a client command's argv (after the command name). Throws ConfigError naming the flag. */
 export function parseClientFlags (command: ClientCommand, argv: string[], env: NodeJS.ProcessEnv): ClientConfig {
-  const options: ParseArgsConfig['options'] = {
-    api: { type: 'string' },
-    'api-token': { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' }
+  if (wantsHelp(argv)) return { command, api: DEFAULT_API_URL, json: false, help: true }
+  const specs: FlagSpecs = {
+    api: { value: '<url|host:port>' },
+    'api-token': { value: '<token>' },
+    json: {},
+    help: { short: 'h' },
+    ...(command === 'alerts' ? { limit: { value: '<n>' } } : {}),
+    ...(command === 'watch' ? { type: { value: '<a,b,...>' } } : {})
   }
-  if (command === 'alerts') options.limit = { type: 'string' }
-  if (command === 'watch') options.type = { type: 'string' }
-  let values: Record<string, string | boolean | undefined>
-  let positionals: string[]
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true }) as { values: Record<string, string | boolean | undefined>, positionals: string[] })
-  } catch (err) {
-    throw new ConfigError(`${describeParseError(err)} (see peermon ${command} --help)`)
-  }
-  const config: ClientConfig = { command, api: DEFAULT_API_URL, json: values.json === true, help: values.help === true }
-  if (config.help) return config
+  const { values, positionals } = parseFlags(argv, specs, { help: `peermon ${command} --help`, positionals: command === 'metrics' ? 1 : 0 })
+  const config: ClientConfig = { command, api: DEFAULT_API_URL, json: values.json === true, help: false }
 
   const apiText = stringFlag(values.api, '--api') ?? nonEmpty(env.PEERMON_API)
   if (apiText !== undefined) config.api = apiBaseUrl(apiText, values.api !== undefined ? '--api' : 'PEERMON_API')
   const token = stringFlag(values['api-token'], '--api-token') ?? nonEmpty(env.PEERMON_API_TOKEN)
   if (token !== undefined) config.apiToken = token
 
-  const wanted = command === 'metrics' ? 1 : 0
-  if (positionals.length > wanted) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[wanted])} (see peermon ${command} --help)`)
   if (command === 'metrics') {
     if (positionals.length === 0) throw new ConfigError('metrics: expected a metric name, e.g. peermon metrics load')
     config.metric = positionals[0]
   }
   const limit = stringFlag(values.limit, '--limit')
-  if (limit !== undefined) {
-    const n = /^\d{1,7}$/.test(limit) ? Number(limit) : NaN
-    if (!(n >= 1 && n <= ALERT_HISTORY_SIZE)) throw new ConfigError(`--limit: expected a whole number from 1 to ${ALERT_HISTORY_SIZE}, got ${JSON.stringify(limit)}`)
-    config.limit = n
-  }
+  if (limit !== undefined) config.limit = wholeNumberValue('--limit', limit, 1, ALERT_HISTORY_SIZE)
   const types = stringFlag(values.type, '--type')
   if (types !== undefined) {
     const list = types.split(',').map(t => t.trim()).filter(t => t !== '')
@@ -149,7 +137,7 @@ function invalidApi (text: string, source: string): ConfigError {
   return new ConfigError(`${source}: expected a URL like ${DEFAULT_API_URL} or host:port, got ${JSON.stringify(text)}`)
 }
 
-function stringFlag (value: string | boolean | undefined, flag: string): string | undefined {
+function stringFlag (value: string | string[] | true | undefined, flag: string): string | undefined {
   if (typeof value !== 'string') return undefined
   if (value.trim() === '') throw new ConfigError(`${flag}: expected a value, got an empty string`)
   return value
@@ -157,16 +145,4 @@ function stringFlag (value: string | boolean | undefined, flag: string): string 
 
 function nonEmpty (value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value
-}
-
-/** node:util's parse errors as one short line, e.g. `unknown option --foo`. */
-function describeParseError (err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err)
-  const unknown = /Unknown option '([^']+)'/.exec(message)
-  if (unknown !== null) return `unknown option ${unknown[1]}`
-  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message)
-  if (missing !== null) return `${missing[1]}: expected a value`
-  const notValue = /Option '(--[\w-]+)' does not take an argument/.exec(message)
-  if (notValue !== null) return `${notValue[1]}: takes no value`
-  return message.split('\n')[0]
 }

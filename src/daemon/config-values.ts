@@ -7,8 +7,8 @@
 import { stat } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { formatDuration, parseDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote } from '../config-error.js'
+import { durationValue, wholeNumberValue } from '../flags.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS } from './options.js'
 
 export type RawValue = string | string[] | boolean
@@ -82,27 +82,12 @@ export function validBootstrapAddr (text: string, source: string): void {
 
 export function durationOf (setting: Setting | undefined, min: number, max: number): number | undefined {
   if (setting === undefined) return undefined
-  const text = String(setting.value)
-  let ms: number
-  try {
-    ms = parseDuration(text)
-  } catch {
-    throw new ConfigError(`${setting.source}: expected a duration like 250ms, 2s or 1m, got ${quote(text)}`)
-  }
-  if (ms < min || ms > max) {
-    throw new ConfigError(`${setting.source}: expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, got ${quote(text)}`)
-  }
-  return ms
+  return durationValue(setting.source, String(setting.value), { min, max })
 }
 
 export function windowOf (setting: Setting | undefined): number | undefined {
   if (setting === undefined) return undefined
-  const text = String(setting.value)
-  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN
-  if (!(n >= 1 && n <= DAEMON_LIMITS.maxWindowSize)) {
-    throw new ConfigError(`${setting.source}: expected a whole number from 1 to ${DAEMON_LIMITS.maxWindowSize}, got ${quote(text)}`)
-  }
-  return n
+  return wholeNumberValue(setting.source, String(setting.value), 1, DAEMON_LIMITS.maxWindowSize)
 }
 
 export function topicOf (setting: Setting | undefined): string | undefined {

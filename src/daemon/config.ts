@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { formatDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote, show } from '../config-error.js'
+import { parseFlags } from '../flags.js'
 import { apiOf, checkDirectory, durationOf, isLoopback, listOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
 import { instrumentationFromEnv, type Instrumentation } from './trace.js'
@@ -94,38 +94,12 @@ export async function loadDaemonConfig (argv: string[], env: NodeJS.ProcessEnv):
   return instrumentation === undefined ? config : { ...config, instrumentation }
 }
 
-const DESCRIPTOR = new Map(DAEMON_OPTIONS.map(option => [option.name, option]))
-
 function readFlags (argv: string[]): Layer {
-  const options = Object.fromEntries(DAEMON_OPTIONS.map(option => [option.name, {
-    type: option.value === undefined ? 'boolean' as const : 'string' as const,
-    multiple: option.repeatable === true,
-    ...(option.short !== undefined ? { short: option.short } : {})
-  }]))
-  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true })
+  const specs = Object.fromEntries(DAEMON_OPTIONS.map(option => [option.name, option]))
+  const { values } = parseFlags(argv, specs, { help: 'peermon daemon --help' })
   const layer: Layer = new Map()
-  for (const token of tokens) {
-    if (token.kind === 'positional') throw new ConfigError(`unexpected argument ${quote(token.value)} (see peermon daemon --help)`)
-    if (token.kind !== 'option') continue
-    const option = DESCRIPTOR.get(token.name as OptionName)
-    if (option === undefined) throw new ConfigError(`unknown option ${token.rawName} (see peermon daemon --help)`)
-    const source = `--${option.name}`
-    if (option.value === undefined) {
-      if (token.value !== undefined) throw new ConfigError(`${source}: takes no value, got ${quote(token.value)}`)
-      layer.set(option.name, { value: true, source })
-      continue
-    }
-    if (token.value === undefined || (token.inlineValue === false && token.value.startsWith('-') && token.value !== '-')) {
-      throw new ConfigError(`${source}: expected a value ${option.value}`)
-    }
-    const previous = layer.get(option.name)
-    if (option.repeatable === true) {
-      const values = Array.isArray(previous?.value) ? previous.value : []
-      layer.set(option.name, { value: [...values, token.value], source })
-    } else {
-      if (previous !== undefined) throw new ConfigError(`${source}: given more than once`)
-      layer.set(option.name, { value: token.value, source })
-    }
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) layer.set(name as OptionName, { value, source: `--${name}` })
   }
   return layer
 }

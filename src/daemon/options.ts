@@ -118,12 +118,3 @@ export function daemonHelp (): string {
     ''
   ].join('\n')
 }
-
-/** True when argv asks for help (`-h`/`--help` before any `--`). */
-export function wantsHelp (argv: readonly string[]): boolean {
-  for (const arg of argv) {
-    if (arg === '--') return false
-    if (arg === '--help' || arg === '-h') return true
-  }
-  return false
-}

@@ -24,16 +24,35 @@ interface GossipSubInternals {
   streamsOutbound: Map<string, unknown>
 }
 
+/** The instances batchForwarding patched. */
+const batched = new WeakSet<object>()
+
+/**
+ * True when forwarding on this gossipsub instance is batched: batchForwarding
+ * found the internals it needs and wrapped them.
+ */
+export function isBatchingForwarding (pubsub: unknown): boolean {
+  return typeof pubsub === 'object' && pubsub !== null && batched.has(pubsub)
+}
+
 /**
  * Wraps the instance's `sendRpc` (an internal method) so message-only RPCs
  * to one peer are merged until the end of the turn, or `windowMs`. Returns the
  * instance. Sends are not counted twice: gossipsub's own accounting (scores,
  * IWANT promises) sees every logical send as it did.
+ *
+ * When the instance lacks those internals (a gossipsub release renamed them),
+ * gossipsub runs as it comes, each message in an RPC of its own, and a process
+ * warning (code PEERMON_GOSSIP_BATCHING) says so once: the node works, at the
+ * per-RPC cost docs/benchmarks.md measures without batching.
  */
 export function batchForwarding<T> (pubsub: T, windowMs = 0): T {
   const gs = pubsub as unknown as GossipSubInternals
   const send = gs.sendRpc
-  if (typeof send !== 'function' || !(gs.streamsOutbound instanceof Map)) return pubsub
+  if (typeof send !== 'function' || !(gs.streamsOutbound instanceof Map)) {
+    warnUnbatched(typeof send !== 'function' ? 'sendRpc()' : 'streamsOutbound')
+    return pubsub
+  }
   const queued = new Map<string, unknown[]>()
   let scheduled = false
 
@@ -65,5 +84,15 @@ export function batchForwarding<T> (pubsub: T, windowMs = 0): T {
     }
     return true
   }
+  batched.add(gs)
   return pubsub
+}
+
+let warned = false
+
+function warnUnbatched (missing: string): void {
+  if (warned) return
+  warned = true
+  process.emitWarning(`gossipsub has no ${missing} (renamed in an upgrade of @chainsafe/libp2p-gossipsub?): ` +
+    'forwarded messages are sent one RPC each, without peermon\'s batching (src/libp2p/gossip-batching.ts)', { code: 'PEERMON_GOSSIP_BATCHING' })
 }

@@ -38,7 +38,7 @@ describe('peermon daemon (real CLI processes)', () => {
       const alerts = r.events.filter(e => e.event.event === 'alert')
       assert.equal(alerts.length, 1, 'exactly one alert, for the killed daemon')
       assert.equal(alerts[0].event.metric, 'ping')
-      assert.ok(alerts[0].receivedAt - killedAt < 1_000 + 3_000, 'within the TTL plus slack')
+      assert.ok(alerts[0].receivedAt - killedAt < 3_000 + 5_000, 'within the TTL (3 s) plus slack')
       assert.equal(countEvents(r, 'left', ids[2]), 0)
     }
 
@@ -47,7 +47,7 @@ describe('peermon daemon (real CLI processes)', () => {
     second.child.signal('SIGTERM')
     const exit = await second.child.exited
     assert.equal(exit.code, 0)
-    assert.ok(performance.now() - termAt < 3_000, 'exits within 3 s of SIGTERM')
+    assert.ok(performance.now() - termAt < 10_000, 'exits within seconds of SIGTERM (its node stop deadline is 2.5 s)')
     await waitFor('the survivor reports left', () => countEvents(first, 'left', ids[1]) === 1, 10_000)
     await sleep(1_500)
     assert.equal(countEvents(first, 'alert', ids[1]), 0, 'no alert for a peer that left')

@@ -78,8 +78,8 @@ describe('peermon swarm (real daemons)', { timeout: 600_000 }, () => {
     assert.equal(report.survivors.length, 3)
     for (const s of report.survivors) {
       assert.equal(s.detected, 'alert')
-      assert.ok(s.lagMs !== null && s.lagMs >= 0 && s.lagMs < 3000, `lag ${String(s.lagMs)}`)
-      assert.ok(s.detectMs !== null && s.detectMs > 0 && s.detectMs < 1500 + 5000, `detection ${String(s.detectMs)}`)
+      assert.ok(s.lagMs !== null && s.lagMs >= 0 && s.lagMs < 5_000, `lag ${String(s.lagMs)}`)
+      assert.ok(s.detectMs !== null && s.detectMs > 0 && s.detectMs < 1500 + 8_000, `detection ${String(s.detectMs)}`)
     }
     assert.equal(report.falseAlerts, 0)
     assert.equal(report.victimExit, 'signal SIGKILL')

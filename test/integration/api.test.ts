@@ -87,7 +87,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(peer.connected, true)
     assert.deepEqual(peer.alerting, [])
     assert.equal(peer.intervalMs, 200)
-    assert.ok(peer.lastSeenAgoMs >= 0 && peer.lastSeenAgoMs < 1000, `last seen ${peer.lastSeenAgoMs} ms ago`)
+    assert.ok(peer.lastSeenAgoMs >= 0 && peer.lastSeenAgoMs < 5_000, `last seen ${peer.lastSeenAgoMs} ms ago`)
     for (const name of ['ping', 'load', 'memory', 'peers']) assert.ok(name in peer.metrics, `metric ${name}`)
     // Serialized through a response schema: every documented field must be there.
     assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'connected', 'epoch', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
@@ -97,7 +97,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(typeof ping.value, 'number')
     assert.equal(ping.ttlMs, 1000)
     assert.ok(ping.ageMs >= 0 && ping.expiresInMs > 0 && Math.abs(ping.ageMs + ping.expiresInMs - ping.ttlMs) <= 0.2)
-    assert.ok(Math.abs(ping.receivedAt - Date.now()) < 2000, 'receivedAt is a wall-clock time')
+    assert.ok(Math.abs(ping.receivedAt - Date.now()) < 60_000, 'receivedAt is a wall-clock time')
   })
 
   it('GET /api/v0/peers/:id gives each metric\'s whole window, oldest first; 400 for a malformed id, 404 for an unknown one', async () => {
@@ -227,7 +227,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.ok(line(new RegExp(`^peermon_peer_metric\\{peer="${b.id}",name="ping"\\} \\d`)), 'a gauge of the peer\'s ping')
     assert.ok(line(new RegExp(`^peermon_peer_metric\\{peer="${b.id}",name="load"\\} `)))
     const age = Number(line(new RegExp(`^peermon_peer_last_report_age_seconds\\{peer="${b.id}"\\} `))?.split(' ')[1])
-    assert.ok(age >= 0 && age < 1, `age ${age} s`)
+    assert.ok(age >= 0 && age < 5, `age ${age} s`)
     assert.ok(Number(line(/^peermon_reports_received_total /)?.split(' ')[1]) > 0)
     assert.ok(line(/^peermon_reports_dropped_total\{reason="malformed"\} 0$/))
     assert.ok(line(/^peermon_alerts_total\{metric="ping"\} 0$/))

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Swarm } from '../../src/swarm/launcher.js'
+import { waitFor } from '../helpers/wait.js'
 
 const ECHO_DAEMON = `
 const peer = 'fake' + process.pid
@@ -41,7 +42,7 @@ describe('swarm daemons and --api', () => {
     swarm.onEvent(({ node, event }) => { if (event.event === 'listening') argvs.set(node, event.argv as string[]) })
     try {
       await swarm.start()
-      await new Promise(resolve => setTimeout(resolve, 100))
+      await waitFor('every daemon\'s listening line', () => argvs.size === 3, 10_000)
       const apiArgs = (i: number): string[] => (argvs.get(i) ?? []).flatMap((arg, k, all) => arg === '--api' ? [all[k + 1]] : arg.startsWith('--api=') ? [arg.slice(6)] : [])
       assert.deepEqual(apiArgs(0), ['127.0.0.1:0'])
       assert.deepEqual(apiArgs(1), ['127.0.0.1:0'])

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { BootstrapKeeper } from '../../src/daemon/bootstrap.js'
 import type { BootstrapTarget } from '../../src/daemon/bootstrap.js'
+import { waitFor } from '../helpers/wait.js'
 
 const target: BootstrapTarget = { addr: '/ip4/127.0.0.1/tcp/1/p2p/QmPeer', peer: 'QmPeer' }
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -20,7 +21,7 @@ describe('BootstrapKeeper', () => {
       onDialError: (_t, _e, retryIn) => { delays.push(retryIn) }
     })
     keeper.start()
-    await sleep(200)
+    await waitFor('four retries', () => delays.length >= 4, 10_000)
     keeper.stop()
     const afterStop = dials
     await sleep(100)
@@ -72,10 +73,11 @@ describe('BootstrapKeeper against a peer that drops us right after each dial', (
       }
     })
     keeper.start()
-    await sleep(300)
+    await waitFor('five dials', () => dialTimes.length >= 5, 10_000)
     keeper.stop()
-    assert.ok(dialTimes.length >= 3 && dialTimes.length <= 7, `a handful of dials in 300 ms, not one per 10 ms (${dialTimes.length})`)
-    const gaps = dialTimes.slice(1).map((t, i) => t - dialTimes[i])
-    assert.ok(gaps[gaps.length - 1] > gaps[0], `growing gaps: ${gaps.join(', ')}`)
+    // Timers fire late on a busy machine, never early: each gap is at least its backoff
+    // delay (10, 20, 40, 80 ms), where redialling at once would leave gaps of ~1 ms.
+    const gaps = dialTimes.slice(1, 5).map((t, i) => t - dialTimes[i])
+    gaps.forEach((gap, i) => { assert.ok(gap >= 10 * 2 ** i - 2, `growing gaps: ${gaps.join(', ')} ms`) })
   })
 })

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ConfigError } from '../../src/config-error.js'
 import { defaultDaemonConfig, loadDaemonConfig } from '../../src/daemon/config.js'
-import { DAEMON_DEFAULTS, DAEMON_OPTIONS, daemonHelp, wantsHelp } from '../../src/daemon/options.js'
+import { DAEMON_DEFAULTS, DAEMON_OPTIONS, daemonHelp } from '../../src/daemon/options.js'
+import { wantsHelp } from '../../src/flags.js'
 
 const PEER = '12D3KooWGRUVh7b4H3bFxmQ7hbmsm5iR4HUZ4nFC5ySUxZ6LiBTm'
 const BOOT = `/ip4/10.0.0.1/tcp/4011/p2p/${PEER}`

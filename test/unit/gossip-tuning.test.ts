@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { GOSSIPSUB_STOCK, gossipsubFromEnv } from '../../src/daemon/trace.js'
-import { batchForwarding } from '../../src/libp2p/gossip-batching.js'
+import { batchForwarding, isBatchingForwarding } from '../../src/libp2p/gossip-batching.js'
 import { fastMsgId, msgIdToKey } from '../../src/libp2p/gossip-tuning.js'
 
 interface Rpc { subscriptions?: unknown[], messages?: unknown[], control?: unknown }
@@ -60,6 +60,17 @@ describe('batchForwarding', () => {
     assert.equal(gs.sendRpc('a', { messages: [1] }), false)
     await turn()
     assert.equal(gs.sent.length, 0)
+  })
+
+  it('says whether it is active, and warns when gossipsub lacks the internals it wraps', async () => {
+    assert.equal(isBatchingForwarding(batchForwarding(fakeGossipsub(['a']))), true)
+    const warning = new Promise<Error>((resolve) => { process.once('warning', resolve) })
+    const renamed = { sendRPC: () => true, streamsOutbound: new Map() }
+    assert.equal(batchForwarding(renamed), renamed, 'the node still runs, unbatched')
+    assert.equal(isBatchingForwarding(renamed), false)
+    const { message, code } = await warning as Error & { code?: string }
+    assert.equal(code, 'PEERMON_GOSSIP_BATCHING')
+    assert.match(message, /gossipsub has no sendRpc\(\)/)
   })
 
   it('waits windowMs for more when asked to', async () => {

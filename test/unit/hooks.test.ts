@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import { HookRunner, screamingSnake, type HookRunnerInit } from '../../src/daemon/hooks.js'
 import type { PeermonEvent } from '../../src/events/event.js'
 import { EventRecord } from '../../src/events/record.js'
+import { waitFor } from '../helpers/wait.js'
 
 const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
 const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSelfSelf'
@@ -153,8 +154,7 @@ describe('HookRunner', () => {
       assert.deepEqual(warnings, ['--on-alert hook for …kSCVe2Xo ping timed out after 300ms; killed'])
       const sleepPid = Number(read('sleep.pid'))
       assert.ok(sleepPid > 0)
-      await new Promise(resolve => setTimeout(resolve, 100))
-      assert.equal(alive(sleepPid), false, 'the hook\'s background sleep was killed with it')
+      await waitFor('the hook\'s background sleep to be killed with it', () => !alive(sleepPid), 5_000)
     } finally {
       await hooks.stop()
     }
@@ -185,7 +185,7 @@ describe('HookRunner', () => {
       const started = performance.now()
       for (let i = 0; i < 8; i++) hooks.handle(new EventRecord({ ...ALERT, metric: `m${i}` }, AT))
       const handleMs = performance.now() - started
-      assert.ok(handleMs < 200, `handle() returned in ${Math.round(handleMs)} ms`)
+      assert.ok(handleMs < 2_000, `handle() returned in ${Math.round(handleMs)} ms`)
       assert.equal(hooks.runningCount, 2)
       assert.equal(hooks.queuedCount, 2)
       await hooks.whenIdle()
@@ -206,7 +206,7 @@ describe('HookRunner', () => {
     hooks.handle(new EventRecord(ALERT, AT))
     await hooks.stop(100)
     const took = performance.now() - started
-    assert.ok(took < 2_000, `stopped in ${Math.round(took)} ms (grace 100 ms, then SIGTERM and SIGKILL 500 ms later)`)
+    assert.ok(took < 10_000, `stopped in ${Math.round(took)} ms (grace 100 ms, then SIGTERM and SIGKILL 500 ms later; the hook sleeps 30 s)`)
     assert.equal(hooks.runningCount, 0)
     assert.equal(hooks.queuedCount, 0)
     hooks.handle(new EventRecord(ALERT, AT))

@@ -102,7 +102,7 @@ describe('Informers with a slow informer', () => {
     assert.equal(first.find(m => m.name === 'peers')?.value, 4)
     const started = Date.now()
     const second = await informers.collect()
-    assert.ok(Date.now() - started < 1000, 'collect() returned without waiting for the stalled reading')
+    assert.ok(Date.now() - started < 5_000, 'collect() returned without waiting for the stalled reading (which never ends)')
     assert.equal(second.find(m => m.name === 'peers')?.value, 4, 'the last good value')
     assert.ok(second.some(m => m.name === 'ping'), 'the heartbeat is there')
     await informers.collect()

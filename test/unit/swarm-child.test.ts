@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { DaemonChild, type NodeEvent } from '../../src/swarm/child.js'
 import { Swarm } from '../../src/swarm/launcher.js'
+import { waitFor } from '../helpers/wait.js'
 
 const FAKE_DAEMON = `
 const mode = process.env.FAKE_MODE ?? ''
@@ -67,7 +68,7 @@ describe('DaemonChild', () => {
     assert.equal(info.peer, `fake${child.pid ?? ''}`)
     assert.equal(child.dialAddr, `/ip4/127.0.0.1/tcp/1/p2p/${info.peer}`)
     assert.equal(child.state, 'running')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await waitFor('the garbage line and a tick', () => child.lineStats.garbage > 0 && events.some((e) => e.event.event === 'tick'), 10_000)
     assert.equal(child.lineStats.garbage, 1)
     assert.ok(events.some((e) => e.event.event === 'tick' && e.node === 1))
     const exit = await child.stop()
@@ -106,7 +107,8 @@ describe('Swarm with a stand-in daemon', () => {
     try {
       await swarm.start()
       assert.equal(swarm.pids.length, 6)
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      const joinedAll = (i: number): boolean => swarm.tables[i].peers.size === swarm.plan.bootstraps[i].length
+      await waitFor('each node to join its bootstrap peers', () => swarm.plan.bootstraps.every((_, i) => joinedAll(i)), 10_000)
       // The stand-in only "joins" its bootstrap peers, so the swarm is formed only where the plan is complete.
       swarm.plan.bootstraps.forEach((targets, i) => {
         assert.deepEqual([...swarm.tables[i].peers].sort(), targets.map((j) => swarm.node(j).peer).sort())

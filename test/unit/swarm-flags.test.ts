@@ -16,6 +16,7 @@ describe('peermon swarm flags', () => {
     assert.deepEqual([d.nodes, d.scenario, d.intervalMs, d.ttlMs, d.degree, d.json, d.hangForMs, d.timeoutMs, d.seed, d.verbose],
       [10, 'hang', 500, 1500, 2, true, 4000, 60_000, 42, true])
     assert.equal(parseSwarmFlags(['--help']).help, true)
+    assert.equal(parseSwarmFlags(['--bogus', '-h']).help, true, 'help wins over other flags, as for the daemon')
   })
 
   it('rejects bad input with a ConfigError naming the flag', () => {
@@ -25,13 +26,17 @@ describe('peermon swarm flags', () => {
       [['--nodes', '0'], /^--nodes/],
       [['--nodes', '1', '--scenario', 'crash'], /^--nodes: a scenario needs at least 2/],
       [['--nodes', '3', '--scenario', 'explode'], /^--scenario: expected one of crash, hang, leave/],
-      [['--nodes', '3', '--interval', 'soon'], /^--interval: expected a duration/],
+      [['--nodes', '3', '--interval', 'soon'], /^--interval: expected a duration like 250ms, 2s or 1m, got "soon"$/],
+      [['--nodes', '3', '--interval', '50ms'], /^--interval: expected a duration from 100ms to 1h, got "50ms"$/],
+      [['--nodes', '3', '--scenario', 'crash', '--timeout', '0'], /^--timeout: expected a duration of at least 1ms/],
+      [['--nodes', '3', '--seed', '1.5'], /^--seed: expected a whole number from 0 to 4294967295/],
       [['--nodes', '3', '--ttl', '1s'], /^--ttl: must be at least 1.5 times --interval/],
       [['--nodes', '3', '--hang-for', '5s'], /^--hang-for: only applies/],
       [['--nodes', '3', '--scenario', 'hang', '--hang-for', '2s'], /^--hang-for: must be greater than --ttl/],
       [['--nodes', '3', '--bogus'], /^unknown option --bogus/],
       [['--nodes', '3', 'extra'], /^unexpected argument/],
-      [['--nodes'], /^--nodes: expected a value/],
+      [['--nodes'], /^--nodes: expected a value <n>$/],
+      [['--nodes', '--json'], /^--nodes: expected a value <n>$/],
       [['--nodes', '3', '--nodes', '4'], /^--nodes: given more than once/],
       [['--nodes', '3', '--json=yes'], /^--json: takes no value/]
     ]
