@@ -1,7 +1,7 @@
 /**
  * The dashboard page served at `GET /`: one self-contained HTML document
- * (inline CSS and JS, no build step, nothing fetched from the internet). It
- * reads the JSON API and follows the event stream:
+ * (inline CSS and JS, nothing fetched from the internet). It reads the JSON
+ * API and follows the event stream:
  *
  * - one row per peer: a health colour (alive / alerting / left), last-seen age
  *   (ticking), connected or not, load, free memory and disk, peer count, tags
@@ -16,12 +16,33 @@
  * token in sessionStorage, removes it from the address bar, sends it as a
  * bearer header and as `?token=` on the event stream.
  *
- * The stylesheet and script live in dashboard-style.ts and dashboard-script.ts.
+ * The stylesheet lives in dashboard-style.ts. The script is TypeScript in
+ * src/dashboard/client.ts, compiled with DOM types by its own tsconfig (part of
+ * `npm run build`) to dist/src/dashboard/client.js, which is read here once.
  */
-import { DASHBOARD_SCRIPT } from './dashboard-script.js'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { DASHBOARD_STYLE } from './dashboard-style.js'
 
-export { DASHBOARD_SCRIPT, DASHBOARD_STYLE }
+export { DASHBOARD_STYLE }
+
+/** The compiled script, as this module sits in dist/src/api/. */
+const SCRIPT_FILE = fileURLToPath(new URL('../dashboard/client.js', import.meta.url))
+
+function readScript (): string {
+  let script: string
+  try {
+    script = readFileSync(SCRIPT_FILE, 'utf8')
+  } catch (err) {
+    throw new Error(`the dashboard's script ${SCRIPT_FILE} cannot be read (npm run build makes it): ${(err as Error).message}`)
+  }
+  // Inlined in <script>: these would end it early or change how the browser parses it.
+  if (/<\/script|<!--/i.test(script)) throw new Error(`the dashboard's script ${SCRIPT_FILE} contains "</script" or "<!--"`)
+  return script
+}
+
+/** The page's script (an ES module with no imports; its hash goes into the CSP). */
+export const DASHBOARD_SCRIPT = readScript()
 
 const BODY = `
 <header>
@@ -69,7 +90,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <link rel="icon" href="data:,">
 <style>${DASHBOARD_STYLE}</style>
 </head>
-<body>${BODY}<script>${DASHBOARD_SCRIPT}</script>
+<body>${BODY}<script type="module">${DASHBOARD_SCRIPT}</script>
 </body>
 </html>
 `
