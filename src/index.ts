@@ -39,7 +39,10 @@
 import { PeerMonitorService } from './libp2p/service.js'
 import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './libp2p/service.js'
 
-export type { PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer } from './libp2p/service.js'
+export type {
+  PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer,
+  MonitorPubSub, MonitorLogger, PeerIdLike, ReportMessage, ReportValidator, ReportTrace
+} from './libp2p/service.js'
 export type { PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
 export type { DropReason, ReportLimits } from './monitor/report.js'
 export type {

@@ -25,7 +25,7 @@ import { DEFAULT_TOPIC } from '../constants.js'
 import { batchForwarding } from './gossip-batching.js'
 import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
-import type { PeerMonitor, PeerMonitorInit } from './service.js'
+import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
 
 export interface CreateNodeOptions {
   /** Identity of the node. Default: a fresh Ed25519 key. */
@@ -129,7 +129,7 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     services: {
       identify: identify(),
       pubsub: batchedGossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }, options.batchForwardingMs ?? 0),
-      monitor: (components: any) => new PeerMonitorService(components, monitorInit)
+      monitor: (components: PeerMonitorComponents): PeerMonitor => new PeerMonitorService(components, monitorInit)
     }
   })
 }
