@@ -2,6 +2,8 @@
  * createNode(): a libp2p node with the stack peermon runs on (TCP, Noise,
  * Yamux, identify, gossipsub) and the peer-monitor service. The daemon and the
  * tests use it; programs with their own node add `peerMonitor()` to theirs.
+ * Library users import it as `peermon/node` (its own subpath export, so that
+ * `peermon` itself loads the service without this transport stack).
  *
  * Access control lives here, at the network edge: a pre-shared swarm key
  * (`psk`, libp2p private networks) and an allow-list (`allow`) enforced by a
