@@ -88,7 +88,11 @@ export type ReportMessage =
   | { type: 'signed', from: PeerIdLike, data: Uint8Array }
   | { type: 'unsigned', data: Uint8Array }
 
-/** The monitor's topic validator. */
+/**
+ * The monitor's topic validator. It returns libp2p 2's `TopicValidatorResult`, whose
+ * values ('accept', 'ignore', 'reject') `@libp2p/gossipsub` compares against; TypeScript
+ * takes two enums of one name and the same members as the same type.
+ */
 export type ReportValidator = (propagationSource: PeerIdLike, message: ReportMessage) => TopicValidatorResult
 
 /** The part of the gossipsub service the monitor uses (libp2p 2's `PubSub`, libp2p 3's `GossipSub`). */
