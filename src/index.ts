@@ -35,11 +35,18 @@
  * })
  * node.services.monitor.setMetric('queue_depth', 12)
  * ```
+ *
+ * This entry loads the service only. A node with peermon's own stack (TCP,
+ * Noise, yamux, identify, gossipsub and the monitor), as the daemon runs, is
+ * `createNode()` from `peermon/node`.
  */
 import { PeerMonitorService } from './libp2p/service.js'
 import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './libp2p/service.js'
 
-export type { PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer } from './libp2p/service.js'
+export type {
+  PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer,
+  MonitorPubSub, MonitorLogger, PeerIdLike, ReportMessage, ReportValidator, ReportTrace
+} from './libp2p/service.js'
 export type { PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
 export type { DropReason, ReportLimits } from './monitor/report.js'
 export type {
@@ -47,8 +54,6 @@ export type {
   AlertEvent, RecoveredEvent, JoinedEvent, LeftEvent, ForgottenEvent
 } from './monitor/types.js'
 export * from './constants.js'
-export { createNode } from './libp2p/node.js'
-export type { CreateNodeOptions, PeermonNode } from './libp2p/node.js'
 
 /**
  * The peer-monitor service factory, for `services: { monitor: peerMonitor(init) }`.

@@ -2,6 +2,8 @@
  * createNode(): a libp2p node with the stack peermon runs on (TCP, Noise,
  * Yamux, identify, gossipsub) and the peer-monitor service. The daemon and the
  * tests use it; programs with their own node add `peerMonitor()` to theirs.
+ * Library users import it as `peermon/node` (its own subpath export, so that
+ * `peermon` itself loads the service without this transport stack).
  *
  * Access control lives here, at the network edge: a pre-shared swarm key
  * (`psk`, libp2p private networks) and an allow-list (`allow`) enforced by a
@@ -25,7 +27,7 @@ import { DEFAULT_TOPIC } from '../constants.js'
 import { batchForwarding } from './gossip-batching.js'
 import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
-import type { PeerMonitor, PeerMonitorInit } from './service.js'
+import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
 
 export interface CreateNodeOptions {
   /** Identity of the node. Default: a fresh Ed25519 key. */
@@ -129,7 +131,7 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     services: {
       identify: identify(),
       pubsub: batchedGossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }, options.batchForwardingMs ?? 0),
-      monitor: (components: any) => new PeerMonitorService(components, monitorInit)
+      monitor: (components: PeerMonitorComponents): PeerMonitor => new PeerMonitorService(components, monitorInit)
     }
   })
 }

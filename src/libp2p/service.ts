@@ -6,7 +6,7 @@
  * `src/monitor/` and knows nothing of libp2p.
  */
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
-import type { ComponentLogger, Connection, Logger, Message, PeerId, PubSub, Startable } from '@libp2p/interface'
+import type { Startable } from '@libp2p/interface'
 import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, STALL_MS } from '../constants.js'
 import { Informers } from '../monitor/informers.js'
 import { MonitorCore } from '../monitor/monitor.js'
@@ -63,13 +63,55 @@ export interface ReportTrace {
   received: (report: Report) => void
 }
 
-/** What the service needs from the libp2p node. `pubsub` is the gossipsub service, which must be named `pubsub`. */
+/**
+ * What the service needs from the libp2p node, and nothing more: the shapes
+ * below are the parts of the node's components the service uses, so that the
+ * components of a libp2p 2 node (`@chainsafe/libp2p-gossipsub`) and of a
+ * libp2p 3 node (`@libp2p/gossipsub`) both fit without either line's types.
+ * `pubsub` is the gossipsub service, which must be named `pubsub`.
+ */
 export interface PeerMonitorComponents {
-  peerId: PeerId
-  pubsub: PubSub
-  /** The part of libp2p's connection manager the monitor uses (the full type lives in `@libp2p/interface-internal`). */
-  connectionManager: { getConnections: () => Connection[] }
-  logger: ComponentLogger
+  peerId: PeerIdLike
+  pubsub: MonitorPubSub
+  /** The part of libp2p's connection manager the monitor uses. */
+  connectionManager: { getConnections: () => Array<{ remotePeer: PeerIdLike }> }
+  logger: { forComponent: (name: string) => MonitorLogger }
+}
+
+/** A peer id, as the monitor uses one: by its string form (a libp2p `PeerId`). */
+export interface PeerIdLike {
+  toString: () => string
+}
+
+/** A pubsub message as a topic validator receives it (libp2p's `Message`). */
+export type ReportMessage =
+  | { type: 'signed', from: PeerIdLike, data: Uint8Array }
+  | { type: 'unsigned', data: Uint8Array }
+
+/**
+ * The monitor's topic validator. It returns libp2p 2's `TopicValidatorResult`, whose
+ * values ('accept', 'ignore', 'reject') `@libp2p/gossipsub` compares against; TypeScript
+ * takes two enums of one name and the same members as the same type.
+ */
+export type ReportValidator = (propagationSource: PeerIdLike, message: ReportMessage) => TopicValidatorResult
+
+/** The part of the gossipsub service the monitor uses (libp2p 2's `PubSub`, libp2p 3's `GossipSub`). */
+export interface MonitorPubSub {
+  // Method signatures on purpose: libp2p's `Map<string, TopicValidatorFn>` fits, whose validators take the line's own PeerId.
+  readonly topicValidators: {
+    set (topic: string, validator: ReportValidator): unknown
+    get (topic: string): unknown
+    delete (topic: string): unknown
+  }
+  subscribe: (topic: string) => void
+  unsubscribe: (topic: string) => void
+  publish: (topic: string, data: Uint8Array) => Promise<unknown>
+}
+
+/** The part of libp2p's `Logger` the monitor uses. */
+export interface MonitorLogger {
+  (formatter: string, ...args: unknown[]): void
+  error: (formatter: string, ...args: unknown[]) => void
 }
 
 /** A monitored peer as the service reports it: the core's summary plus whether we hold a connection to it. */
@@ -116,7 +158,7 @@ export interface PeerMonitor extends TypedEventEmitter<PeerMonitorEvents> {
 export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> implements PeerMonitor, Startable {
   readonly topic: string
   private readonly components: PeerMonitorComponents
-  private readonly log: Logger
+  private readonly log: MonitorLogger
   private readonly intervalMs: number
   private readonly ttlMs: number
   private readonly jitter: number
@@ -248,7 +290,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
    * Invalid reports are rejected (not forwarded, and they count against the sender's peer score);
    * stale or duplicate ones are ignored. It never throws.
    */
-  private readonly validate = (_propagationSource: PeerId, message: Message): TopicValidatorResult => {
+  private readonly validate: ReportValidator = (_propagationSource, message) => {
     if (this.core == null) return TopicValidatorResult.Ignore
     if (message.type !== 'signed') return TopicValidatorResult.Reject
     try {
