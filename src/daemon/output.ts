@@ -49,7 +49,8 @@ const EVENT_WIDTH = 12
 /**
  * One line for people: local time `HH:MM:SS.mmm`, the event word padded to a
  * fixed width, the peer id shortened to `…` and its last 8 characters (in
- * full on `listening`, so it can be copied into --bootstrap), then key facts.
+ * full on `listening`, so it can be copied into --bootstrap), then key facts
+ * (on `listening`, the dashboard's URL when the HTTP API runs).
  */
 export function formatHuman (event: DaemonEvent, at: Date): string {
   const head = `${clockTime(at)} ${event.type.padEnd(EVENT_WIDTH)}`
@@ -59,7 +60,8 @@ export function formatHuman (event: DaemonEvent, at: Date): string {
 function describe (event: DaemonEvent): string {
   switch (event.type) {
     case 'listening':
-      return `${printable(event.peer)} on ${event.addrs.length > 0 ? event.addrs.map(printable).join(', ') : '(no addresses)'}`
+      return `${printable(event.peer)} on ${event.addrs.length > 0 ? event.addrs.map(printable).join(', ') : '(no addresses)'}` +
+        (event.api !== undefined ? `; dashboard ${printable(event.api)}/` : '')
     case 'joined':
     case 'left':
     case 'connected':

@@ -78,6 +78,12 @@ describe('formatHuman', () => {
     assert.ok(formatHuman(EVENTS[0], AT).includes('/ip4/127.0.0.1/tcp/4011'))
   })
 
+  it('says where the dashboard is when the HTTP API runs, and nothing of it when it does not', () => {
+    const withApi = formatHuman({ type: 'listening', peer: PEER, addrs: [`/ip4/127.0.0.1/tcp/4011/p2p/${PEER}`], api: 'http://127.0.0.1:5011' }, AT)
+    assert.match(withApi, new RegExp(`listening +${PEER} on /ip4/127\\.0\\.0\\.1/tcp/4011/p2p/${PEER}; dashboard http://127\\.0\\.0\\.1:5011/$`))
+    assert.ok(!formatHuman(EVENTS[0], AT).includes('dashboard'))
+  })
+
   it('gives the key facts of an alert and a recovery', () => {
     const alert = formatHuman(EVENTS[4], AT)
     assert.match(alert, /ping expired, silent 3s \(ttl 3s, lag 3\.1ms\), last 41$/)
