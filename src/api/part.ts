@@ -1,11 +1,13 @@
 /**
  * The HTTP API as a part of the daemon: builds the server from the daemon's
  * node and configuration, feeds it every daemon event, listens on `--api`
- * and adds the base URL to the `listening` line.
+ * (or, when the default port is taken, on a free one) and adds the base URL
+ * to the `listening` line.
  */
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { ConfigError, describeFsError } from '../config-error.js'
+import type { ApiAddress } from '../daemon/config.js'
 import type { DaemonContext, DaemonPart } from '../daemon/part.js'
 import type { EventLine, ListeningEvent } from '../events/event.js'
 import { registerDashboard } from './dashboard.js'
@@ -68,13 +70,12 @@ export class ApiPart implements DaemonPart {
     this.server = server
     this.unsubscribe = ctx.onEvent((record) => { server.handleEvent(record) })
     try {
-      await server.app.listen({ host: address.host, port: address.port })
+      await listen(server, address, ctx.emit)
     } catch (err) {
       await this.stop()
-      throw new ConfigError(`--api: cannot listen on ${hostPort(address.host, address.port)}: ${describeListenError(err)}`)
+      throw err
     }
-    const { port } = server.app.server.address() as AddressInfo
-    return { api: `http://${hostPort(address.host, port)}` }
+    return { api: baseUrl(server, address.host) }
   }
 
   async stop (): Promise<void> {
@@ -86,12 +87,43 @@ export class ApiPart implements DaemonPart {
   }
 }
 
+/**
+ * Listens on `address`. A default address (not chosen by the operator) whose port is taken,
+ * as when a second daemon starts on the same host, gives way to a free port and a warning;
+ * an explicit one that cannot be bound is the operator's mistake.
+ */
+async function listen (server: ApiServer, address: ApiAddress, emit: DaemonContext['emit']): Promise<void> {
+  try {
+    await server.app.listen({ host: address.host, port: address.port })
+    return
+  } catch (err) {
+    if (address.explicit || errorCode(err) !== 'EADDRINUSE') throw listenError(address.host, address.port, err)
+  }
+  try {
+    await server.app.listen({ host: address.host, port: 0 })
+  } catch (err) {
+    throw listenError(address.host, 0, err)
+  }
+  emit({ type: 'warning', message: `API port ${address.port} in use; serving the API on ${baseUrl(server, address.host)} instead` })
+}
+
+function baseUrl (server: ApiServer, host: string): string {
+  const { port } = server.app.server.address() as AddressInfo
+  return `http://${hostPort(host, port)}`
+}
+
+function listenError (host: string, port: number, err: unknown): ConfigError {
+  return new ConfigError(`--api: cannot listen on ${hostPort(host, port)}: ${describeListenError(err)}`)
+}
+
+const errorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code
+
 function hostPort (host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
 function describeListenError (err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  const code = errorCode(err)
   if (code === 'EADDRINUSE') return 'address in use (another daemon? pick a port with --api host:port, :0 for a free one, or --api off)'
   if (code === 'EADDRNOTAVAIL') return 'no such local address'
   return describeFsError(err)

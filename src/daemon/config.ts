@@ -46,7 +46,7 @@ export interface DaemonConfig {
   /** File with one allowed peer id per line (`#` comments). */
   allowFile?: string
   /** Where the HTTP API listens; undefined = no API (`--api off`). */
-  api?: { host: string, port: number }
+  api?: ApiAddress
   /** Bearer token the HTTP API requires; mandatory when `api` is not a loopback address. */
   apiToken?: string
   /** Command run for each alert, with the event as JSON on stdin and PEERMON_* variables. */
@@ -63,6 +63,17 @@ export interface DaemonConfig {
   instrumentation?: Instrumentation
 }
 
+/** The HTTP API's address, and whether the operator chose it. */
+export interface ApiAddress {
+  host: string
+  port: number
+  /**
+   * Set by a flag, the environment or the config file. An explicit address that cannot
+   * be bound stops the daemon (exit 2); the default, when taken, gives way to a free port.
+   */
+  explicit: boolean
+}
+
 /** A fresh, mutable copy of {@link DAEMON_DEFAULTS}. */
 export function defaultDaemonConfig (): DaemonConfig {
   return {
@@ -71,7 +82,7 @@ export function defaultDaemonConfig (): DaemonConfig {
     bootstrap: [...DAEMON_DEFAULTS.bootstrap],
     tags: { ...DAEMON_DEFAULTS.tags },
     allow: [...DAEMON_DEFAULTS.allow],
-    api: { ...DAEMON_DEFAULTS.api }
+    api: { ...DAEMON_DEFAULTS.api, explicit: false }
   }
 }
 
@@ -201,7 +212,7 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs
   }
   const api = apiOf(pick('api'))
-  if (api !== null) config.api = api ?? { ...DAEMON_DEFAULTS.api }
+  if (api !== null) config.api = api === undefined ? { ...DAEMON_DEFAULTS.api, explicit: false } : { ...api, explicit: true }
   const optional = { keyFile: 'key', pskFile: 'psk', allowFile: 'allow-file', apiToken: 'api-token', onAlert: 'on-alert', onRecovered: 'on-recovered', onLeft: 'on-left', alertLog: 'alert-log' } as const
   for (const [field, option] of Object.entries(optional)) {
     const value = pathOf(pick(option))

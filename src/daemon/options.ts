@@ -77,7 +77,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'psk', value: '<file>', env: 'PEERMON_PSK', inFile: true, shownDefault: 'none, an open swarm', description: 'pre-shared swarm key (create one with peermon keygen --psk <file>); nodes without it cannot connect' },
   { name: 'allow', value: '<peer id>', repeatable: true, env: 'PEERMON_ALLOW', inFile: true, shownDefault: 'everyone', description: 'only these peers may connect and be monitored' },
   { name: 'allow-file', value: '<file>', env: 'PEERMON_ALLOW_FILE', inFile: true, shownDefault: 'none', description: 'file of allowed peer ids, one per line (# comments)' },
-  { name: 'api', value: '<host:port|off>', env: 'PEERMON_API', inFile: true, shownDefault: `${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`, description: 'HTTP API, dashboard and /metrics address; port 0 picks a free one' },
+  { name: 'api', value: '<host:port|off>', env: 'PEERMON_API', inFile: true, shownDefault: `${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`, description: 'HTTP API, dashboard and /metrics address; port 0 picks a free one; so does a taken default when no flag, env or file sets it (with a warning)' },
   { name: 'api-token', value: '<token>', env: 'PEERMON_API_TOKEN', inFile: true, shownDefault: 'none', description: 'bearer token the API requires; mandatory for a non-loopback --api' },
   { name: 'on-alert', value: '<command>', env: 'PEERMON_ON_ALERT', inFile: true, shownDefault: 'none', description: 'run for each alert; event as JSON on stdin and PEERMON_* variables' },
   { name: 'on-recovered', value: '<command>', env: 'PEERMON_ON_RECOVERED', inFile: true, shownDefault: 'none', description: 'run for each recovery' },

@@ -96,12 +96,14 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
   process.on('unhandledRejection', onRejection)
 
   const monitor = node.services.monitor
+  let deferred: PeermonEvent[] | undefined = []
   monitor.addEventListener('event', (evt) => { emit(evt.detail) })
   const ctx: DaemonContext = {
     config,
     node,
     monitor,
-    emit,
+    // What a part reports while it starts (e.g. the API's port fallback) follows the `listening` line, which stays first.
+    emit: (event) => { if (deferred !== undefined) deferred.push(event); else emit(event) },
     metricsRegistry,
     onEvent: (listener) => {
       listeners.add(listener)
@@ -133,6 +135,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
       listening = { ...listening, ...extra, type: 'listening' }
     }
   } catch (err) {
+    for (const event of deferred.splice(0)) emit(event)
     await stopParts(started, io)
     await stopWithin(node, STOP_DEADLINE_MS)
     process.off('unhandledRejection', onRejection)
@@ -141,6 +144,8 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
 
   trace?.start(node.peerId.toString(), node.services.pubsub)
   emit(listening)
+  for (const event of deferred.splice(0)) emit(event)
+  deferred = undefined
   keeper.start()
 
   const signal = await stopRequested

@@ -32,7 +32,8 @@ const EVENT_WIDTH = 12
 /**
  * One line for people: local time `HH:MM:SS.mmm`, the event word padded to a
  * fixed width, the peer id shortened to `…` and its last 8 characters (in
- * full on `listening`, so it can be copied into --bootstrap), then key facts.
+ * full on `listening`, so it can be copied into --bootstrap), then key facts
+ * (on `listening`, the dashboard's URL when the HTTP API runs).
  */
 export function toHumanLine (event: PeermonEvent, at: Date): string {
   return `${clockTime(at)} ${event.type.padEnd(EVENT_WIDTH)} ${describe(event)}`.trimEnd()

@@ -50,7 +50,7 @@ describe('loadDaemonConfig', () => {
       retentionMs: 600_000,
       dataDir: '.',
       allow: [],
-      api: { host: '127.0.0.1', port: 5011 },
+      api: { host: '127.0.0.1', port: 5011, explicit: false },
       hookTimeoutMs: 10_000
     })
     config.listen.push('/ip4/1.2.3.4/tcp/1')
@@ -82,7 +82,7 @@ describe('loadDaemonConfig', () => {
       pskFile: 'swarm.key',
       allow: [PEER],
       allowFile: 'allowed.txt',
-      api: { host: '0.0.0.0', port: 0 },
+      api: { host: '0.0.0.0', port: 0, explicit: true },
       apiToken: 's3cret',
       onAlert: 'notify alert',
       onRecovered: 'notify ok',
@@ -154,8 +154,16 @@ describe('loadDaemonConfig', () => {
     await rejectsWith(['--api', '127.0.0.1:70000'], {}, '--api: expected host:port')
     await rejectsWith(['--allow', 'not-a-peer'], {}, '--allow: expected a peer id')
     await rejectsWith(['--hook-timeout', 'soon'], {}, '--hook-timeout: expected a duration')
-    assert.deepEqual((await loadDaemonConfig(['--api', ':0'], {})).api, { host: '127.0.0.1', port: 0 })
-    assert.deepEqual((await loadDaemonConfig(['--api', '[::1]:80'], {})).api, { host: '::1', port: 80 })
+    assert.deepEqual((await loadDaemonConfig(['--api', ':0'], {})).api, { host: '127.0.0.1', port: 0, explicit: true })
+    assert.deepEqual((await loadDaemonConfig(['--api', '[::1]:80'], {})).api, { host: '::1', port: 80, explicit: true })
+  })
+
+  it('marks the API address explicit when a flag, the environment or the config file sets it, even to the default', async () => {
+    const file = await configFile('api.json', { api: '127.0.0.1:5011' })
+    assert.deepEqual((await loadDaemonConfig(['--api', '127.0.0.1:5011'], {})).api, { host: '127.0.0.1', port: 5011, explicit: true })
+    assert.deepEqual((await loadDaemonConfig([], { PEERMON_API: '127.0.0.1:5011' })).api, { host: '127.0.0.1', port: 5011, explicit: true })
+    assert.deepEqual((await loadDaemonConfig(['--config', file], {})).api, { host: '127.0.0.1', port: 5011, explicit: true })
+    assert.deepEqual((await loadDaemonConfig([], { PEERMON_API: '' })).api, { host: '127.0.0.1', port: 5011, explicit: false }, 'an empty variable is unset')
   })
 
   it('keeps a tag key that looks like __proto__ as a plain tag', async () => {
