@@ -115,7 +115,8 @@ async function serve (opts: Options): Promise<void> {
     counters: () => core.counters(),
     setMetric: () => {},
     deleteMetric: () => false,
-    published: 0
+    published: 0,
+    localCondition: core.localCondition
   }
   const api = await buildApiServer({
     monitor,

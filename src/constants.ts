@@ -19,13 +19,8 @@ export const DEFAULT_JITTER = 0.1
 /** How long stop() waits (ms) after publishing the leave notice, so it reaches the wire before connections close. */
 export const LEAVE_FLUSH_MS = 150
 
-/**
- * An expiry timer that fires more than this late (ms) means the process was
- * frozen or starved of CPU: the metric is judged again once the reports that
- * queued meanwhile are read, instead of alerting on every peer at once
- * (MonitorCoreInit.stallMs). Far above normal timer lag (a few ms).
- */
-export const STALL_MS = 250
+/** How often the service probes its own event loop for local health (ms): how late the probe runs, how busy the loop was. */
+export const LOOP_PROBE_MS = 250
 
 /**
  * A peer's first report keeps its metrics this many TTLs (MonitorCoreInit.firstReportTtls):

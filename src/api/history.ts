@@ -7,7 +7,7 @@ import type { EventLine } from '../events/event.js'
 import type { HistoryEventType } from './types.js'
 
 /** Event types the history keeps. */
-export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(['alert', 'recovered', 'left', 'forgotten'])
+export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(['alert', 'recovered', 'left', 'forgotten', 'degraded', 'healthy', 'isolated', 'reconnected'])
 
 export class EventHistory {
   readonly capacity: number

@@ -8,8 +8,9 @@
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Counters } from '../monitor/core-api.js'
-import type { PeerState } from '../monitor/types.js'
+import type { MonitorEvent, PeerState } from '../monitor/types.js'
 import type { MonitoredPeer } from '../libp2p/service.js'
+import type { LocalCondition } from '../monitor/local-health.js'
 
 /** A registry with the process metrics (`process_*`, `nodejs_*`) in it. */
 export function createMetricsRegistry (): Registry {
@@ -26,7 +27,11 @@ export interface PrometheusSource {
   published: () => number
   /** Open event streams. */
   eventStreams: () => number
+  /** This node's own condition (local health). */
+  localCondition: () => LocalCondition
 }
+
+const CONDITIONS: readonly LocalCondition[] = ['healthy', 'degraded', 'isolated']
 
 export interface PeermonMetricsInit {
   registry: Registry
@@ -47,6 +52,7 @@ const STATES: readonly PeerState[] = ['alive', 'alerting', 'left']
 export class PeermonMetrics {
   private readonly alerts: Counter<'metric'>
   private readonly recoveries: Counter<'metric'>
+  private readonly degraded: Counter<'reason'>
 
   constructor (init: PeermonMetricsInit) {
     const { registry, source } = init
@@ -134,11 +140,25 @@ export class PeermonMetrics {
     this.alerts.inc({ metric: 'ping' }, 0)
     this.recoveries.inc({ metric: 'ping' }, 0)
     new Gauge({ name: 'peermon_api_event_streams', help: 'Open /api/v0/events streams', registers, collect () { this.set(source.eventStreams()) } })
+    new Gauge({
+      name: 'peermon_local_health',
+      help: 'This node\'s own condition: 1 for the one it is in (healthy, degraded: judging its peers waits, isolated: it hears no peer)',
+      labelNames: ['condition'],
+      registers,
+      collect () {
+        const condition = source.localCondition()
+        for (const c of CONDITIONS) this.set({ condition: c }, c === condition ? 1 : 0)
+      }
+    })
+    this.degraded = new Counter({ name: 'peermon_local_degraded_total', help: 'Times this node saw that it was itself the problem, by reason (stall, overload, receive, isolated)', labelNames: ['reason'], registers })
   }
 
-  /** Counts alert and recovered events. */
-  observe (event: { type: string, metric?: string }): void {
-    if (event.type === 'alert' && event.metric !== undefined) this.alerts.inc({ metric: event.metric })
-    if (event.type === 'recovered' && event.metric !== undefined) this.recoveries.inc({ metric: event.metric })
+  /** Counts alert, recovered, degraded and isolated events. */
+  observe (event: MonitorEvent | { type: string }): void {
+    const e = event as MonitorEvent
+    if (e.type === 'alert') this.alerts.inc({ metric: e.metric })
+    else if (e.type === 'recovered') this.recoveries.inc({ metric: e.metric })
+    else if (e.type === 'degraded') this.degraded.inc({ reason: e.reason })
+    else if (e.type === 'isolated') this.degraded.inc({ reason: 'isolated' })
   }
 }

@@ -22,7 +22,7 @@ import { peerDetailView, peerMetricView, peerView } from './views.js'
 import type { Now } from './views.js'
 
 /** The parts of the monitor the API uses. */
-export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published'>
+export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published' | 'localCondition'>
 
 export interface RouteDeps {
   monitor: ApiMonitor
@@ -127,7 +127,8 @@ export function registerApiRoutes (app: FastifyInstance, deps: RouteDeps): void 
       reports: { received: counters.received, accepted: counters.accepted, dropped: Object.values(counters.dropped).reduce((a, b) => a + b, 0) },
       published: monitor.published,
       eventClients: streams.size,
-      alertLogCorrupt: history.corrupt
+      alertLogCorrupt: history.corrupt,
+      local: monitor.localCondition
     }
   })
 

@@ -83,7 +83,8 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
       peers: () => options.monitor.peers(),
       counters: () => options.monitor.counters(),
       published: () => options.monitor.published,
-      eventStreams: () => streams.size
+      eventStreams: () => streams.size,
+      localCondition: () => options.monitor.localCondition
     },
     info: { peer: identity.peer, version: identity.version, topic: identity.topic },
     now: clock.mono

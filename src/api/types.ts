@@ -32,10 +32,11 @@
  * `ts` and `started` are ISO 8601 strings.
  */
 import type { EventLine } from '../events/event.js'
+import type { LocalCondition } from '../monitor/local-health.js'
 import type { MetricValue, MonitorEventType, PeerState } from '../monitor/types.js'
 
 // The API's contract names these; they are defined where they are made.
-export type { EventLine, MetricValue, MonitorEventType, PeerState }
+export type { EventLine, LocalCondition, MetricValue, MonitorEventType, PeerState }
 
 /** Path prefix of the JSON API. */
 export const API_PREFIX = '/api/v0'
@@ -165,7 +166,7 @@ export interface DeleteMetricResponse {
 }
 
 /** Types of the events kept in the alert history. */
-export type HistoryEventType = 'alert' | 'recovered' | 'left' | 'forgotten'
+export type HistoryEventType = 'alert' | 'recovered' | 'left' | 'forgotten' | 'degraded' | 'healthy' | 'isolated' | 'reconnected'
 
 /** `GET /api/v0/alerts`: recent alert, recovered, left and forgotten events, oldest first, newest last. */
 export interface AlertsResponse {
@@ -191,4 +192,6 @@ export interface HealthResponse {
   eventClients: number
   /** Lines of the alert log skipped as corrupt when it was read at start (0 without --alert-log). */
   alertLogCorrupt: number
+  /** This node's own condition (local health): `degraded` while judging its peers waits, `isolated` while it hears none. */
+  local: LocalCondition
 }

@@ -15,7 +15,7 @@ import { decodeEventLine } from '../events/parse.js'
 import type { DaemonContext, DaemonPart } from './part.js'
 
 /** Event types written to the log. */
-export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten'])
+export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'degraded', 'healthy', 'isolated', 'reconnected'])
 
 /** At most this much of the end of the file is read back at start: 1 MiB. */
 export const ALERT_LOG_TAIL_BYTES = 1024 * 1024

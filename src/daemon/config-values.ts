@@ -120,6 +120,16 @@ export function tagsOf (setting: Setting | undefined): Record<string, string> | 
   return Object.fromEntries(tags)
 }
 
+/** `on` or `off` (a config file may also say true or false). */
+export function onOffOf (setting: Setting | undefined): boolean | undefined {
+  if (setting === undefined) return undefined
+  if (typeof setting.value === 'boolean') return setting.value
+  const text = String(setting.value).trim().toLowerCase()
+  if (text === 'on') return true
+  if (text === 'off') return false
+  throw new ConfigError(`${setting.source}: expected on or off, got ${quote(String(setting.value))}`)
+}
+
 export function pathOf (setting: Setting | undefined): string | undefined {
   if (setting === undefined) return undefined
   return String(setting.value)

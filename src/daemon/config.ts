@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path'
 import { formatDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote, show } from '../config-error.js'
 import { parseFlags } from '../flags.js'
-import { apiOf, checkDirectory, durationOf, isLoopback, listOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
+import { apiOf, checkDirectory, durationOf, isLoopback, listOf, onOffOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
 import { instrumentationFromEnv, type Instrumentation } from './trace.js'
 
@@ -59,6 +59,8 @@ export interface DaemonConfig {
   hookTimeoutMs: number
   /** File every event is appended to as a JSON line (fsync'd); undefined = none. */
   alertLog?: string
+  /** Local health (src/monitor/local-health.ts): judge peers only while this node can trust its own view. */
+  localHealth: boolean
   /** Benchmark instrumentation (trace.ts), from `PEERMON_TRACE` and `PEERMON_GOSSIPSUB` only: not daemon options. */
   instrumentation?: Instrumentation
 }
@@ -186,6 +188,7 @@ function fileValue (option: OptionDescriptor, value: unknown, source: string): R
     })
   }
   if (option.name === 'window' && typeof value === 'number') return String(value)
+  if (option.name === 'local-health' && typeof value === 'boolean') return value
   if (option.repeatable === true) {
     const list = typeof value === 'string' ? [value] : value
     if (Array.isArray(list) && list.every((item): item is string => typeof item === 'string')) return list
@@ -209,7 +212,8 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     retentionMs: durationOf(pick('retention'), 1, DAEMON_LIMITS.maxRetentionMs) ?? DAEMON_DEFAULTS.retentionMs,
     dataDir: pathOf(pick('data-dir')) ?? DAEMON_DEFAULTS.dataDir,
     allow: listOf(pick('allow'), validPeerId) ?? [...DAEMON_DEFAULTS.allow],
-    hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs
+    hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs,
+    localHealth: onOffOf(pick('local-health')) ?? DAEMON_DEFAULTS.localHealth
   }
   const api = apiOf(pick('api'))
   if (api !== null) config.api = api === undefined ? { ...DAEMON_DEFAULTS.api, explicit: false } : { ...api, explicit: true }

@@ -20,7 +20,8 @@ export const DAEMON_DEFAULTS = Object.freeze({
   dataDir: '.',
   allow: Object.freeze([] as string[]),
   api: Object.freeze({ host: '127.0.0.1', port: 5011 }),
-  hookTimeoutMs: 10_000
+  hookTimeoutMs: 10_000,
+  localHealth: true
 })
 
 /** Bounds the validation enforces (ms unless noted). */
@@ -43,7 +44,7 @@ export const DAEMON_LIMITS = Object.freeze({
 
 export type OptionName = 'listen' | 'bootstrap' | 'interval' | 'ttl' | 'window' | 'topic' | 'key' |
 'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'psk' | 'allow' | 'allow-file' |
-'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'help'
+'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'help'
 
 /** One daemon option: its flag, value form, default, env variable and whether the config file may set it. */
 export interface OptionDescriptor {
@@ -84,6 +85,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'on-left', value: '<command>', env: 'PEERMON_ON_LEFT', inFile: true, shownDefault: 'none', description: 'run for each graceful leave' },
   { name: 'hook-timeout', value: '<duration>', env: 'PEERMON_HOOK_TIMEOUT', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.hookTimeoutMs), description: 'kill a hook command still running after this long' },
   { name: 'alert-log', value: '<file>', env: 'PEERMON_ALERT_LOG', inFile: true, shownDefault: 'none', description: 'append every event to this file as JSON lines (fsync\'d); the API serves its history after a restart' },
+  { name: 'local-health', value: '<on|off>', env: 'PEERMON_LOCAL_HEALTH', inFile: true, shownDefault: 'on', description: 'before alerting, check that this node is not itself the problem (stalled, overloaded, cut off, on a bad link) and wait until it has caught up; off judges every expiry at once' },
   { name: 'config', value: '<file>', env: 'PEERMON_CONFIG', description: 'JSON file with the camelCase option names as keys' },
   { name: 'help', short: 'h', description: 'show this help' }
 ] satisfies OptionDescriptor[])

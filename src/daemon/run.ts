@@ -85,7 +85,8 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
       windowSize: config.windowSize,
       retention: config.retentionMs,
       tags: config.tags,
-      dataDir: config.dataDir
+      dataDir: config.dataDir,
+      ...(config.localHealth ? {} : { localHealth: false as const })
     }
   })
 

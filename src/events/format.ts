@@ -4,7 +4,7 @@
  * wall-clock time it happened.
  */
 import { formatDuration } from '../duration.js'
-import type { MetricValue } from '../monitor/types.js'
+import type { DegradedEvent, MetricValue } from '../monitor/types.js'
 import type { EventLine, PeermonEvent } from './event.js'
 
 /**
@@ -67,7 +67,16 @@ function describe (event: PeermonEvent): string {
       return shortPeer(event.peer)
     case 'alert':
       return `${shortPeer(event.peer)} ${printable(event.metric)} expired, silent ${formatDuration(event.silentMs)} ` +
-        `(ttl ${formatDuration(event.ttlMs)}, lag ${formatDuration(event.lagMs)}), last ${showValue(event.lastValue)}`
+        `(ttl ${formatDuration(event.ttlMs)}, lag ${formatDuration(event.lagMs)}), last ${showValue(event.lastValue)}` +
+        (event.degraded !== undefined ? `; this node ${event.degraded === 'isolated' ? 'isolated' : `degraded (${event.degraded})`}` : '')
+    case 'degraded':
+      return `this node: ${degradedDetail(event)}; judging peers waits until it has caught up`
+    case 'healthy':
+      return `this node again, after ${formatDuration(event.degradedMs)}`
+    case 'isolated':
+      return `this node hears none of its ${event.peers} peers (nothing for ${formatDuration(event.silentMs)}); no alert per peer`
+    case 'reconnected':
+      return `this node hears its peers again, after ${formatDuration(event.isolatedMs)}`
     case 'recovered':
       return `${shortPeer(event.peer)} ${printable(event.metric)} back after ${formatDuration(event.downMs)}`
     case 'forgotten':
@@ -76,6 +85,15 @@ function describe (event: PeermonEvent): string {
       return ''
     case 'warning':
       return printable(event.message)
+  }
+}
+
+function degradedDetail (event: DegradedEvent): string {
+  switch (event.reason) {
+    case 'stall': return `stalled (a timer ran ${formatDuration(event.lateMs ?? 0)} late)`
+    case 'overload': return `overloaded (event loop ${formatDuration(event.delayMs ?? 0)} late, ${Math.round((event.utilization ?? 0) * 100)} % busy)`
+    case 'receive': return `${event.overdue ?? '?'} of ${event.peers ?? '?'} peers overdue at once`
+    case 'isolated': return 'isolated'
   }
 }
 

@@ -13,6 +13,7 @@
  * ends the stream. Unknown event types pass (only `ts` and `event` are
  * checked), so a newer daemon's events do not break an older reader.
  */
+import type { DegradedReason } from '../monitor/types.js'
 import type { EventLine, PeermonEvent } from './event.js'
 
 /** Counts of what a stream dropped. */
@@ -85,8 +86,11 @@ export function decodeEventLine (text: string): EventLine | undefined {
 }
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<PeermonEvent['type']>([
-  'listening', 'joined', 'alert', 'recovered', 'left', 'forgotten', 'connected', 'disconnected', 'warning', 'stopping'
+  'listening', 'joined', 'alert', 'recovered', 'left', 'forgotten', 'connected', 'disconnected', 'warning', 'stopping',
+  'degraded', 'healthy', 'isolated', 'reconnected'
 ])
+
+const DEGRADED_REASONS: ReadonlySet<unknown> = new Set<DegradedReason>(['stall', 'overload', 'receive', 'isolated'])
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 const isString = (v: unknown): v is string => typeof v === 'string'
@@ -111,7 +115,8 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
       const { metric, lagMs, ttlMs, silentMs, lastValue } = line
       if (!isText(peer) || !isText(metric) || !isNumber(lagMs) || !isNumber(ttlMs) || !isNumber(silentMs)) return undefined
       if (!isString(lastValue) && !isNumber(lastValue)) return undefined
-      return { type: 'alert', peer, metric, lagMs, ttlMs, silentMs, lastValue }
+      const degraded = DEGRADED_REASONS.has(line.degraded) ? { degraded: line.degraded as DegradedReason } : {}
+      return { type: 'alert', peer, metric, lagMs, ttlMs, silentMs, lastValue, ...degraded }
     }
     case 'recovered':
       return isText(peer) && isText(line.metric) && isNumber(line.downMs) ? { type: 'recovered', peer, metric: line.metric, downMs: line.downMs } : undefined
@@ -121,6 +126,17 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
       return isString(line.message) ? { type: 'warning', message: line.message } : undefined
     case 'stopping':
       return { type: 'stopping' }
+    case 'degraded': {
+      if (!DEGRADED_REASONS.has(line.reason)) return undefined
+      const figures = Object.fromEntries(['lateMs', 'delayMs', 'utilization', 'overdue', 'peers'].filter(k => isNumber(line[k])).map(k => [k, line[k]]))
+      return { type: 'degraded', reason: line.reason as DegradedReason, ...figures }
+    }
+    case 'healthy':
+      return isNumber(line.degradedMs) ? { type: 'healthy', degradedMs: line.degradedMs } : undefined
+    case 'isolated':
+      return isNumber(line.peers) && isNumber(line.silentMs) ? { type: 'isolated', peers: line.peers, silentMs: line.silentMs } : undefined
+    case 'reconnected':
+      return isNumber(line.isolatedMs) ? { type: 'reconnected', isolatedMs: line.isolatedMs } : undefined
     default:
       return undefined
   }

@@ -5,10 +5,13 @@
  * core's events as events of the service. Everything else lives in
  * `src/monitor/` and knows nothing of libp2p.
  */
+import { performance } from 'node:perf_hooks'
+import type { EventLoopUtilization } from 'node:perf_hooks'
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { Startable } from '@libp2p/interface'
-import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, STALL_MS } from '../constants.js'
+import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, LOOP_PROBE_MS } from '../constants.js'
 import { Informers } from '../monitor/informers.js'
+import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import { MonitorCore } from '../monitor/monitor.js'
 import { emptyCounters } from '../monitor/core-api.js'
 import { REPORT_VERSION, encodeReport } from '../monitor/report.js'
@@ -50,6 +53,15 @@ export interface PeerMonitorInit {
   isAllowed?: (peer: string) => boolean
   /** Told of every report published and accepted, for benchmark traces. Default none. */
   trace?: ReportTrace
+  /**
+   * Local health: before accusing a peer of silence, check for signs that this
+   * node is itself the problem (a stall, an overloaded event loop, many peers
+   * overdue at once, every peer silent) and wait, for a bounded time, until it
+   * has caught up; events `degraded`/`healthy` and `isolated`/`reconnected`,
+   * and a `health` metric in this node's reports. Default on, with the
+   * defaults of `src/monitor/local-health.ts`; `false` turns it off.
+   */
+  localHealth?: LocalHealthInit | false
 }
 
 /**
@@ -126,6 +138,10 @@ export interface PeerMonitorEvents {
   recovered: CustomEvent<Extract<MonitorEvent, { type: 'recovered' }>>
   left: CustomEvent<Extract<MonitorEvent, { type: 'left' }>>
   forgotten: CustomEvent<Extract<MonitorEvent, { type: 'forgotten' }>>
+  degraded: CustomEvent<Extract<MonitorEvent, { type: 'degraded' }>>
+  healthy: CustomEvent<Extract<MonitorEvent, { type: 'healthy' }>>
+  isolated: CustomEvent<Extract<MonitorEvent, { type: 'isolated' }>>
+  reconnected: CustomEvent<Extract<MonitorEvent, { type: 'reconnected' }>>
   event: CustomEvent<MonitorEvent>
 }
 
@@ -153,6 +169,8 @@ export interface PeerMonitor extends TypedEventEmitter<PeerMonitorEvents> {
   counters: () => Counters
   /** Reports this node has published. */
   readonly published: number
+  /** This node's own condition (local health; always `healthy` when it is off). */
+  readonly localCondition: LocalCondition
 }
 
 export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> implements PeerMonitor, Startable {
@@ -167,6 +185,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   private readonly wallClock: () => number
   private core?: MonitorCore
   private timer?: NodeJS.Timeout
+  private probe?: NodeJS.Timeout
   private epoch = 0
   private seq = 0
   private started = false
@@ -187,7 +206,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       ttlMs: this.ttlMs,
       tags: init.tags ?? {},
       dataDir: init.dataDir ?? process.cwd(),
-      connectedPeers: () => this.connectedPeerIds().size
+      connectedPeers: () => this.connectedPeerIds().size,
+      ...(init.localHealth === false ? {} : { localHealth: () => LOCAL_CONDITION_VALUE[this.core?.localCondition ?? 'healthy'] })
     })
   }
 
@@ -195,6 +215,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   readonly [serviceDependencies]: string[] = ['@libp2p/pubsub']
 
   get published (): number { return this.publishCount }
+
+  get localCondition (): LocalCondition { return this.core?.localCondition ?? 'healthy' }
 
   isStarted (): boolean { return this.started }
 
@@ -212,11 +234,23 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       maxNamesPerPeer: this.init.maxNamesPerPeer,
       isAllowed: this.init.isAllowed,
       onAccepted: this.init.trace?.received,
-      stallMs: STALL_MS,
+      localHealth: this.init.localHealth === false ? false : (this.init.localHealth ?? {}),
       firstReportTtls: FIRST_REPORT_TTLS,
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
+    if (this.init.localHealth !== false) this.probeLoop(performance.now(), performance.eventLoopUtilization())
+  }
+
+  /** Local health's probe: how late this timer runs, and how busy the loop was since the last run. */
+  private probeLoop (due: number, elu: EventLoopUtilization): void {
+    this.probe = setTimeout(() => {
+      const now = performance.now()
+      const since = performance.eventLoopUtilization(elu)
+      this.core?.sampleLoop(Math.max(0, now - due - LOOP_PROBE_MS), since.utilization)
+      if (this.started) this.probeLoop(now, performance.eventLoopUtilization())
+    }, LOOP_PROBE_MS)
+    this.probe.unref()
   }
 
   /** Subscribe once gossipsub has started (services start in parallel), then publish soon. */
@@ -248,6 +282,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.started = false
     if (this.timer != null) clearTimeout(this.timer)
     this.timer = undefined
+    clearTimeout(this.probe)
+    this.probe = undefined
     const { pubsub } = this.components
     if (pubsub.topicValidators.get(this.topic) === this.validate) pubsub.topicValidators.delete(this.topic)
     try { pubsub.unsubscribe(this.topic) } catch {}
@@ -357,4 +393,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
  * either, since this node cannot tell such a report from junk (any bytes read as some version).
  * A new format version is rolled out by upgrading nodes, or by publishing both formats meanwhile.
  */
+/** The `health` metric's values. */
+const LOCAL_CONDITION_VALUE = { healthy: 0, degraded: 1, isolated: 2 } as const
+
 const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped', 'not-allowed', 'rate', 'version', 'unknown-kind'])

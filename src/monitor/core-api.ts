@@ -4,6 +4,7 @@
  */
 import type { DropReason, ReportLimits } from './report.js'
 import { DROP_REASONS } from './report.js'
+import type { LocalHealthInit } from './local-health.js'
 import type { RateLimit } from './rate.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 
@@ -49,13 +50,13 @@ export interface MonitorCoreInit {
    */
   onAccepted?: (report: Report) => void
   /**
-   * Stall guard (ms; 0, the default, turns it off). A metric deadline whose
-   * timer fires more than this late means this process was frozen or starved of
-   * CPU, while reports may be waiting unread in its sockets: the metric is judged
-   * again STALL_RECHECK_MS later, for as long as timers keep firing that late,
-   * for at most the metric's TTL. The alert, if any, then says how late it came.
+   * Local health (local-health.ts): before accusing a peer, the node checks for
+   * signs that it is itself the problem (late timers, an overloaded event loop,
+   * many peers overdue at once, all of them silent) and postpones judging,
+   * for a bounded time; it says `degraded`/`healthy`, `isolated`/`reconnected`.
+   * Undefined or false (the default): off, every expiry is judged at once.
    */
-  stallMs?: number
+  localHealth?: LocalHealthInit | false
   /**
    * A peer's first report (a new peer, or one back after leaving) keeps its
    * metrics this many TTLs instead of one (default 1). The next report of a
@@ -65,8 +66,6 @@ export interface MonitorCoreInit {
   firstReportTtls?: number
 }
 
-/** How soon a deadline postponed by the stall guard is judged again (ms). */
-export const STALL_RECHECK_MS = 50
 
 /** One monitored peer, as shown to users. */
 export interface PeerSummary {

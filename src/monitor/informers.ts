@@ -8,7 +8,7 @@ import type { Metric, MetricValue } from './types.js'
 export const DEFAULT_METRIC_TTL_MS = 30_000
 
 /** Names of the built-in metrics; custom metrics cannot use them. */
-export const BUILTIN_METRICS = ['ping', 'load', 'memory', 'freespace', 'peers'] as const
+export const BUILTIN_METRICS = ['ping', 'load', 'memory', 'freespace', 'peers', 'health'] as const
 
 /** An informer slower than this (ms) does not hold up the report: its last value goes out instead. */
 export const DEFAULT_INFORMER_TIMEOUT_MS = 200
@@ -23,6 +23,8 @@ export interface InformersInit {
   dataDir?: string
   /** Number of connected peers (open connections), the `peers` metric; omitted → no `peers`. */
   connectedPeers?: () => number | Promise<number>
+  /** This node's own condition as a number (0 healthy, 1 degraded, 2 isolated), the `health` metric; omitted → no `health`. */
+  localHealth?: () => number
   /** Static tags, published as text metrics named `tag:<key>`. */
   tags?: Record<string, string>
   /** Bounds every metric must satisfy, as receivers check them (default DEFAULT_REPORT_LIMITS). */
@@ -49,6 +51,7 @@ interface Informer {
  * - `memory`: available memory in bytes (os.freemem())
  * - `freespace`: available bytes on dataDir's file system (only with `dataDir`)
  * - `peers`: connected peers (only with `connectedPeers`)
+ * - `health`: this node's own condition, 0 healthy, 1 degraded, 2 isolated (only with `localHealth`)
  * - `tag:<key>`: static tags (text)
  * - custom metrics set with setMetric()
  */
@@ -80,6 +83,7 @@ export class Informers {
       this.informers.push({ name: 'freespace', read: async () => { const s = await statfs(dataDir); return s.bavail * s.bsize } })
     }
     if (connectedPeers != null) this.informers.push({ name: 'peers', read: connectedPeers })
+    if (init.localHealth != null) this.informers.push({ name: 'health', read: init.localHealth })
     for (const [key, value] of Object.entries(init.tags ?? {})) {
       this.tags.push(this.checked({ name: TAG_PREFIX + key, value, ttlMs: this.ttlMs }, `tag ${JSON.stringify(key)}`))
     }

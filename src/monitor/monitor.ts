@@ -1,6 +1,8 @@
 import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
 import type { Health } from './alert-rule.js'
 import { systemClock } from './clock.js'
+import { LocalHealth } from './local-health.js'
+import type { LocalCondition } from './local-health.js'
 import { RateLimiter } from './rate.js'
 import type { TokenBucket } from './rate.js'
 import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
@@ -8,7 +10,7 @@ import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
-import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, STALL_RECHECK_MS, emptyCounters } from './core-api.js'
+import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
 import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary } from './core-api.js'
 
 /** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
@@ -21,8 +23,6 @@ interface TrackedMetric {
   expiresAt: number
   /** When the alert was raised (health 'alerting'). */
   alertedAt: number
-  /** When the stall guard first postponed judging this expiry (0: it did not). */
-  stalledSince: number
 }
 
 /** A known peer; also its forget deadline's key in the tracker. */
@@ -41,8 +41,11 @@ interface PeerRecord {
   tracked: Map<string, TrackedMetric>
 }
 
-/** Tracker keys: a metric expires, a silent peer is forgotten. */
-type Deadline = TrackedMetric | PeerRecord
+/** The tracker key of local health's own re-examination. */
+interface LocalCheck { kind: 'local' }
+
+/** Tracker keys: a metric expires, a silent peer is forgotten, local health is looked at again. */
+type Deadline = TrackedMetric | PeerRecord | LocalCheck
 
 /**
  * The receive side of the monitor, pure and synchronous: decodes reports,
@@ -59,7 +62,6 @@ export class MonitorCore {
   private readonly rate: RateLimiter
   private readonly isAllowed: (peer: string) => boolean
   private readonly onAccepted: ((report: Report) => void) | undefined
-  private readonly stallMs: number
   private readonly firstReportTtls: number
   private readonly onEvent: MonitorCoreInit['onEvent']
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
@@ -70,6 +72,13 @@ export class MonitorCore {
   /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
   private readonly silent = new Set<PeerRecord>()
   private readonly count: Counters
+  /** Judges whether this node can trust its own view before it accuses a peer; undefined when off. */
+  private readonly health: LocalHealth | undefined
+  private readonly localCheck: LocalCheck = { kind: 'local' }
+  /** Events of local health, emitted before the others of the same call. */
+  private readonly localEvents: MonitorEvent[] = []
+  /** Monotonic ms of the last accepted report from anyone. */
+  private lastReceiptAt = 0
   private stopped = false
 
   /** Throws RangeError on invalid options. */
@@ -84,7 +93,6 @@ export class MonitorCore {
     this.rate = new RateLimiter(init.rate)
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
-    this.stallMs = init.stallMs ?? 0
     this.firstReportTtls = init.firstReportTtls ?? 1
     if (!(this.firstReportTtls >= 1)) throw new RangeError(`firstReportTtls must be >= 1, got ${this.firstReportTtls}`)
     this.onEvent = init.onEvent
@@ -96,6 +104,27 @@ export class MonitorCore {
     })
     this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline, due) => { this.expire(deadline, due) } })
     this.count = emptyCounters()
+    this.health = init.localHealth === undefined || init.localHealth === false
+      ? undefined
+      : new LocalHealth(init.localHealth, {
+        livePeers: () => this.livePeers(),
+        lastReceiptAt: () => this.lastReceiptAt
+      }, (event) => { this.localEvents.push(event) })
+  }
+
+  /** This node's own condition: `healthy` when local health is off. */
+  get localCondition (): LocalCondition {
+    return this.health?.state ?? 'healthy'
+  }
+
+  /**
+   * The service's periodic probe of its event loop: how late the probe's timer
+   * ran (ms) and the loop's utilisation since the last probe (0..1).
+   */
+  sampleLoop (lateMs: number, utilization: number): void {
+    if (this.stopped || this.health === undefined) return
+    this.health.loopSampled(this.clock.now(), lateMs, utilization)
+    this.emit([])
   }
 
   /**
@@ -196,6 +225,8 @@ export class MonitorCore {
   /** Records an accepted report's header and moves the peer to the most recently heard end. */
   private heard (record: PeerRecord, report: Report): void {
     const now = this.clock.now()
+    this.lastReceiptAt = now
+    this.health?.reportAccepted(now)
     record.epoch = report.epoch
     record.seq = report.seq
     record.sentAt = report.sentAt
@@ -222,7 +253,7 @@ export class MonitorCore {
       present.add(name)
       let tracked = record.tracked.get(name)
       if (tracked == null) {
-        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0, stalledSince: 0 }
+        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0 }
         record.tracked.set(name, tracked)
       } else if (tracked.health === 'alerting') {
         events.push({ type: 'recovered', peer, metric: name, downMs: now - tracked.alertedAt })
@@ -230,7 +261,6 @@ export class MonitorCore {
       tracked.health = 'fresh'
       tracked.receivedAt = now
       tracked.expiresAt = expiresAt
-      tracked.stalledSince = 0
       this.tracker.set(tracked, expiresAt)
     }
     const pingAlerting = record.tracked.get(this.pingMetric)?.health === 'alerting'
@@ -268,25 +298,33 @@ export class MonitorCore {
   /** A deadline passed; its timer was due at `due`. */
   private expire (deadline: Deadline, due: number): void {
     const now = this.clock.now()
-    if (deadline.kind === 'metric' && this.stalled(deadline, due, now)) {
-      this.tracker.set(deadline, now + STALL_RECHECK_MS)
-      return
-    }
     const events: MonitorEvent[] = []
-    if (deadline.kind === 'peer') {
+    this.health?.timerFired(now, now - due)
+    if (deadline.kind === 'local') {
+      this.health?.tick(now)
+    } else if (deadline.kind === 'peer') {
       this.forgetIfSilent(deadline, now, events)
-    } else {
+    } else if (!this.postponed(deadline, now)) {
       this.metricExpired(deadline, now, events)
       this.updateSilent(deadline.record)
     }
     this.emit(events)
   }
 
-  /** The stall guard (see MonitorCoreInit.stallMs): whether to judge this metric again a little later. */
-  private stalled (tracked: TrackedMetric, due: number, now: number): boolean {
-    if (this.stallMs <= 0 || tracked.health !== 'fresh' || now - due <= this.stallMs) return false
-    if (tracked.stalledSince === 0) tracked.stalledSince = now
-    return now - tracked.stalledSince < tracked.expiresAt - tracked.receivedAt
+  /** Local health's say (local-health.ts): whether judging this expiry waits, re-armed for later if so. */
+  private postponed (tracked: TrackedMetric, now: number): boolean {
+    if (this.health === undefined || tracked.health !== 'fresh') return false
+    const verdict = this.health.verdict(now, tracked.record, tracked.expiresAt, tracked.expiresAt - tracked.receivedAt)
+    if (verdict.judge) return false
+    this.tracker.set(tracked, verdict.at)
+    return true
+  }
+
+  /** Peers whose reports are expected: not left and not in alert. */
+  private * livePeers (): Generator<PeerRecord> {
+    for (const record of this.records.values()) {
+      if (!this.silent.has(record)) yield record
+    }
   }
 
   /** Applies the alert rule (alert-rule.ts) to an expired metric. */
@@ -340,7 +378,8 @@ export class MonitorCore {
       lagMs: now - tracked.expiresAt,
       ttlMs: last?.ttlMs ?? tracked.expiresAt - tracked.receivedAt,
       silentMs: now - record.lastHeardAt,
-      lastValue: last?.value ?? ''
+      lastValue: last?.value ?? '',
+      ...(this.health !== undefined && this.health.state !== 'healthy' ? { degraded: this.health.why } : {})
     })
   }
 
@@ -369,7 +408,14 @@ export class MonitorCore {
     return { peer, state: this.state(record), lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, metrics }
   }
 
+  /** Emits local health's events, then `events`, and keeps local health's re-examination armed. */
   private emit (events: MonitorEvent[]): void {
+    if (this.health !== undefined) {
+      const next = this.health.nextTick()
+      if (next === undefined) this.tracker.cancel(this.localCheck)
+      else if (this.tracker.deadline(this.localCheck) !== next) this.tracker.set(this.localCheck, next)
+      if (this.localEvents.length > 0) events = [...this.localEvents.splice(0), ...events]
+    }
     for (const event of events) {
       try {
         this.onEvent(event)

@@ -65,6 +65,11 @@ export interface AlertEvent {
   silentMs: number
   /** The last value received for the metric. */
   lastValue: MetricValue
+  /**
+   * Set when this node was not healthy itself when it raised the alert (local-health.ts):
+   * the alert came after the longest postponement, and its own trouble may be part of it.
+   */
+  degraded?: DegradedReason
 }
 export interface RecoveredEvent {
   type: 'recovered'
@@ -76,7 +81,39 @@ export interface RecoveredEvent {
 export interface LeftEvent { type: 'left', peer: string }
 export interface ForgottenEvent { type: 'forgotten', peer: string, silentMs: number }
 
-export type MonitorEvent = JoinedEvent | AlertEvent | RecoveredEvent | LeftEvent | ForgottenEvent
+/** This node sees signs that it is itself the problem (local-health.ts); judging its peers waits. */
+export interface DegradedEvent {
+  type: 'degraded'
+  reason: DegradedReason
+  /** `stall`: how late a timer ran (ms). */
+  lateMs?: number
+  /** `overload`: how late the event-loop probe ran (ms), and the loop's utilisation (0..1). */
+  delayMs?: number
+  utilization?: number
+  /** `receive`: how many of the live peers are overdue at once, of how many. */
+  overdue?: number
+  peers?: number
+}
+/** No sign of trouble for a while: this node judges its peers at once again. */
+export interface HealthyEvent { type: 'healthy', degradedMs: number }
+/** Every peer this node heard from went silent at once: it is cut off. One event instead of an alert per peer. */
+export interface IsolatedEvent {
+  type: 'isolated'
+  /** Peers it was hearing from. */
+  peers: number
+  /** Time since the last report from anyone (ms). */
+  silentMs: number
+}
+/** Reports flow again after `isolated`; peers still silent are alerted on once it has listened for a while. */
+export interface ReconnectedEvent { type: 'reconnected', isolatedMs: number }
+
+/** Why this node does not trust its own view of its peers: see local-health.ts. */
+export type DegradedReason = 'stall' | 'overload' | 'receive' | 'isolated'
+
+/** Events about this node itself rather than about a peer. */
+export type LocalEvent = DegradedEvent | HealthyEvent | IsolatedEvent | ReconnectedEvent
+
+export type MonitorEvent = JoinedEvent | AlertEvent | RecoveredEvent | LeftEvent | ForgottenEvent | LocalEvent
 export type MonitorEventType = MonitorEvent['type']
 
 /** A monotonic clock with timers; the real one wraps performance.now()/setTimeout, tests use a fake. */

@@ -56,7 +56,7 @@ export async function crash (t: TestNode): Promise<void> {
 }
 
 export function eventsOf (t: TestNode, type: MonitorEvent['type'], peer?: string): Array<MonitorEvent & { at: number }> {
-  return t.events.filter(e => e.type === type && (peer == null || e.peer === peer))
+  return t.events.filter(e => e.type === type && (peer == null || ('peer' in e && e.peer === peer)))
 }
 
 export async function stopAll (nodes: TestNode[]): Promise<void> {

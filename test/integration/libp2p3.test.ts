@@ -45,7 +45,7 @@ describe('peerMonitor() on a libp2p 3 node with @libp2p/gossipsub, among peermon
     const appEvents: MonitorEvent[] = []
     app.services.monitor.addEventListener('event', (evt) => { appEvents.push(evt.detail) })
     const appEventsOf = (type: MonitorEvent['type'], peer?: string): MonitorEvent[] =>
-      appEvents.filter(e => e.type === type && (peer == null || e.peer === peer))
+      appEvents.filter(e => e.type === type && (peer == null || ('peer' in e && e.peer === peer)))
 
     const daemons: TestNode[] = []
     for (let i = 0; i < 3; i++) {

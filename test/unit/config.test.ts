@@ -51,7 +51,8 @@ describe('loadDaemonConfig', () => {
       dataDir: '.',
       allow: [],
       api: { host: '127.0.0.1', port: 5011, explicit: false },
-      hookTimeoutMs: 10_000
+      hookTimeoutMs: 10_000,
+      localHealth: true
     })
     config.listen.push('/ip4/1.2.3.4/tcp/1')
     assert.deepEqual(DAEMON_DEFAULTS.listen, ['/ip4/0.0.0.0/tcp/4011'], 'the defaults cannot be changed through a config')
@@ -64,7 +65,7 @@ describe('loadDaemonConfig', () => {
       '--allow-insecure-key', '--tag', 'zone=eu-1', '--tag', 'role=', '--json', '--retention', '1m', '--data-dir', dir,
       '--psk', 'swarm.key', '--allow', PEER, '--allow-file', 'allowed.txt', '--api', '0.0.0.0:0', '--api-token', 's3cret',
       '--on-alert', 'notify alert', '--on-recovered', 'notify ok', '--on-left', 'notify left', '--hook-timeout', '2s',
-      '--alert-log', 'events.jsonl'
+      '--alert-log', 'events.jsonl', '--local-health', 'off'
     ], {})
     assert.deepEqual(config, {
       listen: ['/ip4/127.0.0.1/tcp/0', '/ip6/::1/tcp/0'],
@@ -88,7 +89,8 @@ describe('loadDaemonConfig', () => {
       onRecovered: 'notify ok',
       onLeft: 'notify left',
       hookTimeoutMs: 2000,
-      alertLog: 'events.jsonl'
+      alertLog: 'events.jsonl',
+      localHealth: false
     })
   })
 
@@ -138,13 +140,13 @@ describe('loadDaemonConfig', () => {
   it('reads every config file key; tags as object or array; paths relative to the file', async () => {
     const file = await configFile('all.json', {
       listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], interval: '200ms', ttl: '1s', window: 4, topic: 't',
-      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.', psk: 'swarm.key', api: 'off', alertLog: 'log/events.jsonl'
+      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.', psk: 'swarm.key', api: 'off', alertLog: 'log/events.jsonl', localHealth: false
     })
     const config = await loadDaemonConfig(['--config', file], {})
     assert.deepEqual(config, {
       listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], intervalMs: 200, ttlMs: 1000, windowSize: 4, topic: 't',
       keyFile: join(dir, 'keys/id.key'), allowInsecureKey: false, tags: { x: '1' }, json: true, retentionMs: 1000, dataDir: dir,
-      pskFile: join(dir, 'swarm.key'), alertLog: join(dir, 'log/events.jsonl'), allow: [], hookTimeoutMs: 10_000
+      pskFile: join(dir, 'swarm.key'), alertLog: join(dir, 'log/events.jsonl'), allow: [], hookTimeoutMs: 10_000, localHealth: false
     })
   })
 
@@ -154,6 +156,7 @@ describe('loadDaemonConfig', () => {
     await rejectsWith(['--api', '127.0.0.1:70000'], {}, '--api: expected host:port')
     await rejectsWith(['--allow', 'not-a-peer'], {}, '--allow: expected a peer id')
     await rejectsWith(['--hook-timeout', 'soon'], {}, '--hook-timeout: expected a duration')
+    await rejectsWith([], { PEERMON_LOCAL_HEALTH: 'maybe' }, 'PEERMON_LOCAL_HEALTH: expected on or off, got "maybe"')
     assert.deepEqual((await loadDaemonConfig(['--api', ':0'], {})).api, { host: '127.0.0.1', port: 0, explicit: true })
     assert.deepEqual((await loadDaemonConfig(['--api', '[::1]:80'], {})).api, { host: '::1', port: 80, explicit: true })
   })

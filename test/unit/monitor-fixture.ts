@@ -62,6 +62,6 @@ export class Harness {
 
   /** Events since the last take(), as short strings like `alert b/ping`. */
   takeNames (): string[] {
-    return this.take().map((e) => 'metric' in e ? `${e.type} ${e.peer}/${e.metric}` : `${e.type} ${e.peer}`)
+    return this.take().map((e) => 'metric' in e ? `${e.type} ${e.peer}/${e.metric}` : 'peer' in e ? `${e.type} ${e.peer}` : e.type)
   }
 }
