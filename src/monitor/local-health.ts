@@ -19,7 +19,9 @@
  * plus one and a half of the peer's intervals, so that a live peer has had
  * the chance to be heard), is judged again later, up to `maxPostponeTtls`
  * TTLs after the expiry; an alert raised while the node is not healthy says
- * so. A healthy node judges at once, as fast as without this.
+ * so. While isolated nothing is judged; once reports flow again, every peer
+ * gets one TTL to be heard before it is judged as usual. A healthy node
+ * judges at once, as fast as without this.
  *
  * Pure and synchronous: the monitor core feeds it what it sees and asks it
  * when to judge; this module keeps no timers and imports nothing of libp2p.
@@ -97,6 +99,8 @@ export class LocalHealth {
   /** When the current degraded or isolated spell began. */
   private since = 0
   private lastProbeLateMs = 0
+  /** When reports flowed again after isolation (-Infinity: never). */
+  private reconnectedAt = -Infinity
   /** The last count of overdue peers, reused for a few ms: many expiries judged together scan the peers once. */
   private counted = { at: -Infinity, overdue: 0, live: 0 }
 
@@ -139,8 +143,7 @@ export class LocalHealth {
   reportAccepted (now: number): void {
     if (this.condition !== 'isolated') return
     this.condition = 'healthy'
-    // Peers still silent are judged once the node has listened for a while again.
-    this.troubleAt = now
+    this.reconnectedAt = now
     this.say({ type: 'reconnected', isolatedMs: now - this.since })
   }
 
@@ -151,6 +154,8 @@ export class LocalHealth {
   verdict (now: number, peer: PeerTiming, expiresAt: number, ttlMs: number): Verdict {
     const bound = expiresAt + this.opts.maxPostponeTtls * ttlMs
     if (this.condition === 'isolated') return { judge: false, at: now + this.settle(peer) }
+    // Back from isolation, every peer gets a TTL to be heard again (the mesh re-forms first), however long ago it expired.
+    if (now < this.reconnectedAt + ttlMs) return { judge: false, at: this.reconnectedAt + ttlMs }
     if (now >= bound) return { judge: true }
     const settled = this.troubleAt + this.settle(peer)
     if (now < settled) return { judge: false, at: Math.min(settled, bound) }
