@@ -47,6 +47,7 @@ const STATES: readonly PeerState[] = ['alive', 'alerting', 'left']
 export class PeermonMetrics {
   private readonly alerts: Counter<'metric'>
   private readonly recoveries: Counter<'metric'>
+  private readonly flaps: Counter
 
   constructor (init: PeermonMetricsInit) {
     const { registry, source } = init
@@ -73,6 +74,16 @@ export class PeermonMetrics {
         const count: Record<PeerState, number> = { alive: 0, alerting: 0, left: 0 }
         for (const peer of peers()) count[peer.state]++
         for (const state of STATES) this.set({ state }, count[state])
+      }
+    })
+    new Gauge({
+      name: 'peermon_peers_flapping',
+      help: 'Monitored peers flapping now (going into and out of alert; their hooks are held)',
+      registers,
+      collect () {
+        let n = 0
+        for (const peer of peers()) if (peer.flapping) n++
+        this.set(n)
       }
     })
     new Gauge({
@@ -133,12 +144,14 @@ export class PeermonMetrics {
     // The heartbeat's series exist from the start, so rate() and increase() work from the first alert.
     this.alerts.inc({ metric: 'ping' }, 0)
     this.recoveries.inc({ metric: 'ping' }, 0)
+    this.flaps = new Counter({ name: 'peermon_flaps_total', help: 'Times a peer started flapping (flapping events)', registers })
     new Gauge({ name: 'peermon_api_event_streams', help: 'Open /api/v0/events streams', registers, collect () { this.set(source.eventStreams()) } })
   }
 
-  /** Counts alert and recovered events. */
+  /** Counts alert, recovered and flapping events. */
   observe (event: { type: string, metric?: string }): void {
     if (event.type === 'alert' && event.metric !== undefined) this.alerts.inc({ metric: event.metric })
     if (event.type === 'recovered' && event.metric !== undefined) this.recoveries.inc({ metric: event.metric })
+    if (event.type === 'flapping') this.flaps.inc()
   }
 }

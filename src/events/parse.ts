@@ -85,7 +85,8 @@ export function decodeEventLine (text: string): EventLine | undefined {
 }
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<PeermonEvent['type']>([
-  'listening', 'joined', 'alert', 'recovered', 'left', 'forgotten', 'connected', 'disconnected', 'warning', 'stopping'
+  'listening', 'joined', 'alert', 'recovered', 'left', 'forgotten', 'connected', 'disconnected', 'warning', 'stopping',
+  'flapping', 'stable'
 ])
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0
@@ -111,10 +112,22 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
       const { metric, lagMs, ttlMs, silentMs, lastValue } = line
       if (!isText(peer) || !isText(metric) || !isNumber(lagMs) || !isNumber(ttlMs) || !isNumber(silentMs)) return undefined
       if (!isString(lastValue) && !isNumber(lastValue)) return undefined
-      return { type: 'alert', peer, metric, lagMs, ttlMs, silentMs, lastValue }
+      return { type: 'alert', peer, metric, lagMs, ttlMs, silentMs, lastValue, ...flappingField(line) }
     }
     case 'recovered':
-      return isText(peer) && isText(line.metric) && isNumber(line.downMs) ? { type: 'recovered', peer, metric: line.metric, downMs: line.downMs } : undefined
+      return isText(peer) && isText(line.metric) && isNumber(line.downMs)
+        ? { type: 'recovered', peer, metric: line.metric, downMs: line.downMs, ...flappingField(line) }
+        : undefined
+    case 'flapping': {
+      const { transitions, spanMs, windowMs } = line
+      if (!isText(peer) || !isNumber(transitions) || !isNumber(spanMs) || !isNumber(windowMs)) return undefined
+      return { type: 'flapping', peer, transitions, spanMs, windowMs }
+    }
+    case 'stable': {
+      const { state, flappedMs, transitions } = line
+      if (!isText(peer) || (state !== 'alive' && state !== 'alerting') || !isNumber(flappedMs) || !isNumber(transitions)) return undefined
+      return { type: 'stable', peer, state, flappedMs, transitions }
+    }
     case 'forgotten':
       return isText(peer) && isNumber(line.silentMs) ? { type: 'forgotten', peer, silentMs: line.silentMs } : undefined
     case 'warning':
@@ -124,6 +137,11 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
     default:
       return undefined
   }
+}
+
+/** `{ flapping: true }` when the line has it: an alert or recovery of a flapping peer. */
+function flappingField (line: EventLine): { flapping?: true } {
+  return line.flapping === true ? { flapping: true } : {}
 }
 
 /** The event's own time (its `ts`) in epoch ms, or `fallback` when `ts` does not parse. */

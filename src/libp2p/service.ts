@@ -7,7 +7,11 @@
  */
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { Startable } from '@libp2p/interface'
-import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, STALL_MS } from '../constants.js'
+import {
+  DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, FLAP_ENTER_TRANSITIONS, FLAP_EXIT_TRANSITIONS,
+  FLAP_MAX_PEERS, FLAP_WINDOW_TTLS, LEAVE_FLUSH_MS, STALL_MS
+} from '../constants.js'
+import type { FlapLimits } from '../monitor/flapping.js'
 import { Informers } from '../monitor/informers.js'
 import { MonitorCore } from '../monitor/monitor.js'
 import { emptyCounters } from '../monitor/core-api.js'
@@ -50,6 +54,14 @@ export interface PeerMonitorInit {
   isAllowed?: (peer: string) => boolean
   /** Told of every report published and accepted, for benchmark traces. Default none. */
   trace?: ReportTrace
+  /**
+   * Flap detection: a peer with `enterTransitions` changes into or out of alert
+   * within `windowMs` is flapping (event `flapping`, its alerts marked
+   * `flapping: true`) until a whole window with at most `exitTransitions` changes
+   * (event `stable`). Default 4 changes within 10 × ttl; 1; 1,000 peers tracked
+   * (src/constants.ts says why). `false` turns it off.
+   */
+  flapping?: Partial<FlapLimits> | false
 }
 
 /**
@@ -126,6 +138,8 @@ export interface PeerMonitorEvents {
   recovered: CustomEvent<Extract<MonitorEvent, { type: 'recovered' }>>
   left: CustomEvent<Extract<MonitorEvent, { type: 'left' }>>
   forgotten: CustomEvent<Extract<MonitorEvent, { type: 'forgotten' }>>
+  flapping: CustomEvent<Extract<MonitorEvent, { type: 'flapping' }>>
+  stable: CustomEvent<Extract<MonitorEvent, { type: 'stable' }>>
   event: CustomEvent<MonitorEvent>
 }
 
@@ -214,6 +228,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       onAccepted: this.init.trace?.received,
       stallMs: STALL_MS,
       firstReportTtls: FIRST_REPORT_TTLS,
+      flapping: this.flapLimits(),
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
@@ -301,6 +316,18 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     } catch (err) {
       this.log.error('report from %p could not be handled - %e', message.from, err)
       return TopicValidatorResult.Ignore
+    }
+  }
+
+  private flapLimits (): Partial<FlapLimits> | false {
+    const init = this.init.flapping
+    if (init === false) return false
+    return {
+      windowMs: FLAP_WINDOW_TTLS * this.ttlMs,
+      enterTransitions: FLAP_ENTER_TRANSITIONS,
+      exitTransitions: FLAP_EXIT_TRANSITIONS,
+      maxPeers: FLAP_MAX_PEERS,
+      ...Object.fromEntries(Object.entries(init ?? {}).filter(([, value]) => value !== undefined))
     }
   }
 

@@ -22,6 +22,7 @@ function peer (id: string, fields: Partial<PeerView> = {}): PeerView {
   return {
     peer: id,
     state: 'alive',
+    flapping: false,
     lastSeenAgoMs: 400,
     connected: true,
     alerting: [],
