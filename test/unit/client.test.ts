@@ -93,6 +93,27 @@ describe('renderPeers', () => {
   })
 })
 
+describe('a flapping peer', () => {
+  it('is flapping in its STATE cell, and the history says how it flapped and settled', () => {
+    const rows = renderPeers({
+      self: A,
+      peers: [peer(A, { flapping: true }), peer(B, { state: 'alerting', alerting: ['ping'], flapping: true })]
+    }).split('\n')
+    assert.match(rows[1], /^…peerAAAA {2}alive, flapping {16}/)
+    assert.match(rows[2], /^…peerBBBB {2}alerting \(ping\), flapping {2}/)
+    const history = renderAlerts({
+      events: [
+        { ts: '2025-01-02T03:04:05.678Z', event: 'recovered', peer: B, metric: 'ping', downMs: 4100, flapping: true },
+        { ts: '2025-01-02T03:04:05.678Z', event: 'flapping', peer: B, transitions: 4, spanMs: 9200, windowMs: 30000 },
+        { ts: '2025-01-02T03:05:05.678Z', event: 'stable', peer: B, state: 'alerting', flappedMs: 60000, transitions: 7 }
+      ]
+    }).split('\n')
+    assert.match(history[1], /recovered +…peerBBBB +ping +back after 4\.1s \(flapping\)$/)
+    assert.match(history[2], /flapping +…peerBBBB +4 changes in 9\.2s \(window 30s\)$/)
+    assert.match(history[3], /stable +…peerBBBB +alerting after flapping 1m \(7 changes\)$/)
+  })
+})
+
 describe('renderAlerts', () => {
   it('prints the history with local times and the facts of each event', () => {
     const response: AlertsResponse = {
