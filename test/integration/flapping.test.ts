@@ -3,9 +3,11 @@
  * paused and resumed again and again (what SIGSTOP/SIGCONT or a link that
  * keeps dropping look like from the other side) is reported `flapping` once,
  * by the service's defaults (4 changes within 10 × TTL), shows as flapping in
- * the API, Prometheus and the alert history, and is `stable` once it settles.
+ * the API, the event stream, Prometheus and the alert history, and is
+ * `stable` once it settles.
  */
 import assert from 'node:assert/strict'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { buildApiServer } from '../../src/api/server.js'
 import type { ApiServer } from '../../src/api/server.js'
@@ -15,12 +17,14 @@ import type { MonitorEvent } from '../../src/monitor/types.js'
 import { FAST, connect, eventsOf, startNode, stopAll, waitFor, waitForFullView } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
 import { sleep } from '../helpers/wait.js'
+import { SseReader } from '../helpers/api-sse.js'
 
 describe('a peer that keeps stopping and resuming (real nodes, 127.0.0.1)', () => {
   let a: TestNode
   let b: TestNode
   let api: ApiServer
   let paused = false
+  let stream: SseReader | undefined
 
   before(async () => {
     a = await startNode()
@@ -34,11 +38,13 @@ describe('a peer that keeps stopping and resuming (real nodes, 127.0.0.1)', () =
       identity: () => ({ peer: a.id, addrs: [], version: '0.0.0-test', topic: 'peermon/v1', intervalMs: 200, ttlMs: 1000, windowSize: 25 })
     })
     a.node.services.monitor.addEventListener('event', (evt) => { api.handleEvent(new EventRecord(evt.detail)) })
+    await api.app.listen({ host: '127.0.0.1', port: 0 })
     await connect(a, b)
     await waitForFullView([a, b])
   })
 
   after(async () => {
+    await stream?.close()
     await api?.app.close()
     await stopAll([a, b].filter(t => t != null))
   })
@@ -48,6 +54,9 @@ describe('a peer that keeps stopping and resuming (real nodes, 127.0.0.1)', () =
   it('is reported flapping once, marked while it flaps, shown as flapping, then stable once it settles', async (t) => {
     const ttl = FAST.ttl ?? 1000
     const started = a.events.length
+    const { port } = api.app.server.address() as AddressInfo
+    stream = await SseReader.open(`http://127.0.0.1:${port}/api/v0/events?type=flapping,stable`)
+    assert.equal(stream.status, 200)
     // Three outages of 1.8 s, 1.5 s apart: 6 changes within ~10 s, the window (10 × the 1 s TTL).
     for (let i = 0; i < 3; i++) {
       const alerts = eventsOf(a, 'alert', b.id).length
@@ -97,5 +106,8 @@ describe('a peer that keeps stopping and resuming (real nodes, 127.0.0.1)', () =
     const history = (await api.app.inject({ url: '/api/v0/alerts' })).json<AlertsResponse>().events
     assert.deepEqual(history.filter(l => l.event === 'flapping' || l.event === 'stable').map(l => l.event), ['flapping', 'stable'])
     assert.match((await api.app.inject({ url: '/metrics' })).body, /^peermon_peers_flapping 0$/m)
+    await stream.waitFor('the stable frame', f => f.event === 'stable', 5_000)
+    assert.deepEqual(stream.frames.filter(f => f.comments.length === 0).map(f => `${f.event} ${(JSON.parse(f.data) as { event: string }).event}`),
+      ['flapping flapping', 'stable stable'], 'the event stream carries both, and only the asked-for types')
   })
 })
