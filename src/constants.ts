@@ -28,3 +28,26 @@ export const LOOP_PROBE_MS = 250
  * while the mesh that carries that peer's reports to it is still forming.
  */
 export const FIRST_REPORT_TTLS = 2
+
+/**
+ * Flap detection (MonitorCoreInit.flapping): a peer with FLAP_ENTER_TRANSITIONS
+ * changes into or out of alert within FLAP_WINDOW_TTLS × the TTL is flapping;
+ * it is stable again after a whole window with at most FLAP_EXIT_TRANSITIONS.
+ *
+ * Why these: an outage lasts at least one TTL (its metric has to expire) plus
+ * the wait for the next report, so a window of 10 TTLs holds at most about
+ * 15–20 changes. 4 of them (two outages and their recoveries) is 20–27 % of
+ * that, the level of Nagios's default flap thresholds (20 % low, 30 % high,
+ * over 21 checks); two ordinary outages in half a minute (at the default 3 s
+ * TTL) are already more than an operator wants a page for each. Leaving
+ * takes at most 1 change in a whole window, well under the entry threshold
+ * (hysteresis): a peer that still blips every window stays flapping, and
+ * `stable` means its alerts can be trusted again. With a peer's notifications
+ * held from `flapping` to `stable`, and `stable` at least a window later, a
+ * flapping peer runs its hooks at most once per window.
+ */
+export const FLAP_WINDOW_TTLS = 10
+export const FLAP_ENTER_TRANSITIONS = 4
+export const FLAP_EXIT_TRANSITIONS = 1
+/** Peers whose changes the flap detector tracks (only peers that alerted have state). */
+export const FLAP_MAX_PEERS = 1_000

@@ -51,8 +51,9 @@ export type { PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
 export type { DropReason, ReportLimits } from './monitor/report.js'
 export type {
   Metric, MetricValue, ReceivedMetric, MonitorEvent, MonitorEventType, PeerState,
-  AlertEvent, RecoveredEvent, JoinedEvent, LeftEvent, ForgottenEvent
+  AlertEvent, RecoveredEvent, JoinedEvent, LeftEvent, ForgottenEvent, FlappingEvent, StableEvent
 } from './monitor/types.js'
+export type { FlapLimits } from './monitor/flapping.js'
 export * from './constants.js'
 
 /**

@@ -3,7 +3,7 @@ export const DASHBOARD_STYLE = `
 :root {
   --bg: #f6f7f9; --panel: #fff; --text: #1d2430; --muted: #6b7280; --line: #e3e6eb;
   --alive: #1f9d55; --alerting: #d93f3f; --left: #9aa1ab; --joined: #2f6fd6; --chip: #eef1f5;
-  --alerting-bg: #fdeeee;
+  --alerting-bg: #fdeeee; --flapping: #c77700;
   color-scheme: light dark;
 }
 @media (prefers-color-scheme: dark) {
@@ -42,6 +42,7 @@ td.health { width: 6px; padding: 0; }
 tr.alive td.health { background: var(--alive); } tr.alerting td.health { background: var(--alerting); } tr.left td.health { background: var(--left); }
 .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
 .state.alive { background: var(--alive); } .state.alerting { background: var(--alerting); } .state.left { background: var(--left); }
+.state.flapping { margin-left: 6px; background: var(--flapping); }
 .why { margin-left: 6px; font-size: 12px; color: var(--alerting); }
 .stale { color: var(--muted); }
 td.tags { white-space: normal; min-width: 160px; max-width: 260px; line-height: 1.9; }
@@ -62,6 +63,7 @@ svg.spark .last { fill: var(--joined); }
 #feed .what { font-weight: 600; }
 #feed li.alert .what { color: var(--alerting); } #feed li.recovered .what { color: var(--alive); }
 #feed li.joined .what { color: var(--joined); } #feed li.left .what, #feed li.forgotten .what { color: var(--muted); }
+#feed li.flapping .what { color: var(--flapping); } #feed li.stable .what { color: var(--alive); }
 #feed .detail { color: var(--muted); font-size: 12px; grid-column: 2 / 4; }
 #banner { display: none; margin: 16px 20px 0; padding: 10px 14px; border-radius: 8px; background: var(--alerting-bg); border: 1px solid var(--alerting); }
 #banner.show { display: block; }

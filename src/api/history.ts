@@ -1,13 +1,13 @@
 /**
  * The recent alert history `GET /api/v0/alerts` serves: a bounded ring of
- * alert, recovered, left and forgotten event lines, oldest first. After a
+ * alert, recovered, left, forgotten, flapping and stable event lines, oldest first. After a
  * restart it is preloaded from the tail of the alert log.
  */
 import type { EventLine } from '../events/event.js'
 import type { HistoryEventType } from './types.js'
 
 /** Event types the history keeps. */
-export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(['alert', 'recovered', 'left', 'forgotten', 'degraded', 'healthy', 'isolated', 'reconnected'])
+export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(['alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'])
 
 export class EventHistory {
   readonly capacity: number

@@ -53,6 +53,7 @@ export class PeermonMetrics {
   private readonly alerts: Counter<'metric'>
   private readonly recoveries: Counter<'metric'>
   private readonly degraded: Counter<'reason'>
+  private readonly flaps: Counter
 
   constructor (init: PeermonMetricsInit) {
     const { registry, source } = init
@@ -79,6 +80,16 @@ export class PeermonMetrics {
         const count: Record<PeerState, number> = { alive: 0, alerting: 0, left: 0 }
         for (const peer of peers()) count[peer.state]++
         for (const state of STATES) this.set({ state }, count[state])
+      }
+    })
+    new Gauge({
+      name: 'peermon_peers_flapping',
+      help: 'Monitored peers flapping now (going into and out of alert; their hooks are held)',
+      registers,
+      collect () {
+        let n = 0
+        for (const peer of peers()) if (peer.flapping) n++
+        this.set(n)
       }
     })
     new Gauge({
@@ -139,6 +150,7 @@ export class PeermonMetrics {
     // The heartbeat's series exist from the start, so rate() and increase() work from the first alert.
     this.alerts.inc({ metric: 'ping' }, 0)
     this.recoveries.inc({ metric: 'ping' }, 0)
+    this.flaps = new Counter({ name: 'peermon_flaps_total', help: 'Times a peer started flapping (flapping events)', registers })
     new Gauge({ name: 'peermon_api_event_streams', help: 'Open /api/v0/events streams', registers, collect () { this.set(source.eventStreams()) } })
     new Gauge({
       name: 'peermon_local_health',
@@ -153,11 +165,12 @@ export class PeermonMetrics {
     this.degraded = new Counter({ name: 'peermon_local_degraded_total', help: 'Times this node saw that it was itself the problem, by reason (stall, overload, receive, isolated)', labelNames: ['reason'], registers })
   }
 
-  /** Counts alert, recovered, degraded and isolated events. */
+  /** Counts alert, recovered, flapping, degraded and isolated events. */
   observe (event: MonitorEvent | { type: string }): void {
     const e = event as MonitorEvent
     if (e.type === 'alert') this.alerts.inc({ metric: e.metric })
     else if (e.type === 'recovered') this.recoveries.inc({ metric: e.metric })
+    else if (e.type === 'flapping') this.flaps.inc()
     else if (e.type === 'degraded') this.degraded.inc({ reason: e.reason })
     else if (e.type === 'isolated') this.degraded.inc({ reason: 'isolated' })
   }

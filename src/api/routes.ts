@@ -35,7 +35,8 @@ export interface RouteDeps {
 }
 
 /** Event types a stream may be limited to with `?type=`. */
-const STREAM_EVENT_TYPES = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'listening', 'connected', 'disconnected', 'stopping', 'warning'])
+const STREAM_EVENT_TYPES = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'listening', 'connected', 'disconnected', 'stopping', 'warning',
+  'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'])
 
 const setMetricBody = {
   type: 'object',

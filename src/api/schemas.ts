@@ -23,6 +23,7 @@ const metricView = {
 const peerViewProperties = {
   peer: { type: 'string' },
   state: { type: 'string' },
+  flapping: { type: 'boolean' },
   lastSeenAgoMs: { type: 'number' },
   connected: { type: 'boolean' },
   alerting: { type: 'array', items: { type: 'string' } },

@@ -95,6 +95,11 @@ export interface MetricView {
 export interface PeerView {
   peer: string
   state: PeerState
+  /**
+   * Whether it keeps going into and out of alert: from its `flapping` event to
+   * its `stable` event. Its alerts still count; its hooks are held.
+   */
+  flapping: boolean
   /** Time since its last accepted report (ms). */
   lastSeenAgoMs: number
   /** Whether this daemon holds a libp2p connection to it (reports may also arrive relayed). */
@@ -166,9 +171,9 @@ export interface DeleteMetricResponse {
 }
 
 /** Types of the events kept in the alert history. */
-export type HistoryEventType = 'alert' | 'recovered' | 'left' | 'forgotten' | 'degraded' | 'healthy' | 'isolated' | 'reconnected'
+export type HistoryEventType = 'alert' | 'recovered' | 'left' | 'forgotten' | 'flapping' | 'stable' | 'degraded' | 'healthy' | 'isolated' | 'reconnected'
 
-/** `GET /api/v0/alerts`: recent alert, recovered, left and forgotten events, oldest first, newest last. */
+/** `GET /api/v0/alerts`: recent alert, recovered, left, forgotten, flapping and stable events, oldest first, newest last. */
 export interface AlertsResponse {
   events: EventLine[]
 }

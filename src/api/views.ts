@@ -43,6 +43,7 @@ export function peerView (peer: PeerSummary & { connected: boolean }, now: Now):
   return {
     peer: peer.peer,
     state: peer.state,
+    flapping: peer.flapping,
     lastSeenAgoMs: roundMs(peer.lastSeenAgoMs),
     connected: peer.connected,
     alerting: peer.alerting,

@@ -87,9 +87,10 @@ export function formatEventLine (line: EventLine): string {
   return humanLineOf(line, toEvent(line))
 }
 
+/** `alive`, `alerting (ping)`, `left`; `, flapping` after it while the peer flaps (not in a daemon older than flap detection). */
 function describeState (peer: PeerView): string {
-  if (peer.state !== 'alerting' || peer.alerting.length === 0) return peer.state
-  return `alerting (${peer.alerting.map(printable).join(', ')})`
+  const state = peer.state !== 'alerting' || peer.alerting.length === 0 ? peer.state : `alerting (${peer.alerting.map(printable).join(', ')})`
+  return peer.flapping === true ? `${state}, flapping` : state
 }
 
 function metricCell (metric: MetricView | undefined): string {
@@ -114,12 +115,30 @@ function eventDetail (line: EventLine): string {
     case 'alert': {
       const last = line.lastValue
       const lastText = typeof last === 'number' || typeof last === 'string' ? `, last ${formatValue(last)}` : ''
-      return `silent ${ms(line.silentMs)} (ttl ${ms(line.ttlMs)}, lag ${ms(line.lagMs)})${lastText}`
+      const degraded = typeof line.degraded === 'string' ? `, this node ${printable(line.degraded)}` : ''
+      return `silent ${ms(line.silentMs)} (ttl ${ms(line.ttlMs)}, lag ${ms(line.lagMs)})${lastText}${flappingMark(line)}${degraded}`
     }
-    case 'recovered': return `back after ${ms(line.downMs)}`
+    case 'recovered': return `back after ${ms(line.downMs)}${flappingMark(line)}`
     case 'forgotten': return `silent ${ms(line.silentMs)}`
+    case 'flapping': return `${count(line.transitions)} changes in ${ms(line.spanMs)} (window ${ms(line.windowMs)})`
+    case 'stable': return `${typeof line.state === 'string' ? printable(line.state) : '?'} after flapping ${ms(line.flappedMs)} (${count(line.transitions)} changes)`
+    case 'degraded': {
+      const event = toEvent(line)
+      return event?.type === 'degraded' ? `this node: ${printable(event.reason)}` + (event.overdue !== undefined ? `, ${event.overdue} of ${event.peers ?? '?'} peers overdue` : '') + (event.lateMs !== undefined ? `, a timer ${ms(event.lateMs)} late` : '') : ''
+    }
+    case 'healthy': return `this node, after ${ms(line.degradedMs)}`
+    case 'isolated': return `this node hears none of its ${count(line.peers)} peers`
+    case 'reconnected': return `this node, after ${ms(line.isolatedMs)}`
     default: return ''
   }
+}
+
+function flappingMark (line: EventLine): string {
+  return line.flapping === true ? ' (flapping)' : ''
+}
+
+function count (value: unknown): string {
+  return typeof value === 'number' ? String(value) : '?'
 }
 
 /** `2025-01-02 03:04:05` in local time, or the text as it came when it does not parse. */

@@ -1,6 +1,6 @@
 /**
- * `--alert-log <file>`: every joined, alert, recovered, left and forgotten
- * event is appended to the file as its `--json` line and fsync'd, so the
+ * `--alert-log <file>`: every joined, alert, recovered, left, forgotten,
+ * flapping and stable event is appended to the file as its `--json` line and fsync'd, so the
  * record survives a crash of the daemon or the machine. Writes go through a
  * queue: order is kept, lines that arrive during a write go out together in
  * the next one, and the monitor never waits on the disk. At start the tail of
@@ -15,7 +15,7 @@ import { decodeEventLine } from '../events/parse.js'
 import type { DaemonContext, DaemonPart } from './part.js'
 
 /** Event types written to the log. */
-export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'degraded', 'healthy', 'isolated', 'reconnected'])
+export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'])
 
 /** At most this much of the end of the file is read back at start: 1 MiB. */
 export const ALERT_LOG_TAIL_BYTES = 1024 * 1024

@@ -15,13 +15,20 @@
  * process group, so `sh -c 'sleep 100'` really ends). Failures — a non-zero
  * exit, a timeout, a spawn error, a dropped run — become `warning` events.
  *
+ * A flapping peer (src/monitor/flapping.ts) runs its hooks at most once per
+ * flap window: its `flapping` event runs `--on-alert`, its alert and recovered
+ * events (marked `flapping: true`) run nothing, and its `stable` event runs
+ * the hook of the state it settled in (`--on-alert` when it stays down,
+ * `--on-recovered` when it is up). The hook tells them apart by
+ * `PEERMON_EVENT`. See {@link hookFor}.
+ *
  * Values that come from peers (metric names, string values) only ever reach
  * the hook through stdin and the environment, never through the command line,
  * so they cannot inject shell syntax.
  */
 import { spawn } from 'node:child_process'
 import { formatDuration } from '../duration.js'
-import type { EventLine } from '../events/event.js'
+import type { EventLine, PeermonEvent } from '../events/event.js'
 import { shortPeer } from '../events/format.js'
 import type { EventRecord } from '../events/record.js'
 import type { DaemonConfig } from './config.js'
@@ -111,8 +118,8 @@ export class HookRunner {
   /** Starts (or queues) the hook for `event`, if its type has one. Returns at once. */
   handle (record: EventRecord): void {
     if (this.stopped) return
-    const type = record.type
-    if (type !== 'alert' && type !== 'recovered' && type !== 'left') return
+    const type = hookFor(record.event)
+    if (type === undefined) return
     const command = this.init.commands[type]
     if (command === undefined || command === '') return
     const run: HookRun = { type, command, event: record.line, line: record.json, env: this.hookEnv(record.line) }
@@ -305,6 +312,27 @@ export function hooksPart (config: DaemonConfig): DaemonPart | undefined {
       unsubscribe?.()
       await runner?.stop()
     }
+  }
+}
+
+/**
+ * Which hook an event runs, if any: alert, recovered and left their own, but
+ * not while the peer is flapping; `flapping` the alert hook (something is
+ * wrong with the peer); `stable` the hook of the state the peer settled in.
+ */
+export function hookFor (event: PeermonEvent): HookEventType | undefined {
+  switch (event.type) {
+    case 'alert':
+    case 'recovered':
+      return event.flapping === true ? undefined : event.type
+    case 'left':
+      return 'left'
+    case 'flapping':
+      return 'alert'
+    case 'stable':
+      return event.state === 'alerting' ? 'alert' : 'recovered'
+    default:
+      return undefined
   }
 }
 

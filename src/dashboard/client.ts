@@ -16,7 +16,7 @@ const DETAILS_MS = 5000
 const FEED_MAX = 100
 const STATE_ORDER: Record<PeerState, number> = { alerting: 0, alive: 1, left: 2 }
 const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers'])
-const FEED_EVENTS: readonly MonitorEventType[] = ['joined', 'alert', 'recovered', 'left', 'forgotten']
+const FEED_EVENTS: readonly MonitorEventType[] = ['joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected']
 
 /**
  * An event line of a monitor event, as the feed shows it: `ts`, `event` (its type)
@@ -228,6 +228,12 @@ function renderTable (): void {
     tr.appendChild(id)
     const state = el('td', '', [el('span', 'state ' + view.state, [view.state])])
     if (view.state === 'alerting' && view.alerting.length > 0) state.appendChild(el('span', 'why', [view.alerting.join(', ')]))
+    if (view.flapping === true) {
+      const badge = el('span', 'state flapping', ['flapping'])
+      badge.title = 'going into and out of alert: its alerts still show here, its hooks are held until it is stable'
+      state.appendChild(badge)
+      tr.dataset.flapping = 'true'
+    }
     tr.appendChild(state)
     entry.ageCell = el('td', 'num', [fmtDuration(ageOf(entry))])
     tr.appendChild(entry.ageCell)
@@ -295,11 +301,17 @@ async function load (withDetails: boolean): Promise<void> {
 
 function feedDetail (line: FeedLine): string {
   switch (line.event) {
-    case 'alert': return `${line.metric ?? ''} expired, silent ${fmtDuration(line.silentMs)} (ttl ${fmtDuration(line.ttlMs)})`
-    case 'recovered': return `${line.metric ?? ''} back after ${fmtDuration(line.downMs)}`
+    case 'alert': return `${line.metric ?? ''} expired, silent ${fmtDuration(line.silentMs)} (ttl ${fmtDuration(line.ttlMs)})${line.flapping === true ? ', flapping' : ''}${line.degraded !== undefined ? `, this node ${line.degraded}` : ''}`
+    case 'recovered': return `${line.metric ?? ''} back after ${fmtDuration(line.downMs)}${line.flapping === true ? ', flapping' : ''}`
+    case 'flapping': return `${line.transitions} changes in ${fmtDuration(line.spanMs)} (window ${fmtDuration(line.windowMs)})`
+    case 'stable': return `${line.state} after flapping ${fmtDuration(line.flappedMs)} (${line.transitions} changes)`
     case 'forgotten': return 'silent ' + fmtDuration(line.silentMs)
     case 'left': return 'left gracefully'
     case 'joined': return 'first report'
+    case 'degraded': return `this node: ${line.reason}${line.lateMs !== undefined ? `, a timer ${fmtDuration(line.lateMs)} late` : ''}${line.overdue !== undefined ? `, ${line.overdue} of ${line.peers ?? '?'} peers overdue` : ''}; judging waits`
+    case 'healthy': return `this node healthy again after ${fmtDuration(line.degradedMs)}`
+    case 'isolated': return `this node hears none of its ${line.peers} peers; no alert per peer`
+    case 'reconnected': return `this node hears its peers again after ${fmtDuration(line.isolatedMs)}`
     default: return ''
   }
 }

@@ -36,7 +36,7 @@ export type PeermonEventType = PeermonEvent['type']
 export interface EventLine {
   /** ISO 8601 time the event happened. */
   ts: string
-  /** `listening`, `joined`, `alert`, `recovered`, `left`, `forgotten`, ..., or a newer type. */
+  /** `listening`, `joined`, `alert`, `recovered`, `left`, `forgotten`, `flapping`, `stable`, ..., or a newer type. */
   event: string
   /** The peer the event is about (own id for `listening`). */
   peer?: string
@@ -52,5 +52,7 @@ export interface EventLine {
   silentMs?: number
   /** `recovered`: how long the metric was in alert. */
   downMs?: number
+  /** `alert`, `recovered`: present (true) while the peer is flapping. */
+  flapping?: boolean
   [field: string]: unknown
 }

@@ -67,7 +67,7 @@ function describe (event: PeermonEvent): string {
       return shortPeer(event.peer)
     case 'alert':
       return `${shortPeer(event.peer)} ${printable(event.metric)} expired, silent ${formatDuration(event.silentMs)} ` +
-        `(ttl ${formatDuration(event.ttlMs)}, lag ${formatDuration(event.lagMs)}), last ${showValue(event.lastValue)}` +
+        `(ttl ${formatDuration(event.ttlMs)}, lag ${formatDuration(event.lagMs)}), last ${showValue(event.lastValue)}${flappingMark(event)}` +
         (event.degraded !== undefined ? `; this node ${event.degraded === 'isolated' ? 'isolated' : `degraded (${event.degraded})`}` : '')
     case 'degraded':
       return `this node: ${degradedDetail(event)}; judging peers waits until it has caught up`
@@ -78,7 +78,11 @@ function describe (event: PeermonEvent): string {
     case 'reconnected':
       return `this node hears its peers again, after ${formatDuration(event.isolatedMs)}`
     case 'recovered':
-      return `${shortPeer(event.peer)} ${printable(event.metric)} back after ${formatDuration(event.downMs)}`
+      return `${shortPeer(event.peer)} ${printable(event.metric)} back after ${formatDuration(event.downMs)}${flappingMark(event)}`
+    case 'flapping':
+      return `${shortPeer(event.peer)} ${event.transitions} changes in ${formatDuration(event.spanMs)} (window ${formatDuration(event.windowMs)})`
+    case 'stable':
+      return `${shortPeer(event.peer)} ${event.state} after flapping ${formatDuration(event.flappedMs)} (${event.transitions} changes)`
     case 'forgotten':
       return `${shortPeer(event.peer)} silent ${formatDuration(event.silentMs)}`
     case 'stopping':
@@ -95,6 +99,11 @@ function degradedDetail (event: DegradedEvent): string {
     case 'receive': return `${event.overdue ?? '?'} of ${event.peers ?? '?'} peers overdue at once`
     case 'isolated': return 'isolated'
   }
+}
+
+/** ` (flapping)` after the alert or recovery of a flapping peer. */
+function flappingMark (event: { flapping?: true }): string {
+  return event.flapping === true ? ' (flapping)' : ''
 }
 
 /** `…` and the last 8 characters of a peer id (ids that short are shown whole). */

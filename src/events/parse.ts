@@ -87,6 +87,7 @@ export function decodeEventLine (text: string): EventLine | undefined {
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<PeermonEvent['type']>([
   'listening', 'joined', 'alert', 'recovered', 'left', 'forgotten', 'connected', 'disconnected', 'warning', 'stopping',
+  'flapping', 'stable',
   'degraded', 'healthy', 'isolated', 'reconnected'
 ])
 
@@ -116,10 +117,22 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
       if (!isText(peer) || !isText(metric) || !isNumber(lagMs) || !isNumber(ttlMs) || !isNumber(silentMs)) return undefined
       if (!isString(lastValue) && !isNumber(lastValue)) return undefined
       const degraded = DEGRADED_REASONS.has(line.degraded) ? { degraded: line.degraded as DegradedReason } : {}
-      return { type: 'alert', peer, metric, lagMs, ttlMs, silentMs, lastValue, ...degraded }
+      return { type: 'alert', peer, metric, lagMs, ttlMs, silentMs, lastValue, ...flappingField(line), ...degraded }
     }
     case 'recovered':
-      return isText(peer) && isText(line.metric) && isNumber(line.downMs) ? { type: 'recovered', peer, metric: line.metric, downMs: line.downMs } : undefined
+      return isText(peer) && isText(line.metric) && isNumber(line.downMs)
+        ? { type: 'recovered', peer, metric: line.metric, downMs: line.downMs, ...flappingField(line) }
+        : undefined
+    case 'flapping': {
+      const { transitions, spanMs, windowMs } = line
+      if (!isText(peer) || !isNumber(transitions) || !isNumber(spanMs) || !isNumber(windowMs)) return undefined
+      return { type: 'flapping', peer, transitions, spanMs, windowMs }
+    }
+    case 'stable': {
+      const { state, flappedMs, transitions } = line
+      if (!isText(peer) || (state !== 'alive' && state !== 'alerting') || !isNumber(flappedMs) || !isNumber(transitions)) return undefined
+      return { type: 'stable', peer, state, flappedMs, transitions }
+    }
     case 'forgotten':
       return isText(peer) && isNumber(line.silentMs) ? { type: 'forgotten', peer, silentMs: line.silentMs } : undefined
     case 'warning':
@@ -140,6 +153,11 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
     default:
       return undefined
   }
+}
+
+/** `{ flapping: true }` when the line has it: an alert or recovery of a flapping peer. */
+function flappingField (line: EventLine): { flapping?: true } {
+  return line.flapping === true ? { flapping: true } : {}
 }
 
 /** The event's own time (its `ts`) in epoch ms, or `fallback` when `ts` does not parse. */

@@ -9,7 +9,11 @@ import { performance } from 'node:perf_hooks'
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { Startable } from '@libp2p/interface'
-import { DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, LEAVE_FLUSH_MS, LOOP_PROBE_MS } from '../constants.js'
+import {
+  DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, FLAP_ENTER_TRANSITIONS, FLAP_EXIT_TRANSITIONS,
+  FLAP_MAX_PEERS, FLAP_WINDOW_TTLS, LEAVE_FLUSH_MS, LOOP_PROBE_MS
+} from '../constants.js'
+import type { FlapLimits } from '../monitor/flapping.js'
 import { Informers } from '../monitor/informers.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import { MonitorCore } from '../monitor/monitor.js'
@@ -62,6 +66,14 @@ export interface PeerMonitorInit {
    * defaults of `src/monitor/local-health.ts`; `false` turns it off.
    */
   localHealth?: LocalHealthInit | false
+  /**
+   * Flap detection: a peer with `enterTransitions` changes into or out of alert
+   * within `windowMs` is flapping (event `flapping`, its alerts marked
+   * `flapping: true`) until a whole window with at most `exitTransitions` changes
+   * (event `stable`). Default 4 changes within 10 × ttl; 1; 1,000 peers tracked
+   * (src/constants.ts says why). `false` turns it off.
+   */
+  flapping?: Partial<FlapLimits> | false
 }
 
 /**
@@ -142,6 +154,8 @@ export interface PeerMonitorEvents {
   healthy: CustomEvent<Extract<MonitorEvent, { type: 'healthy' }>>
   isolated: CustomEvent<Extract<MonitorEvent, { type: 'isolated' }>>
   reconnected: CustomEvent<Extract<MonitorEvent, { type: 'reconnected' }>>
+  flapping: CustomEvent<Extract<MonitorEvent, { type: 'flapping' }>>
+  stable: CustomEvent<Extract<MonitorEvent, { type: 'stable' }>>
   event: CustomEvent<MonitorEvent>
 }
 
@@ -236,6 +250,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       onAccepted: this.init.trace?.received,
       localHealth: this.init.localHealth === false ? false : (this.init.localHealth ?? {}),
       firstReportTtls: FIRST_REPORT_TTLS,
+      flapping: this.flapLimits(),
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
@@ -337,6 +352,18 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     } catch (err) {
       this.log.error('report from %p could not be handled - %e', message.from, err)
       return TopicValidatorResult.Ignore
+    }
+  }
+
+  private flapLimits (): Partial<FlapLimits> | false {
+    const init = this.init.flapping
+    if (init === false) return false
+    return {
+      windowMs: FLAP_WINDOW_TTLS * this.ttlMs,
+      enterTransitions: FLAP_ENTER_TRANSITIONS,
+      exitTransitions: FLAP_EXIT_TRANSITIONS,
+      maxPeers: FLAP_MAX_PEERS,
+      ...Object.fromEntries(Object.entries(init ?? {}).filter(([, value]) => value !== undefined))
     }
   }
 

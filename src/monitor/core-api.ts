@@ -6,6 +6,7 @@ import type { DropReason, ReportLimits } from './report.js'
 import { DROP_REASONS } from './report.js'
 import type { LocalHealthInit } from './local-health.js'
 import type { RateLimit } from './rate.js'
+import type { FlapLimits } from './flapping.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 
 /** Default time a silent peer is kept before it is forgotten: 10 minutes. */
@@ -64,6 +65,14 @@ export interface MonitorCoreInit {
    * through a mesh that is forming; from the second report on, TTLs are exact.
    */
   firstReportTtls?: number
+  /**
+   * Flap detection (flapping.ts): a peer with `enterTransitions` changes into
+   * or out of alert within `windowMs` is flapping (event `flapping`; its alert
+   * and recovered events carry `flapping: true`) until a whole window with at
+   * most `exitTransitions` changes (event `stable`). Default
+   * DEFAULT_FLAP_LIMITS (4 changes in 30 s; 1); `false` turns it off.
+   */
+  flapping?: Partial<FlapLimits> | false
 }
 
 
@@ -71,6 +80,8 @@ export interface MonitorCoreInit {
 export interface PeerSummary {
   peer: string
   state: PeerState
+  /** Whether it keeps going into and out of alert (flapping.ts): its hooks are held. */
+  flapping: boolean
   /** Time since its last accepted report, on the local monotonic clock (ms). */
   lastSeenAgoMs: number
   /** Epoch and seq of its last accepted report. */

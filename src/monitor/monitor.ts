@@ -1,6 +1,7 @@
 import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
 import type { Health } from './alert-rule.js'
 import { systemClock } from './clock.js'
+import { FlapDetector } from './flapping.js'
 import { LocalHealth } from './local-health.js'
 import type { LocalCondition } from './local-health.js'
 import { RateLimiter } from './rate.js'
@@ -50,7 +51,8 @@ type Deadline = TrackedMetric | PeerRecord | LocalCheck
 /**
  * The receive side of the monitor, pure and synchronous: decodes reports,
  * logs metrics, tracks their expiry on the local monotonic clock and emits
- * joined / alert / recovered / left / forgotten events.
+ * joined / alert / recovered / left / forgotten events, and flapping / stable
+ * for a peer that keeps going into and out of alert (flapping.ts).
  */
 export class MonitorCore {
   private readonly self: string
@@ -67,6 +69,8 @@ export class MonitorCore {
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
   private readonly store: MetricStore
   private readonly tracker: ExpiryTracker<Deadline>
+  /** Flap detection (flapping.ts); undefined when turned off. */
+  private readonly flaps: FlapDetector | undefined
   /** Known peers, least recently heard from first. */
   private readonly records = new Map<string, PeerRecord>()
   /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
@@ -104,6 +108,7 @@ export class MonitorCore {
     })
     this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline, due) => { this.expire(deadline, due) } })
     this.count = emptyCounters()
+    this.flaps = init.flapping === false ? undefined : new FlapDetector({ ...init.flapping, clock: this.clock, onStable: (event) => { this.emit([event]) } })
     this.health = init.localHealth === undefined || init.localHealth === false
       ? undefined
       : new LocalHealth(init.localHealth, {
@@ -179,6 +184,7 @@ export class MonitorCore {
   stop (): void {
     this.stopped = true
     this.tracker.stop()
+    this.flaps?.stop()
   }
 
   /** Returns why the message is dropped, or undefined when accepted. */
@@ -405,7 +411,8 @@ export class MonitorCore {
     }
     const alerting = [...record.tracked.values()].filter((t) => t.health === 'alerting').map((t) => t.name)
     const { peer, epoch, seq, sentAt, intervalMs } = record
-    return { peer, state: this.state(record), lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, metrics }
+    const flapping = this.flaps?.isFlapping(peer) ?? false
+    return { peer, state: this.state(record), flapping, lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, metrics }
   }
 
   /** Emits local health's events, then `events`, and keeps local health's re-examination armed. */
@@ -416,6 +423,7 @@ export class MonitorCore {
       else if (this.tracker.deadline(this.localCheck) !== next) this.tracker.set(this.localCheck, next)
       if (this.localEvents.length > 0) events = [...this.localEvents.splice(0), ...events]
     }
+    this.flaps?.review(events)
     for (const event of events) {
       try {
         this.onEvent(event)

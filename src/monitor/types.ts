@@ -70,6 +70,8 @@ export interface AlertEvent {
    * the alert came after the longest postponement, and its own trouble may be part of it.
    */
   degraded?: DegradedReason
+  /** Present (true) while the peer is flapping (flapping.ts): its hooks are held. */
+  flapping?: true
 }
 export interface RecoveredEvent {
   type: 'recovered'
@@ -77,9 +79,34 @@ export interface RecoveredEvent {
   metric: string
   /** How long the metric was in alert (ms). */
   downMs: number
+  /** Present (true) while the peer is flapping (flapping.ts): its hooks are held. */
+  flapping?: true
 }
 export interface LeftEvent { type: 'left', peer: string }
 export interface ForgottenEvent { type: 'forgotten', peer: string, silentMs: number }
+
+/** The peer went in and out of alert too often within the window (flapping.ts): once per flapping episode. */
+export interface FlappingEvent {
+  type: 'flapping'
+  peer: string
+  /** State changes (into or out of alert) within the window, this one included. */
+  transitions: number
+  /** Time from the first to the last of those changes (ms). */
+  spanMs: number
+  /** The window the changes are counted in (ms). */
+  windowMs: number
+}
+/** A flapping peer settled: a whole window with at most the exit threshold of changes. */
+export interface StableEvent {
+  type: 'stable'
+  peer: string
+  /** The state it settled in: `alerting` when it is down, `alive` when it is up. */
+  state: 'alive' | 'alerting'
+  /** How long it was flapping (ms). */
+  flappedMs: number
+  /** State changes while it was flapping, the one that started it included. */
+  transitions: number
+}
 
 /** This node sees signs that it is itself the problem (local-health.ts); judging its peers waits. */
 export interface DegradedEvent {
@@ -113,7 +140,8 @@ export type DegradedReason = 'stall' | 'overload' | 'receive' | 'isolated'
 /** Events about this node itself rather than about a peer. */
 export type LocalEvent = DegradedEvent | HealthyEvent | IsolatedEvent | ReconnectedEvent
 
-export type MonitorEvent = JoinedEvent | AlertEvent | RecoveredEvent | LeftEvent | ForgottenEvent | LocalEvent
+export type MonitorEvent = JoinedEvent | AlertEvent | RecoveredEvent | LeftEvent | ForgottenEvent
+  | FlappingEvent | StableEvent | LocalEvent
 export type MonitorEventType = MonitorEvent['type']
 
 /** A monotonic clock with timers; the real one wraps performance.now()/setTimeout, tests use a fake. */

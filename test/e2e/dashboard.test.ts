@@ -2,8 +2,10 @@
  * The dashboard in a real browser: headless Chromium (Debian's `chromium`
  * package, driven by playwright-core) against a 3-daemon swarm. The page shows
  * both other peers alive, with metrics and sparklines; after a SIGKILL the
- * killed peer turns to alerting and its alert appears in the feed. The page
- * must run without script errors or CSP violations.
+ * killed peer turns to alerting and its alert appears in the feed; a peer
+ * stopped and resumed again and again gets a flapping badge until it is
+ * stable, both in the feed. The page must run without script errors or CSP
+ * violations.
  *
  * Without /usr/bin/chromium (or PEERMON_CHROMIUM) the test fails when CI is
  * set (.ci/run installs it) and skips otherwise.
@@ -12,7 +14,8 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
+import { countEvents, listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
+import { sleep, waitFor } from '../helpers/wait.js'
 
 /** Debian's package; PEERMON_CHROMIUM points elsewhere (another distribution's path). */
 const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
@@ -91,6 +94,34 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.equal(await page.locator(`#peers tr[data-peer="${ids[1]}"]`).getAttribute('data-state'), 'alive', 'the survivor stays alive')
     assert.equal(await page.locator('#count-alerting').innerText(), '1')
     assert.match(await page.title(), /^\(1 alerting\) peermon$/)
+    assert.deepEqual(problems, [], 'no script errors or CSP violations')
+  })
+
+  it('shows a peer that keeps stopping and resuming as flapping, then stable, with both in the feed', async () => {
+    const [watcher, flapper] = [daemons[0], daemons[1]]
+    const peer = ids[1]
+    const row = `#peers tr[data-peer="${peer}"]`
+    // SIGSTOP and SIGCONT three times: 6 changes within the daemons' flap window (10 × their 1 s TTL).
+    for (let i = 0; i < 3; i++) {
+      const alerts = countEvents(watcher, 'alert', peer)
+      flapper.child.signal('SIGSTOP')
+      try {
+        await waitFor(`alert ${i + 1}`, () => countEvents(watcher, 'alert', peer) > alerts, 10_000)
+        await sleep(800)
+      } finally {
+        flapper.child.signal('SIGCONT')
+      }
+      await waitFor(`recovery ${i + 1}`, () => countEvents(watcher, 'recovered', peer) > i, 10_000)
+      await sleep(1_500)
+    }
+    assert.equal(countEvents(watcher, 'flapping', peer), 1, 'one flapping event in the daemon\'s --json output')
+    await page.waitForSelector(`${row}[data-flapping="true"] .state.flapping`, { timeout: 10_000 })
+    await page.waitForSelector(`#feed li[data-event="flapping"][data-peer="${peer}"]`, { timeout: 5_000 })
+    assert.match(await page.locator(`#feed li[data-event="flapping"][data-peer="${peer}"]`).innerText(), /changes in .* \(window 10s\)/)
+    // Left alone, it settles: the badge goes, `stable` comes.
+    await page.waitForSelector(`#feed li[data-event="stable"][data-peer="${peer}"]`, { timeout: 30_000 })
+    await page.waitForSelector(`${row}[data-state="alive"]:not([data-flapping])`, { timeout: 5_000 })
+    assert.match(await page.locator(`#feed li[data-event="stable"][data-peer="${peer}"]`).innerText(), /alive after flapping/)
     assert.deepEqual(problems, [], 'no script errors or CSP violations')
   })
 

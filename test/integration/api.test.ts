@@ -90,7 +90,8 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.ok(peer.lastSeenAgoMs >= 0 && peer.lastSeenAgoMs < 5_000, `last seen ${peer.lastSeenAgoMs} ms ago`)
     for (const name of ['ping', 'load', 'memory', 'peers']) assert.ok(name in peer.metrics, `metric ${name}`)
     // Serialized through a response schema: every documented field must be there.
-    assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'connected', 'epoch', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
+    assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
+    assert.equal(peer.flapping, false)
     const ping = peer.metrics.ping
     assert.deepEqual(Object.keys(ping).sort(), ['ageMs', 'expiresInMs', 'name', 'receivedAt', 'sentAt', 'ttlMs', 'value'])
     assert.equal(ping.name, 'ping')
@@ -105,7 +106,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(res.statusCode, 200)
     const body = res.json<PeerDetailResponse>()
     assert.equal(body.peer, b.id)
-    assert.deepEqual(Object.keys(body).sort(), ['alerting', 'connected', 'epoch', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
+    assert.deepEqual(Object.keys(body).sort(), ['alerting', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
     assert.equal(typeof body.metrics['tag:zone'], 'undefined', 'no tags on this peer')
     const window = body.windows.ping
     assert.ok(window.length >= 3, `window of ${window.length}`)

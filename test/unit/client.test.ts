@@ -22,6 +22,7 @@ function peer (id: string, fields: Partial<PeerView> = {}): PeerView {
   return {
     peer: id,
     state: 'alive',
+    flapping: false,
     lastSeenAgoMs: 400,
     connected: true,
     alerting: [],
@@ -89,6 +90,27 @@ describe('renderPeers', () => {
     assert.match(text.split('\n')[0], /PEERS  OTHER$/)
     assert.match(text.split('\n')[1], /queue_depth=17$/)
     assert.equal(renderPeers({ self: A, peers: [] }), 'no peers seen yet by …peerAAAA\n')
+  })
+})
+
+describe('a flapping peer', () => {
+  it('is flapping in its STATE cell, and the history says how it flapped and settled', () => {
+    const rows = renderPeers({
+      self: A,
+      peers: [peer(A, { flapping: true }), peer(B, { state: 'alerting', alerting: ['ping'], flapping: true })]
+    }).split('\n')
+    assert.match(rows[1], /^…peerAAAA {2}alive, flapping {16}/)
+    assert.match(rows[2], /^…peerBBBB {2}alerting \(ping\), flapping {2}/)
+    const history = renderAlerts({
+      events: [
+        { ts: '2025-01-02T03:04:05.678Z', event: 'recovered', peer: B, metric: 'ping', downMs: 4100, flapping: true },
+        { ts: '2025-01-02T03:04:05.678Z', event: 'flapping', peer: B, transitions: 4, spanMs: 9200, windowMs: 30000 },
+        { ts: '2025-01-02T03:05:05.678Z', event: 'stable', peer: B, state: 'alerting', flappedMs: 60000, transitions: 7 }
+      ]
+    }).split('\n')
+    assert.match(history[1], /recovered +…peerBBBB +ping +back after 4\.1s \(flapping\)$/)
+    assert.match(history[2], /flapping +…peerBBBB +4 changes in 9\.2s \(window 30s\)$/)
+    assert.match(history[3], /stable +…peerBBBB +alerting after flapping 1m \(7 changes\)$/)
   })
 })
 

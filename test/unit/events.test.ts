@@ -19,7 +19,11 @@ const EVENTS: PeermonEvent[] = [
   { type: 'left', peer: PEER },
   { type: 'forgotten', peer: PEER, silentMs: 600_000 },
   { type: 'stopping' },
-  { type: 'warning', message: 'bootstrap unreachable' }
+  { type: 'warning', message: 'bootstrap unreachable' },
+  { type: 'alert', peer: PEER, metric: 'ping', lagMs: 1, ttlMs: 3000, silentMs: 3001, lastValue: 42, flapping: true },
+  { type: 'recovered', peer: PEER, metric: 'ping', downMs: 3100, flapping: true },
+  { type: 'flapping', peer: PEER, transitions: 4, spanMs: 9_200, windowMs: 30_000 },
+  { type: 'stable', peer: PEER, state: 'alive', flappedMs: 45_000, transitions: 12 }
 ]
 
 const parse = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
@@ -93,6 +97,15 @@ describe('an event record\'s human line', () => {
     assert.match(alert, /ping expired, silent 3s \(ttl 3s, lag 3\.1ms\), last 41$/)
     assert.match(formatHuman(EVENTS[5], AT), /ping back after 5\.2s$/)
     assert.match(formatHuman(EVENTS[7], AT), /silent 10m$/)
+  })
+
+  it('marks the alerts of a flapping peer and says how it flapped and how it settled', () => {
+    assert.match(formatHuman(EVENTS[10], AT), /ping expired, silent 3s \(ttl 3s, lag 1ms\), last 42 \(flapping\)$/)
+    assert.match(formatHuman(EVENTS[11], AT), /ping back after 3\.1s \(flapping\)$/)
+    assert.match(formatHuman(EVENTS[12], AT), new RegExp(`flapping +…${PEER.slice(-8)} 4 changes in 9\\.2s \\(window 30s\\)$`))
+    assert.match(formatHuman(EVENTS[13], AT), new RegExp(`stable +…${PEER.slice(-8)} alive after flapping 45s \\(12 changes\\)$`))
+    assert.equal(parse(formatJson(EVENTS[10], AT)).flapping, true)
+    assert.ok(!('flapping' in parse(formatJson(EVENTS[4], AT))), 'a plain alert has no flapping field')
   })
 
   it('escapes control characters so the network cannot garble the terminal', () => {
@@ -170,6 +183,8 @@ describe('reading event lines back', () => {
     assert.equal(decodeEventLine('{"ts":"x","event":"listening","peer":"A","addrs":[1]}'), undefined)
     assert.equal(decodeEventLine('{"ts":"x","event":"recovered","peer":"A","metric":"ping"}'), undefined)
     assert.equal(decodeEventLine('{"ts":"x","event":"alert","peer":"A","metric":"ping","lagMs":1,"ttlMs":1,"silentMs":1,"lastValue":null}'), undefined)
+    assert.equal(decodeEventLine('{"ts":"x","event":"flapping","peer":"A","transitions":4,"spanMs":1}'), undefined)
+    assert.equal(decodeEventLine('{"ts":"x","event":"stable","peer":"A","state":"left","flappedMs":1,"transitions":1}'), undefined)
     assert.deepEqual(decodeEventLine('{"ts":"x","event":"left","peer":"A"}'), { ts: 'x', event: 'left', peer: 'A' })
   })
 })

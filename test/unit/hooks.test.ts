@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { after, before, describe, it } from 'node:test'
-import { HookRunner, screamingSnake, type HookRunnerInit } from '../../src/daemon/hooks.js'
+import { HookRunner, hookFor, screamingSnake, type HookRunnerInit } from '../../src/daemon/hooks.js'
 import type { PeermonEvent } from '../../src/events/event.js'
 import { EventRecord } from '../../src/events/record.js'
 import { waitFor } from '../helpers/wait.js'
@@ -97,6 +97,35 @@ describe('HookRunner', () => {
       hooks.handle(new EventRecord({ type: 'left', peer: PEER }, AT))
       await hooks.whenIdle()
       assert.deepEqual(lines('kinds'), ['alert ping', 'recovered 2500', `left ${PEER}`])
+      assert.deepEqual(warnings, [])
+    } finally {
+      await hooks.stop()
+    }
+  })
+
+  it('holds a flapping peer\'s hooks: flapping runs --on-alert once, its marked alerts and recoveries nothing, stable the hook of the state it settled in', async () => {
+    const { hooks, warnings } = runner({
+      commands: {
+        alert: `echo "alert $PEERMON_EVENT $PEERMON_STATE" >> ${dir}/flaps`,
+        recovered: `echo "recovered $PEERMON_EVENT $PEERMON_STATE" >> ${dir}/flaps`
+      }
+    })
+    const recovered: PeermonEvent = { type: 'recovered', peer: PEER, metric: 'ping', downMs: 3000 }
+    const feed = async (...events: PeermonEvent[]): Promise<void> => {
+      for (const event of events) {
+        hooks.handle(new EventRecord(event, AT))
+        await hooks.whenIdle()
+      }
+    }
+    try {
+      // Two outages run their hooks; the change that starts flapping is held, the flapping event runs --on-alert.
+      await feed(ALERT, recovered, ALERT, { ...recovered, flapping: true }, { type: 'flapping', peer: PEER, transitions: 4, spanMs: 9000, windowMs: 30000 })
+      // While flapping: nothing, however often it changes.
+      for (let i = 0; i < 5; i++) await feed({ ...ALERT, flapping: true }, { ...recovered, flapping: true })
+      await feed({ type: 'stable', peer: PEER, state: 'alive', flappedMs: 40000, transitions: 11 })
+      assert.deepEqual(lines('flaps'), ['alert alert ', 'recovered recovered ', 'alert alert ', 'alert flapping ', 'recovered stable alive'])
+      await feed({ type: 'stable', peer: PEER, state: 'alerting', flappedMs: 40000, transitions: 11 })
+      assert.deepEqual(lines('flaps').slice(-1), ['alert stable alerting'])
       assert.deepEqual(warnings, [])
     } finally {
       await hooks.stop()
@@ -217,6 +246,20 @@ describe('HookRunner', () => {
 })
 
 describe('screamingSnake', () => {
+  it('picks the hook of each event', () => {
+    const flapping: PeermonEvent = { type: 'flapping', peer: PEER, transitions: 4, spanMs: 1, windowMs: 1 }
+    assert.equal(hookFor(ALERT), 'alert')
+    assert.equal(hookFor({ ...ALERT, flapping: true }), undefined)
+    assert.equal(hookFor({ type: 'recovered', peer: PEER, metric: 'ping', downMs: 1 }), 'recovered')
+    assert.equal(hookFor({ type: 'recovered', peer: PEER, metric: 'ping', downMs: 1, flapping: true }), undefined)
+    assert.equal(hookFor({ type: 'left', peer: PEER }), 'left')
+    assert.equal(hookFor(flapping), 'alert')
+    assert.equal(hookFor({ type: 'stable', peer: PEER, state: 'alive', flappedMs: 1, transitions: 1 }), 'recovered')
+    assert.equal(hookFor({ type: 'stable', peer: PEER, state: 'alerting', flappedMs: 1, transitions: 1 }), 'alert')
+    for (const type of ['joined', 'connected', 'disconnected'] as const) assert.equal(hookFor({ type, peer: PEER }), undefined)
+    assert.equal(hookFor({ type: 'forgotten', peer: PEER, silentMs: 1 }), undefined)
+  })
+
   it('turns event fields into variable names', () => {
     assert.equal(screamingSnake('lagMs'), 'LAG_MS')
     assert.equal(screamingSnake('lastValue'), 'LAST_VALUE')
