@@ -29,7 +29,9 @@ export const DEFAULT_DEGREE = 3
  * functions reach the optimizing compiler sooner: a daemon handles only tens
  * of messages a second, and stayed in slower code for minutes (20 daemons at a
  * 1 s interval: 1.33 -> 1.08 cores; Node 20's V8, whose flag it is).
- * Daemons get those of them the running Node accepts (supportedFlags).
+ * Daemons get those of them the running Node accepts (supportedFlags): Node 24
+ * runs them without the interrupt budget and still spends ~12-25 % less CPU
+ * than Node 20 with it; no V8 flag tried on 24 paid (docs/benchmarks.md).
  */
 export const DAEMON_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1', '--interrupt-budget=8192']
 
