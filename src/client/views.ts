@@ -12,7 +12,9 @@ import type { Column } from './table.js'
 
 /** Metrics in bytes, shown as `7.8 GiB`. */
 const BYTE_METRICS = new Set(['memory', 'freespace'])
-const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers'])
+const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers', 'health'])
+/** The `health` metric a peer reports about itself: 1 degraded, 2 isolated (0: healthy). */
+const SELF_CONDITION: Record<number, string> = { 1: 'itself degraded', 2: 'itself isolated' }
 const TAG_PREFIX = 'tag:'
 
 /** `peermon peers`: one row per peer with its state, last report, connection and latest metrics. */
@@ -90,7 +92,9 @@ export function formatEventLine (line: EventLine): string {
 /** `alive`, `alerting (ping)`, `left`; `, flapping` after it while the peer flaps (not in a daemon older than flap detection). */
 function describeState (peer: PeerView): string {
   const state = peer.state !== 'alerting' || peer.alerting.length === 0 ? peer.state : `alerting (${peer.alerting.map(printable).join(', ')})`
-  return peer.flapping === true ? `${state}, flapping` : state
+  const own = peer.metrics.health?.value
+  const condition = typeof own === 'number' ? SELF_CONDITION[own] : undefined
+  return [state, peer.flapping === true ? 'flapping' : undefined, condition].filter(part => part !== undefined).join(', ')
 }
 
 function metricCell (metric: MetricView | undefined): string {

@@ -15,7 +15,9 @@ const REFRESH_MS = 1000
 const DETAILS_MS = 5000
 const FEED_MAX = 100
 const STATE_ORDER: Record<PeerState, number> = { alerting: 0, alive: 1, left: 2 }
-const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers'])
+const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers', 'health'])
+/** The `health` metric a peer reports about itself: 1 degraded, 2 isolated (0: healthy). */
+const SELF_CONDITION: Record<number, string> = { 1: 'degraded', 2: 'isolated' }
 const FEED_EVENTS: readonly MonitorEventType[] = ['joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected']
 
 /**
@@ -233,6 +235,16 @@ function renderTable (): void {
       badge.title = 'going into and out of alert: its alerts still show here, its hooks are held until it is stable'
       state.appendChild(badge)
       tr.dataset.flapping = 'true'
+    }
+    const own = view.metrics.health?.value
+    const condition = typeof own === 'number' ? SELF_CONDITION[own] : undefined
+    if (condition !== undefined) {
+      const badge = el('span', 'state self-' + condition, [`itself ${condition}`])
+      badge.title = condition === 'isolated'
+        ? 'this peer says it hears none of its peers: it is cut off'
+        : 'this peer says it is struggling (stalled, overloaded or on a bad link): it waits before alerting'
+      state.appendChild(badge)
+      tr.dataset.selfCondition = condition
     }
     tr.appendChild(state)
     entry.ageCell = el('td', 'num', [fmtDuration(ageOf(entry))])

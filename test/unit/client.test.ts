@@ -93,6 +93,32 @@ describe('renderPeers', () => {
   })
 })
 
+describe('local health in the client', () => {
+  it('shows a peer that says it is struggling, and this node\'s own degraded and isolated spells in the history', () => {
+    const rows = renderPeers({
+      self: A,
+      peers: [peer(A, { metrics: { ping: metric('ping', 1), health: metric('health', 1) } }), peer(B, { metrics: { ping: metric('ping', 1), health: metric('health', 0) } })]
+    }).split('\n')
+    assert.match(rows[1], /^…peerAAAA {2}alive, itself degraded/)
+    assert.match(rows[2], /^…peerBBBB {2}alive {2}/)
+    assert.ok(!rows.join('\n').includes('health='), 'health is a built-in, not a custom metric')
+    const history = renderAlerts({
+      events: [
+        { ts: '2025-01-02T03:04:05.678Z', event: 'degraded', reason: 'receive', overdue: 6, peers: 19 },
+        { ts: '2025-01-02T03:04:09.678Z', event: 'alert', peer: B, metric: 'ping', lagMs: 6000, ttlMs: 3000, silentMs: 9000, lastValue: 3, degraded: 'receive' },
+        { ts: '2025-01-02T03:04:15.678Z', event: 'healthy', degradedMs: 10_000 },
+        { ts: '2025-01-02T03:05:05.678Z', event: 'isolated', peers: 19, silentMs: 2500 },
+        { ts: '2025-01-02T03:06:05.678Z', event: 'reconnected', isolatedMs: 60_000 }
+      ]
+    }).split('\n')
+    assert.match(history[1], /degraded +this node: receive, 6 of 19 peers overdue$/)
+    assert.match(history[2], /alert +…peerBBBB +ping +silent 9s .*, this node receive$/)
+    assert.match(history[3], /healthy +this node, after 10s$/)
+    assert.match(history[4], /isolated +this node hears none of its 19 peers$/)
+    assert.match(history[5], /reconnected +this node, after 1m$/)
+  })
+})
+
 describe('a flapping peer', () => {
   it('is flapping in its STATE cell, and the history says how it flapped and settled', () => {
     const rows = renderPeers({
