@@ -1,0 +1,243 @@
+/**
+ * Network faults on a swarm of daemons in network namespaces (needs root,
+ * `ip`, `tc`, `nft`): one node's link is cut, or made lossy, for a while, then
+ * healed. Per node: the alerts it raised (for the faulty node, for the
+ * others), with the time from the fault to each alert for the faulty node, and
+ * from the heal until every alert had recovered. What each fault models:
+ * src/swarm/link-faults.ts.
+ *
+ *   node dist/bench/netfaults.js --fault cut|loss [--nodes 6] [--interval 1s] [--ttl 3s]
+ *     [--for 20s] [--loss 10] [--direction both] [--node <i>] [--seed 1] [--json]
+ */
+import { ConfigError } from '../src/config-error.js'
+import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue } from '../src/flags.js'
+import type { NodeEvent } from '../src/swarm/child.js'
+import { Swarm } from '../src/swarm/launcher.js'
+import { LOSS_DIRECTIONS, type LossDirection } from '../src/swarm/link-faults.js'
+import { netnsUnavailableReason } from '../src/swarm/netns-tools.js'
+import { seededRandom } from '../src/swarm/random.js'
+import { adjacencyOf, removableNodes } from '../src/swarm/topology.js'
+import { machineLine } from './lib/machine.js'
+import { fmt, renderText, type Table } from './lib/table.js'
+
+const HELP = `Usage: node dist/bench/netfaults.js --fault cut|loss [options]
+
+Starts N daemons, each in its own network namespace, waits until every node
+hears every other and 2 TTLs more, then cuts one node's link (every packet
+dropped, both ways) or makes it lossy, for --for; heals it and watches until
+everything recovered (at most 3 TTLs + 10 s). Prints per node the alerts raised.
+Needs root, ip, tc and nft.
+
+Options:
+  --fault <cut|loss>       the fault (required)
+  --nodes <n>              daemons (default 6)
+  --interval <duration>    daemons' publish interval (default 1s)
+  --ttl <duration>         daemons' metric TTL (default 3 x interval)
+  --for <duration>         how long the fault lasts (default: cut 20s, loss 60s)
+  --loss <percent>         loss: whole percent of packets dropped (default 10)
+  --direction <in|out|both>  loss: which way (default both, each drawn on its own)
+  --node <i>               the faulty node (default: one whose loss keeps the
+                           bootstrap graph connected, chosen by the seed)
+  --seed <n>               seed of the bootstrap graph and the choice (default 1)
+  --json                   one JSON object after the tables
+  -h, --help               this help
+`
+
+const FLAGS = {
+  fault: { value: '<cut|loss>' },
+  nodes: { value: '<n>' },
+  interval: { value: '<duration>' },
+  ttl: { value: '<duration>' },
+  for: { value: '<duration>' },
+  loss: { value: '<percent>' },
+  direction: { value: '<in|out|both>' },
+  node: { value: '<i>' },
+  seed: { value: '<n>' },
+  json: {},
+  help: { short: 'h' }
+} as const
+
+interface Options {
+  fault: 'cut' | 'loss'
+  nodes: number
+  intervalMs: number
+  ttlMs: number
+  forMs: number
+  percent: number
+  direction: LossDirection
+  node?: number
+  seed: number
+  json: boolean
+}
+
+function parse (argv: readonly string[]): Options {
+  const { values } = parseFlags(argv, FLAGS, { help: 'node dist/bench/netfaults.js --help' })
+  if (values.fault === undefined) throw new ConfigError('--fault: required, cut or loss')
+  const fault = choiceValue('--fault', values.fault, ['cut', 'loss'] as const)
+  const nodes = values.nodes === undefined ? 6 : wholeNumberValue('--nodes', values.nodes, 2, 200)
+  const intervalMs = values.interval === undefined ? 1000 : durationValue('--interval', values.interval, { min: 100, max: 3_600_000 })
+  const ttlMs = values.ttl === undefined ? 3 * intervalMs : durationValue('--ttl', values.ttl, { min: 1.5 * intervalMs })
+  if (values.loss !== undefined && fault !== 'loss') throw new ConfigError('--loss: only applies to --fault loss')
+  if (values.direction !== undefined && fault !== 'loss') throw new ConfigError('--direction: only applies to --fault loss')
+  const node = values.node === undefined ? undefined : wholeNumberValue('--node', values.node, 0, nodes - 1)
+  return {
+    fault,
+    nodes,
+    intervalMs,
+    ttlMs,
+    forMs: values.for === undefined ? (fault === 'cut' ? 20_000 : 60_000) : durationValue('--for', values.for, { min: 1 }),
+    percent: values.loss === undefined ? 10 : wholeNumberValue('--loss', values.loss, 1, 100),
+    direction: values.direction === undefined ? 'both' : choiceValue('--direction', values.direction, LOSS_DIRECTIONS),
+    ...(node === undefined ? {} : { node }),
+    seed: values.seed === undefined ? 1 : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
+    json: values.json === true
+  }
+}
+
+export interface NodeAlerts {
+  node: number
+  /** Alerts for the faulty node (for the faulty node itself: always 0). */
+  forFaulty: number
+  /** Alerts for the other, healthy nodes. */
+  forOthers: number
+  /** From the fault to this node's first alert for the faulty node (the faulty node: of any peer; ms). */
+  detectedAfterMs?: number
+  /** Alerts still not recovered when the run ended. */
+  unrecovered: number
+}
+
+export interface NetFaultResult {
+  fault: string
+  nodes: number
+  intervalMs: number
+  ttlMs: number
+  forMs: number
+  seed: number
+  faulty: number
+  /** Alerts raised after formation, before the fault, all nodes. */
+  alertsBefore: number
+  /** Peer alerts still open when the link was healed, all nodes. */
+  openAtHeal: number
+  perNode: NodeAlerts[]
+  /** From the heal to the last `recovered` (ms); undefined if something never recovered. */
+  recoveredAfterHealMs?: number
+  machine: string
+}
+
+async function run (options: Options): Promise<NetFaultResult> {
+  const reason = netnsUnavailableReason()
+  if (reason !== undefined) throw new ConfigError(reason)
+  const log = (line: string): void => { process.stderr.write(`netfaults: ${line}\n`) }
+  const swarm = new Swarm({ nodes: options.nodes, intervalMs: options.intervalMs, ttlMs: options.ttlMs, seed: options.seed, netns: true, readyTimeoutMs: 120_000 })
+  const events: NodeEvent[] = []
+  swarm.onEvent((event) => { if (event.event.event === 'alert' || event.event.event === 'recovered') events.push(event) })
+  const stop = (): void => { void swarm.stop().finally(() => { process.exit(130) }) }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    log(`starting ${options.nodes} daemons in network namespaces (interval ${options.intervalMs} ms, ttl ${options.ttlMs} ms, seed ${options.seed})`)
+    await swarm.start()
+    await swarm.waitFormed(60_000 + 5000 * options.nodes)
+    const formedAt = Date.now()
+    await sleep(2 * options.ttlMs)
+    const faulty = options.node ?? seededRandom(options.seed ^ 0x5eed).pick(removableNodes(adjacencyOf(swarm.plan)))
+    const faultyPeer = swarm.node(faulty).peer as string
+    const lan = swarm.lan
+    if (lan === undefined) throw new Error('no LAN')
+
+    const faultAt = Date.now()
+    const alertsBefore = events.filter((e) => e.event.event === 'alert' && e.at >= formedAt).length
+    if (options.fault === 'cut') await lan.cut(faulty)
+    else await lan.loss(faulty, options.percent, options.direction)
+    const what = options.fault === 'cut' ? 'cut' : `${options.percent} % loss (${options.direction})`
+    log(`${what} on node ${faulty}'s link for ${options.forMs} ms`)
+    await sleep(options.forMs)
+    await lan.heal(faulty)
+    const healAt = Date.now()
+    const openAtHeal = swarm.tables.reduce((sum, t) => sum + t.alerting.size, 0)
+    log('healed; waiting for every alert to recover')
+    const quietBy = healAt + 3 * options.ttlMs + 10_000
+    while (Date.now() < quietBy && swarm.tables.some((t) => t.alerting.size > 0)) await sleep(200)
+    await sleep(options.intervalMs)
+
+    const after = events.filter((e) => e.at >= faultAt - options.intervalMs)
+    const perNode = swarm.nodes.map((_, node): NodeAlerts => {
+      const alerts = after.filter((e) => e.node === node && e.event.event === 'alert')
+      // The faulty node's first alert of any peer; a healthy node's first for the faulty one.
+      const first = node === faulty ? alerts[0] : alerts.find((e) => e.event.peer === faultyPeer)
+      return {
+        node,
+        forFaulty: alerts.filter((e) => e.event.peer === faultyPeer).length,
+        forOthers: alerts.filter((e) => e.event.peer !== faultyPeer).length,
+        ...(first === undefined ? {} : { detectedAfterMs: first.at - faultAt }),
+        unrecovered: swarm.tables[node].alerting.size
+      }
+    })
+    const recoveries = after.filter((e) => e.event.event === 'recovered' && e.at >= healAt)
+    const allRecovered = perNode.every((n) => n.unrecovered === 0)
+    return {
+      fault: what,
+      nodes: options.nodes,
+      intervalMs: options.intervalMs,
+      ttlMs: options.ttlMs,
+      forMs: options.forMs,
+      seed: options.seed,
+      faulty,
+      alertsBefore,
+      perNode,
+      openAtHeal,
+      ...(allRecovered ? { recoveredAfterHealMs: recoveries.length === 0 ? 0 : Math.max(...recoveries.map((e) => e.at)) - healAt } : {}),
+      machine: machineLine()
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    await swarm.stop()
+  }
+}
+
+function netFaultTable (r: NetFaultResult): Table {
+  const others = r.perNode.filter((n) => n.node !== r.faulty)
+  const faulty = r.perNode[r.faulty]
+  return {
+    title: `${r.fault} on node ${r.faulty} for ${fmt(r.forMs / 1000, 0)} s, ${r.nodes} daemons at ${r.intervalMs} ms / ${r.ttlMs} ms (seed ${r.seed})`,
+    columns: ['node', 'alerts for faulty node', 'alerts for healthy nodes', 'first alert after fault (s)', 'unrecovered at end'],
+    rows: r.perNode.map((n) => [n.node === r.faulty ? `${n.node} (faulty)` : n.node, n.forFaulty, n.forOthers, fmt(n.detectedAfterMs === undefined ? undefined : n.detectedAfterMs / 1000, 2), n.unrecovered]),
+    notes: [
+      `healthy nodes that alerted for the faulty one: ${others.filter((n) => n.forFaulty > 0).length}/${others.length}; ` +
+        `their alerts for each other: ${others.reduce((s, n) => s + n.forOthers, 0)}; the faulty node's alerts: ${faulty.forOthers}; ` +
+        `alerts after formation, before the fault: ${r.alertsBefore}`,
+      r.recoveredAfterHealMs === undefined
+        ? 'not everything recovered after the heal'
+        : r.openAtHeal === 0
+          ? 'no alert open at the heal'
+          : `${r.openAtHeal} alerts open at the heal, the last recovered ${fmt(r.recoveredAfterHealMs / 1000, 2)} s after it`,
+      r.machine
+    ]
+  }
+}
+
+async function main (argv: readonly string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP)
+    return
+  }
+  const options = parse(argv)
+  const result = await run(options)
+  process.stdout.write(renderText(netFaultTable(result)))
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+async function sleep (ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`netfaults: ${err.message}\n`)
+    process.exitCode = 2
+  } else {
+    process.stderr.write(`netfaults: ${err instanceof Error ? err.stack : String(err)}\n`)
+    process.exitCode = 1
+  }
+})
