@@ -47,7 +47,7 @@ Options:
                           (default: 20s + 2s per node)
   --seed <n>              seed of the bootstrap graph and victim choice (default: random, printed)
   --netns                 each daemon in a network namespace of its own, on a private
-                          bridge (10.77.0.0/16) instead of 127.0.0.1; needs root, ip and nft
+                          bridge (10.77.0.0/16) instead of 127.0.0.1; needs root, ip, tc, nft
   --json                  JSON lines (live) or one JSON result object (scenario)
   --verbose               forward the daemons' stderr, prefixed with the node index
   -h, --help              show this help
