@@ -1,13 +1,13 @@
 /**
  * Network faults on a swarm of daemons in network namespaces (needs root,
  * `ip`, `tc`, `nft`): one node's link is cut, or made lossy, for a while, then
- * healed. Per node: the alerts it raised (for the faulty node, for the
+ * healed (or narrowed: rate). Per node: the alerts it raised (for the faulty node, for the
  * others), with the time from the fault to each alert for the faulty node, and
  * from the heal until every alert had recovered. What each fault models:
  * src/swarm/link-faults.ts.
  *
- *   node dist/bench/netfaults.js --fault cut|loss [--nodes 6] [--interval 1s] [--ttl 3s]
- *     [--for 20s] [--loss 10] [--direction both] [--node <i>] [--seed 1] [--json]
+ *   node dist/bench/netfaults.js --fault cut|loss|rate [--nodes 6] [--interval 1s] [--ttl 3s]
+ *     [--for 20s] [--loss 10] [--direction both] [--kbit 64] [--node <i>] [--seed 1] [--json]
  */
 import { ConfigError } from '../src/config-error.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue } from '../src/flags.js'
@@ -20,22 +20,24 @@ import { adjacencyOf, removableNodes } from '../src/swarm/topology.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 
-const HELP = `Usage: node dist/bench/netfaults.js --fault cut|loss [options]
+const HELP = `Usage: node dist/bench/netfaults.js --fault cut|loss|rate [options]
 
 Starts N daemons, each in its own network namespace, waits until every node
 hears every other and 2 TTLs more, then cuts one node's link (every packet
-dropped, both ways) or makes it lossy, for --for; heals it and watches until
+dropped, both ways), makes it lossy or narrow, for --for; heals it and watches until
 everything recovered (at most 3 TTLs + 10 s). Prints per node the alerts raised.
 Needs root, ip, tc and nft.
 
 Options:
-  --fault <cut|loss>       the fault (required)
+  --fault <cut|loss|rate>  the fault (required)
   --nodes <n>              daemons (default 6)
   --interval <duration>    daemons' publish interval (default 1s)
   --ttl <duration>         daemons' metric TTL (default 3 x interval)
   --for <duration>         how long the fault lasts (default: cut 20s, loss 60s)
   --loss <percent>         loss: whole percent of packets dropped (default 10)
   --direction <in|out|both>  loss: which way (default both, each drawn on its own)
+  --kbit <n>               rate: the link's capacity each way, kbit/s (default 64;
+                           a 200 ms queue in front)
   --node <i>               the faulty node (default: one whose loss keeps the
                            bootstrap graph connected, chosen by the seed)
   --seed <n>               seed of the bootstrap graph and the choice (default 1)
@@ -44,13 +46,14 @@ Options:
 `
 
 const FLAGS = {
-  fault: { value: '<cut|loss>' },
+  fault: { value: '<cut|loss|rate>' },
   nodes: { value: '<n>' },
   interval: { value: '<duration>' },
   ttl: { value: '<duration>' },
   for: { value: '<duration>' },
   loss: { value: '<percent>' },
   direction: { value: '<in|out|both>' },
+  kbit: { value: '<n>' },
   node: { value: '<i>' },
   seed: { value: '<n>' },
   json: {},
@@ -58,13 +61,14 @@ const FLAGS = {
 } as const
 
 interface Options {
-  fault: 'cut' | 'loss'
+  fault: 'cut' | 'loss' | 'rate'
   nodes: number
   intervalMs: number
   ttlMs: number
   forMs: number
   percent: number
   direction: LossDirection
+  kbit: number
   node?: number
   seed: number
   json: boolean
@@ -72,13 +76,14 @@ interface Options {
 
 function parse (argv: readonly string[]): Options {
   const { values } = parseFlags(argv, FLAGS, { help: 'node dist/bench/netfaults.js --help' })
-  if (values.fault === undefined) throw new ConfigError('--fault: required, cut or loss')
-  const fault = choiceValue('--fault', values.fault, ['cut', 'loss'] as const)
+  if (values.fault === undefined) throw new ConfigError('--fault: required, cut, loss or rate')
+  const fault = choiceValue('--fault', values.fault, ['cut', 'loss', 'rate'] as const)
   const nodes = values.nodes === undefined ? 6 : wholeNumberValue('--nodes', values.nodes, 2, 200)
   const intervalMs = values.interval === undefined ? 1000 : durationValue('--interval', values.interval, { min: 100, max: 3_600_000 })
   const ttlMs = values.ttl === undefined ? 3 * intervalMs : durationValue('--ttl', values.ttl, { min: 1.5 * intervalMs })
   if (values.loss !== undefined && fault !== 'loss') throw new ConfigError('--loss: only applies to --fault loss')
   if (values.direction !== undefined && fault !== 'loss') throw new ConfigError('--direction: only applies to --fault loss')
+  if (values.kbit !== undefined && fault !== 'rate') throw new ConfigError('--kbit: only applies to --fault rate')
   const node = values.node === undefined ? undefined : wholeNumberValue('--node', values.node, 0, nodes - 1)
   return {
     fault,
@@ -88,6 +93,7 @@ function parse (argv: readonly string[]): Options {
     forMs: values.for === undefined ? (fault === 'cut' ? 20_000 : 60_000) : durationValue('--for', values.for, { min: 1 }),
     percent: values.loss === undefined ? 10 : wholeNumberValue('--loss', values.loss, 1, 100),
     direction: values.direction === undefined ? 'both' : choiceValue('--direction', values.direction, LOSS_DIRECTIONS),
+    kbit: values.kbit === undefined ? 64 : wholeNumberValue('--kbit', values.kbit, 8, 10_000_000),
     ...(node === undefined ? {} : { node }),
     seed: values.seed === undefined ? 1 : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
     json: values.json === true
@@ -148,8 +154,9 @@ async function run (options: Options): Promise<NetFaultResult> {
     const faultAt = Date.now()
     const alertsBefore = events.filter((e) => e.event.event === 'alert' && e.at >= formedAt).length
     if (options.fault === 'cut') await lan.cut(faulty)
-    else await lan.loss(faulty, options.percent, options.direction)
-    const what = options.fault === 'cut' ? 'cut' : `${options.percent} % loss (${options.direction})`
+    else if (options.fault === 'loss') await lan.loss(faulty, options.percent, options.direction)
+    else await lan.rate(faulty, options.kbit)
+    const what = options.fault === 'cut' ? 'cut' : options.fault === 'loss' ? `${options.percent} % loss (${options.direction})` : `${options.kbit} kbit/s`
     log(`${what} on node ${faulty}'s link for ${options.forMs} ms`)
     await sleep(options.forMs)
     await lan.heal(faulty)
