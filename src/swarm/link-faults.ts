@@ -1,7 +1,7 @@
 /**
  * The faults of one node's network link, as state, and the rules that make
  * them: an nftables ruleset for the node's own namespace (cut, partition,
- * loss) and `tc` token-bucket filters for a narrow link (rate). Pure: the lab
+ * loss) and `tc` token-bucket filters for a narrow link (rate). Pure: the LAN
  * (netns.ts) runs what these functions write. What each fault models, and what
  * it does not:
  *
@@ -60,7 +60,7 @@ export interface LinkFaults {
 
 export const NO_FAULTS: LinkFaults = Object.freeze({ cut: false, blocked: Object.freeze([]) as readonly string[] })
 
-/** The nftables tables a lab owns inside a node's namespace. */
+/** The nftables tables a LAN owns inside a node's namespace. */
 export const FAULT_TABLE = 'peermon_faults'
 
 /** Default queue of a narrow link: packets wait up to this long. */
@@ -81,7 +81,7 @@ export function checkRate (rate: LinkRate): void {
 }
 
 /**
- * The nft script that replaces the lab's tables in a node's namespace with
+ * The nft script that replaces the LAN's tables in a node's namespace with
  * those `faults` need, atomically (`nft -f -` applies a script as one
  * transaction): no table at all for a healthy link. `iface` is the node's
  * interface towards the bridge.

@@ -1,6 +1,6 @@
 /**
  * The system tools a network-namespace lab drives (`ip` and `tc` from
- * iproute2, `nft` from nftables), what the lab needs of the process
+ * iproute2, `nft` from nftables), what the LAN needs of the process
  * (CAP_NET_ADMIN and CAP_SYS_ADMIN: root), and running them: one failed
  * command is an error naming the command and the tool's own message.
  */
@@ -15,7 +15,7 @@ export class NetnsCommandError extends Error {
   }
 }
 
-/** Why a lab cannot be made here (not root, a tool missing): one line, for the operator. */
+/** Why a LAN cannot be made here (not root, a tool missing): one line, for the operator. */
 export class NetnsUnavailableError extends Error {
   constructor (message: string) {
     super(message)
@@ -31,7 +31,7 @@ const CAP_SYS_ADMIN = 21
 const TOOL_TIMEOUT_MS = 30_000
 
 /**
- * Why a lab cannot run in this process, or undefined when it can: Linux, the
+ * Why a LAN cannot run in this process, or undefined when it can: Linux, the
  * effective capabilities CAP_NET_ADMIN (links, addresses, nftables, qdiscs) and
  * CAP_SYS_ADMIN (`ip netns add` mounts the namespace under /run/netns), and the
  * `ip`, `tc` and `nft` commands. `tools` names the commands to look for.

@@ -26,13 +26,14 @@
  * br_netfilter loaded and a FORWARD policy of drop (Docker sets one) also
  * filters bridged traffic: the nodes would not reach each other.
  */
-import { bridgeName, deadOwnersNames, hostName, isProcessAlive, MAX_LAB_HOSTS, ownerOf } from './netns-names.js'
-import { assertNetnsAvailable, readToolSync, runTool, runToolSync } from './netns-tools.js'
+import { removeLeftovers, removeOwnedBy, removeOwnedBySync } from './netns-cleanup.js'
+import { bridgeName, hostName, MAX_LAN_HOSTS } from './netns-names.js'
+import { assertNetnsAvailable, runTool } from './netns-tools.js'
 import { checkLossPercent, checkRate, DEFAULT_QUEUE_MS, NO_FAULTS, nftScript, tbfArgs, type LinkFaults, type LossDirection } from './link-faults.js'
 
 /** The node's interface towards the bridge, inside its namespace. */
 export const LAN_IFACE = 'eth0'
-/** The LAN's prefix: private, on the lab's own bridge only. */
+/** The LAN's prefix: private, on the LAN's own bridge only. */
 export const LAN_PREFIX = '10.77'
 export const LAN_PREFIX_LENGTH = 16
 
@@ -97,7 +98,7 @@ export class NetnsLan {
     try {
       await removeLeftovers()
       // Our own pid's names can only be a LAN of this process that failed to clean up.
-      await removeNames(listLanNames().filter((name) => ownerOf(name) === lan.owner))
+      await removeOwnedBy(lan.owner)
       await runTool('ip', ['-batch', '-'], [
         `link add ${lan.bridge} type bridge`,
         `link set ${lan.bridge} addrgenmode none`,
@@ -115,7 +116,7 @@ export class NetnsLan {
   async addHost (): Promise<LanHost> {
     if (this.destroyed) throw new Error('the LAN was destroyed')
     const index = this.hosts.length
-    if (index >= MAX_LAB_HOSTS) throw new RangeError(`a LAN holds at most ${MAX_LAB_HOSTS} nodes`)
+    if (index >= MAX_LAN_HOSTS) throw new RangeError(`a LAN holds at most ${MAX_LAN_HOSTS} nodes`)
     const name = hostName(this.owner, index)
     const host: LanHost = { index, namespace: name, address: lanAddress(index), link: name }
     this.hosts.push(host)
@@ -221,7 +222,7 @@ export class NetnsLan {
     this.destroyed = true
     this.release()
     await Promise.allSettled(this.applying)
-    await removeNames(listLanNames().filter((name) => ownerOf(name) === this.owner))
+    await removeOwnedBy(this.owner)
   }
 
   /** destroy(), synchronously: for exit and signal handlers. */
@@ -229,7 +230,7 @@ export class NetnsLan {
     if (this.destroyed) return
     this.destroyed = true
     this.release()
-    removeNamesSync(listLanNames().filter((name) => ownerOf(name) === this.owner))
+    removeOwnedBySync(this.owner)
   }
 
   private release (): void {
@@ -260,72 +261,4 @@ export class NetnsLan {
 
 function sameRate (a: LinkFaults, b: LinkFaults): boolean {
   return a.rate?.kbit === b.rate?.kbit && a.rate?.queueMs === b.rate?.queueMs
-}
-
-/** Every namespace and link name on the machine a LAN makes (pm-<pid>-<i|br>), of any owner. */
-export function listLanNames (): string[] {
-  const names = new Set<string>()
-  for (const entry of parseJsonList(readToolSync('ip', ['-j', 'netns', 'list']))) {
-    if (typeof entry.name === 'string') names.add(entry.name)
-  }
-  for (const entry of parseJsonList(readToolSync('ip', ['-j', 'link', 'show']))) {
-    if (typeof entry.ifname === 'string') names.add(entry.ifname)
-  }
-  return [...names].filter((name) => ownerOf(name) !== undefined)
-}
-
-/**
- * Removes what the LANs of dead launchers left behind (netns-names.ts), the
- * processes still running in their namespaces included; resolves with the
- * names removed. Names of running launchers stay.
- */
-export async function removeLeftovers (isAlive: (pid: number) => boolean = isProcessAlive): Promise<string[]> {
-  const names = deadOwnersNames(listLanNames(), isAlive)
-  await removeNames(names)
-  return names
-}
-
-/** Kills the processes in the namespaces named, then deletes the links and namespaces named. */
-async function removeNames (names: readonly string[]): Promise<void> {
-  if (names.length === 0) return
-  killProcessesIn(names)
-  // -force: go on after a line that fails (a namespace has no link of that name, a link has no namespace).
-  await runTool('ip', ['-force', '-batch', '-'], removalBatch(names)).catch(() => {})
-}
-
-function removeNamesSync (names: readonly string[]): void {
-  if (names.length === 0) return
-  killProcessesIn(names)
-  runToolSync('ip', ['-force', '-batch', '-'], removalBatch(names))
-}
-
-/** Veth pairs (deleting one end deletes both) and bridges first, then the namespaces. */
-function removalBatch (names: readonly string[]): string {
-  const namespaces = new Set(parseJsonList(readToolSync('ip', ['-j', 'netns', 'list'])).map((e) => e.name))
-  const links = new Set(parseJsonList(readToolSync('ip', ['-j', 'link', 'show'])).map((e) => e.ifname))
-  return [
-    ...names.filter((n) => links.has(n)).map((n) => `link del ${n}`),
-    ...names.filter((n) => namespaces.has(n)).map((n) => `netns del ${n}`)
-  ].join('\n') + '\n'
-}
-
-function killProcessesIn (names: readonly string[]): void {
-  const namespaces = new Set(parseJsonList(readToolSync('ip', ['-j', 'netns', 'list'])).map((e) => e.name))
-  for (const name of names) {
-    if (!namespaces.has(name)) continue
-    for (const pid of readToolSync('ip', ['netns', 'pids', name]).split(/\s+/).filter((p) => /^\d+$/.test(p))) {
-      try {
-        process.kill(Number(pid), 'SIGKILL')
-      } catch {}
-    }
-  }
-}
-
-function parseJsonList (text: string): Array<Record<string, unknown>> {
-  try {
-    const value: unknown = JSON.parse(text)
-    return Array.isArray(value) ? value.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null) : []
-  } catch {
-    return []
-  }
 }
