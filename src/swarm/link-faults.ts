@@ -139,7 +139,7 @@ function chain (hook: 'input' | 'output', rules: string[]): string[] {
 
 /**
  * `tc` arguments that put a token bucket of `rate` on `dev`'s egress (the
- * lab puts one on each end of a node's veth pair: both directions), or remove
+ * LAN puts one on each end of a node's veth pair: both directions), or remove
  * it when `rate` is undefined.
  */
 export function tbfArgs (dev: string, rate: LinkRate | undefined): string[] {

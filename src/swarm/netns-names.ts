@@ -1,5 +1,5 @@
 /**
- * Names of what a network-namespace lab creates, and who owns them. Every name
+ * Names of what a network-namespace LAN creates, and who owns them. Every name
  * carries the pid of the launcher that made it, so a later start can tell the
  * leftovers of a launcher that died without cleaning up (SIGKILL, a crash, a
  * power cut of its terminal) from those of a launcher still running:

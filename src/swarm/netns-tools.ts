@@ -1,5 +1,5 @@
 /**
- * The system tools a network-namespace lab drives (`ip` and `tc` from
+ * The system tools a network-namespace LAN drives (`ip` and `tc` from
  * iproute2, `nft` from nftables), what the LAN needs of the process
  * (CAP_NET_ADMIN and CAP_SYS_ADMIN: root), and running them: one failed
  * command is an error naming the command and the tool's own message.
