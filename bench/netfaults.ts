@@ -1,12 +1,13 @@
 /**
  * Network faults on a swarm of daemons in network namespaces (needs root,
- * `ip`, `tc`, `nft`): one node's link is cut, or made lossy, for a while, then
- * healed (or narrowed: rate). Per node: the alerts it raised (for the faulty node, for the
- * others), with the time from the fault to each alert for the faulty node, and
- * from the heal until every alert had recovered. What each fault models:
- * src/swarm/link-faults.ts.
+ * `ip`, `tc`, `nft`): one node's link cut, lossy or narrow for a while, or the
+ * swarm split in two halves; then healed. Per node: its alerts across the
+ * fault (for peers the fault lies between it and) and its false alerts (for
+ * peers it still had a healthy path to), lost peers it never alerted for, the
+ * time to its first alert, and the recovery after the heal. What each fault
+ * models: src/swarm/link-faults.ts.
  *
- *   node dist/bench/netfaults.js --fault cut|loss|rate [--nodes 6] [--interval 1s] [--ttl 3s]
+ *   node dist/bench/netfaults.js --fault cut|loss|rate|split [--nodes 6] [--interval 1s] [--ttl 3s]
  *     [--for 20s] [--loss 10] [--direction both] [--kbit 64] [--node <i>] [--seed 1] [--json]
  */
 import { ConfigError } from '../src/config-error.js'
@@ -20,16 +21,17 @@ import { adjacencyOf, removableNodes } from '../src/swarm/topology.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 
-const HELP = `Usage: node dist/bench/netfaults.js --fault cut|loss|rate [options]
+const HELP = `Usage: node dist/bench/netfaults.js --fault cut|loss|rate|split [options]
 
 Starts N daemons, each in its own network namespace, waits until every node
 hears every other and 2 TTLs more, then cuts one node's link (every packet
-dropped, both ways), makes it lossy or narrow, for --for; heals it and watches until
+dropped, both ways), makes it lossy or narrow, or splits the swarm in two
+halves (split: no traffic between them), for --for; heals it and watches until
 everything recovered (at most 3 TTLs + 10 s). Prints per node the alerts raised.
 Needs root, ip, tc and nft.
 
 Options:
-  --fault <cut|loss|rate>  the fault (required)
+  --fault <cut|loss|rate|split>  the fault (required)
   --nodes <n>              daemons (default 6)
   --interval <duration>    daemons' publish interval (default 1s)
   --ttl <duration>         daemons' metric TTL (default 3 x interval)
@@ -46,7 +48,7 @@ Options:
 `
 
 const FLAGS = {
-  fault: { value: '<cut|loss|rate>' },
+  fault: { value: '<cut|loss|rate|split>' },
   nodes: { value: '<n>' },
   interval: { value: '<duration>' },
   ttl: { value: '<duration>' },
@@ -61,7 +63,7 @@ const FLAGS = {
 } as const
 
 interface Options {
-  fault: 'cut' | 'loss' | 'rate'
+  fault: 'cut' | 'loss' | 'rate' | 'split'
   nodes: number
   intervalMs: number
   ttlMs: number
@@ -76,14 +78,15 @@ interface Options {
 
 function parse (argv: readonly string[]): Options {
   const { values } = parseFlags(argv, FLAGS, { help: 'node dist/bench/netfaults.js --help' })
-  if (values.fault === undefined) throw new ConfigError('--fault: required, cut, loss or rate')
-  const fault = choiceValue('--fault', values.fault, ['cut', 'loss', 'rate'] as const)
+  if (values.fault === undefined) throw new ConfigError('--fault: required, cut, loss, rate or split')
+  const fault = choiceValue('--fault', values.fault, ['cut', 'loss', 'rate', 'split'] as const)
   const nodes = values.nodes === undefined ? 6 : wholeNumberValue('--nodes', values.nodes, 2, 200)
   const intervalMs = values.interval === undefined ? 1000 : durationValue('--interval', values.interval, { min: 100, max: 3_600_000 })
   const ttlMs = values.ttl === undefined ? 3 * intervalMs : durationValue('--ttl', values.ttl, { min: 1.5 * intervalMs })
   if (values.loss !== undefined && fault !== 'loss') throw new ConfigError('--loss: only applies to --fault loss')
   if (values.direction !== undefined && fault !== 'loss') throw new ConfigError('--direction: only applies to --fault loss')
   if (values.kbit !== undefined && fault !== 'rate') throw new ConfigError('--kbit: only applies to --fault rate')
+  if (values.node !== undefined && fault === 'split') throw new ConfigError('--node: does not apply to --fault split')
   const node = values.node === undefined ? undefined : wholeNumberValue('--node', values.node, 0, nodes - 1)
   return {
     fault,
@@ -102,24 +105,29 @@ function parse (argv: readonly string[]): Options {
 
 export interface NodeAlerts {
   node: number
-  /** Alerts for the faulty node (for the faulty node itself: always 0). */
-  forFaulty: number
-  /** Alerts for the other, healthy nodes. */
-  forOthers: number
-  /** From the fault to this node's first alert for the faulty node (the faulty node: of any peer; ms). */
-  detectedAfterMs?: number
-  /** Alerts still not recovered when the run ended. */
+  /** Its side of a split (0 or 1), or whether it is the faulty node. */
+  role: string
+  /** Alerts for peers the fault is between it and (cut: the faulty node and everyone; split: the other side). */
+  across: number
+  /** Alerts for peers it still had a healthy path to: false alerts. */
+  within: number
+  /** Peers across the fault it never alerted for (cut, split). */
+  missed: number
+  /** From the fault to its first alert across it (ms). */
+  firstAlertMs?: number
+  /** Alerts still open when the run ended. */
   unrecovered: number
 }
 
 export interface NetFaultResult {
   fault: string
+  /** The faulty node, or the two sides of a split. */
+  where: string
   nodes: number
   intervalMs: number
   ttlMs: number
   forMs: number
   seed: number
-  faulty: number
   /** Alerts raised after formation, before the fault, all nodes. */
   alertsBefore: number
   /** Peer alerts still open when the link was healed, all nodes. */
@@ -146,20 +154,28 @@ async function run (options: Options): Promise<NetFaultResult> {
     await swarm.waitFormed(60_000 + 5000 * options.nodes)
     const formedAt = Date.now()
     await sleep(2 * options.ttlMs)
-    const faulty = options.node ?? seededRandom(options.seed ^ 0x5eed).pick(removableNodes(adjacencyOf(swarm.plan)))
-    const faultyPeer = swarm.node(faulty).peer as string
     const lan = swarm.lan
     if (lan === undefined) throw new Error('no LAN')
+    const all = swarm.nodes.map((_, i) => i)
+    const faulty = options.node ?? seededRandom(options.seed ^ 0x5eed).pick(removableNodes(adjacencyOf(swarm.plan)))
+    const half = Math.ceil(options.nodes / 2)
+    const sideOf = (i: number): number => i < half ? 0 : 1
+    /** Whether the fault lies on the path between nodes a and b. */
+    const across = (a: number, b: number): boolean => options.fault === 'split' ? sideOf(a) !== sideOf(b) : a === faulty || b === faulty
+    /** Whether the fault takes the path between a and b away entirely (cut, split), rather than degrading it. */
+    const severs = options.fault === 'cut' || options.fault === 'split'
+    const where = options.fault === 'split' ? `nodes 0-${half - 1} | ${half}-${options.nodes - 1}` : `node ${faulty}`
 
     const faultAt = Date.now()
     const alertsBefore = events.filter((e) => e.event.event === 'alert' && e.at >= formedAt).length
     if (options.fault === 'cut') await lan.cut(faulty)
     else if (options.fault === 'loss') await lan.loss(faulty, options.percent, options.direction)
-    else await lan.rate(faulty, options.kbit)
-    const what = options.fault === 'cut' ? 'cut' : options.fault === 'loss' ? `${options.percent} % loss (${options.direction})` : `${options.kbit} kbit/s`
-    log(`${what} on node ${faulty}'s link for ${options.forMs} ms`)
+    else if (options.fault === 'rate') await lan.rate(faulty, options.kbit)
+    else await lan.partition([all.filter((i) => sideOf(i) === 0), all.filter((i) => sideOf(i) === 1)])
+    const what = { cut: 'cut', loss: `${options.percent} % loss (${options.direction})`, rate: `${options.kbit} kbit/s`, split: 'split' }[options.fault]
+    log(`${what} on ${where} for ${options.forMs} ms`)
     await sleep(options.forMs)
-    await lan.heal(faulty)
+    await lan.heal()
     const healAt = Date.now()
     const openAtHeal = swarm.tables.reduce((sum, t) => sum + t.alerting.size, 0)
     log('healed; waiting for every alert to recover')
@@ -167,16 +183,20 @@ async function run (options: Options): Promise<NetFaultResult> {
     while (Date.now() < quietBy && swarm.tables.some((t) => t.alerting.size > 0)) await sleep(200)
     await sleep(options.intervalMs)
 
+    const indexOf = new Map(swarm.nodes.map((child) => [child.peer as string, child.index]))
     const after = events.filter((e) => e.at >= faultAt - options.intervalMs)
-    const perNode = swarm.nodes.map((_, node): NodeAlerts => {
+    const perNode = all.map((node): NodeAlerts => {
       const alerts = after.filter((e) => e.node === node && e.event.event === 'alert')
-      // The faulty node's first alert of any peer; a healthy node's first for the faulty one.
-      const first = node === faulty ? alerts[0] : alerts.find((e) => e.event.peer === faultyPeer)
+      const isAcross = (e: NodeEvent): boolean => across(node, indexOf.get(e.event.peer ?? '') ?? -1)
+      const alerted = new Set(alerts.filter(isAcross).map((e) => e.event.peer))
+      const first = alerts.find(isAcross)
       return {
         node,
-        forFaulty: alerts.filter((e) => e.event.peer === faultyPeer).length,
-        forOthers: alerts.filter((e) => e.event.peer !== faultyPeer).length,
-        ...(first === undefined ? {} : { detectedAfterMs: first.at - faultAt }),
+        role: options.fault === 'split' ? `side ${sideOf(node)}` : node === faulty ? 'faulty' : '',
+        across: alerts.filter(isAcross).length,
+        within: alerts.filter((e) => !isAcross(e)).length,
+        missed: severs ? all.filter((j) => j !== node && across(node, j) && !alerted.has(swarm.node(j).peer)).length : 0,
+        ...(first === undefined ? {} : { firstAlertMs: first.at - faultAt }),
         unrecovered: swarm.tables[node].alerting.size
       }
     })
@@ -184,12 +204,12 @@ async function run (options: Options): Promise<NetFaultResult> {
     const allRecovered = perNode.every((n) => n.unrecovered === 0)
     return {
       fault: what,
+      where,
       nodes: options.nodes,
       intervalMs: options.intervalMs,
       ttlMs: options.ttlMs,
       forMs: options.forMs,
       seed: options.seed,
-      faulty,
       alertsBefore,
       perNode,
       openAtHeal,
@@ -204,15 +224,13 @@ async function run (options: Options): Promise<NetFaultResult> {
 }
 
 function netFaultTable (r: NetFaultResult): Table {
-  const others = r.perNode.filter((n) => n.node !== r.faulty)
-  const faulty = r.perNode[r.faulty]
+  const sum = (key: 'across' | 'within' | 'missed'): number => r.perNode.reduce((s, n) => s + n[key], 0)
   return {
-    title: `${r.fault} on node ${r.faulty} for ${fmt(r.forMs / 1000, 0)} s, ${r.nodes} daemons at ${r.intervalMs} ms / ${r.ttlMs} ms (seed ${r.seed})`,
-    columns: ['node', 'alerts for faulty node', 'alerts for healthy nodes', 'first alert after fault (s)', 'unrecovered at end'],
-    rows: r.perNode.map((n) => [n.node === r.faulty ? `${n.node} (faulty)` : n.node, n.forFaulty, n.forOthers, fmt(n.detectedAfterMs === undefined ? undefined : n.detectedAfterMs / 1000, 2), n.unrecovered]),
+    title: `${r.fault} on ${r.where} for ${fmt(r.forMs / 1000, 0)} s, ${r.nodes} daemons at ${r.intervalMs} ms / ${r.ttlMs} ms (seed ${r.seed})`,
+    columns: ['node', '', 'alerts across the fault', 'false alerts (healthy path)', 'peers lost, no alert', 'first alert after fault (s)', 'unrecovered at end'],
+    rows: r.perNode.map((n) => [n.node, n.role, n.across, n.within, n.missed, fmt(n.firstAlertMs === undefined ? undefined : n.firstAlertMs / 1000, 2), n.unrecovered]),
     notes: [
-      `healthy nodes that alerted for the faulty one: ${others.filter((n) => n.forFaulty > 0).length}/${others.length}; ` +
-        `their alerts for each other: ${others.reduce((s, n) => s + n.forOthers, 0)}; the faulty node's alerts: ${faulty.forOthers}; ` +
+      `alerts across the fault: ${sum('across')}; false alerts: ${sum('within')}; lost peers never alerted for: ${sum('missed')}; ` +
         `alerts after formation, before the fault: ${r.alertsBefore}`,
       r.recoveredAfterHealMs === undefined
         ? 'not everything recovered after the heal'
