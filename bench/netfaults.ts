@@ -128,6 +128,8 @@ export interface NetFaultResult {
   ttlMs: number
   forMs: number
   seed: number
+  /** Whether the fault takes paths away (cut, split) rather than degrading them (loss, rate). */
+  severs: boolean
   /** Alerts raised after formation, before the fault, all nodes. */
   alertsBefore: number
   /** Peer alerts still open when the link was healed, all nodes. */
@@ -210,6 +212,7 @@ async function run (options: Options): Promise<NetFaultResult> {
       ttlMs: options.ttlMs,
       forMs: options.forMs,
       seed: options.seed,
+      severs,
       alertsBefore,
       perNode,
       openAtHeal,
@@ -232,6 +235,7 @@ function netFaultTable (r: NetFaultResult): Table {
     notes: [
       `alerts across the fault: ${sum('across')}; false alerts: ${sum('within')}; lost peers never alerted for: ${sum('missed')}; ` +
         `alerts after formation, before the fault: ${r.alertsBefore}`,
+      ...(r.severs ? [] : [`${r.fault} degrades paths but takes none away: all ${sum('across') + sum('within')} alerts are false`]),
       r.recoveredAfterHealMs === undefined
         ? 'not everything recovered after the heal'
         : r.openAtHeal === 0
