@@ -39,6 +39,14 @@ export interface DaemonChildOptions {
   /** Node.js / V8 flags before the script, e.g. `['--max-semi-space-size=1']` (default none). */
   execArgv?: string[]
   env?: NodeJS.ProcessEnv
+  /**
+   * A command the daemon runs under, e.g. `['ip', 'netns', 'exec', 'pm-42-0']`
+   * (NetnsLan.execPrefix): it must execute the daemon in its own place, so the
+   * child's pid is the daemon's and signals reach it. Default none.
+   */
+  wrap?: string[]
+  /** The IPv4 address dialAddr prefers (default 127.0.0.1). */
+  dialHost?: string
   /** Called with each stderr line as it arrives. */
   onStderr?: (line: string) => void
 }
@@ -75,12 +83,15 @@ export class DaemonChild {
   failure: Error | undefined
 
   private readonly process: ChildProcess
+  private readonly dialHost: string
   private readonly listeners = new Set<(event: NodeEvent) => void>()
   private readonly listening: Promise<ListeningInfo>
 
   constructor (options: DaemonChildOptions) {
     this.index = options.index
-    this.process = spawn(process.execPath, [...options.execArgv ?? [], options.binPath ?? PEERMON_BIN, 'daemon', ...options.args], {
+    this.dialHost = options.dialHost ?? '127.0.0.1'
+    const command = [...options.wrap ?? [], process.execPath, ...options.execArgv ?? [], options.binPath ?? PEERMON_BIN, 'daemon', ...options.args]
+    this.process = spawn(command[0], command.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env
     })
@@ -156,10 +167,10 @@ export class DaemonChild {
     }
   }
 
-  /** A dialable address of this node ending in `/p2p/<id>`, preferring 127.0.0.1. */
+  /** A dialable address of this node ending in `/p2p/<id>`, preferring its dialHost (127.0.0.1). */
   get dialAddr (): string | undefined {
     if (this.peer === undefined) return undefined
-    const addr = this.addrs.find((a) => a.startsWith('/ip4/127.0.0.1/')) ?? this.addrs[0]
+    const addr = this.addrs.find((a) => a.startsWith(`/ip4/${this.dialHost}/`)) ?? this.addrs[0]
     if (addr === undefined) return undefined
     return addr.includes('/p2p/') ? addr : `${addr}/p2p/${this.peer}`
   }

@@ -17,6 +17,8 @@ export interface SwarmConfig {
   degree: number
   json: boolean
   verbose: boolean
+  /** Each daemon in a network namespace of its own (needs root). */
+  netns: boolean
   /** hang: how long the victim stays stopped. */
   hangForMs: number
   /** Start + formation must finish within this. */
@@ -44,6 +46,8 @@ Options:
   --timeout <duration>    scenario: how long the swarm may take to start and form
                           (default: 20s + 2s per node)
   --seed <n>              seed of the bootstrap graph and victim choice (default: random, printed)
+  --netns                 each daemon in a network namespace of its own, on a private
+                          bridge (10.77.0.0/16) instead of 127.0.0.1; needs root, ip, tc, nft
   --json                  JSON lines (live) or one JSON result object (scenario)
   --verbose               forward the daemons' stderr, prefixed with the node index
   -h, --help              show this help
@@ -63,6 +67,7 @@ const SWARM_FLAGS = {
   seed: { value: '<n>' },
   json: {},
   verbose: {},
+  netns: {},
   help: { short: 'h' }
 } as const satisfies FlagSpecs
 
@@ -93,6 +98,7 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
     degree: values.degree === undefined ? DEFAULT_DEGREE : wholeNumberValue('--degree', values.degree, 1, 64),
     json: values.json === true,
     verbose: values.verbose === true,
+    netns: values.netns === true,
     hangForMs,
     timeoutMs,
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
@@ -106,7 +112,7 @@ export function defaultTimeoutMs (nodes: number, ttlMs: number): number {
 }
 
 function defaults (nodes: number): SwarmConfig {
-  return { nodes, intervalMs: 1000, ttlMs: 3000, degree: DEFAULT_DEGREE, json: false, verbose: false, hangForMs: 8000, timeoutMs: defaultTimeoutMs(nodes, 3000), help: false }
+  return { nodes, intervalMs: 1000, ttlMs: 3000, degree: DEFAULT_DEGREE, json: false, verbose: false, netns: false, hangForMs: 8000, timeoutMs: defaultTimeoutMs(nodes, 3000), help: false }
 }
 
 function duration (flag: string, text: string | undefined, bounds?: { min?: number, max?: number }): number | undefined {

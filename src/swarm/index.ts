@@ -4,7 +4,9 @@
  * (launcher.ts: `new Swarm({ nodes: 5, ... })`) and `runScenario` (scenario.ts)
  * directly.
  */
+import { ConfigError } from '../config-error.js'
 import { Swarm } from './launcher.js'
+import { netnsUnavailableReason } from './netns-tools.js'
 import { parseSwarmFlags, SWARM_HELP, type SwarmConfig } from './flags.js'
 import { runLive } from './live.js'
 import { renderScenarioResult } from './result-table.js'
@@ -27,6 +29,8 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
     io.stdout.write(SWARM_HELP)
     return 0
   }
+  const netnsProblem = config.netns ? netnsUnavailableReason() : undefined
+  if (netnsProblem !== undefined) throw new ConfigError(`--netns: ${netnsProblem}`)
 
   const interrupt = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -43,6 +47,7 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
     ttlMs: config.ttlMs,
     degree: config.degree,
     seed: config.seed,
+    netns: config.netns,
     onStderr: config.verbose ? (index, line) => { io.stderr.write(`[node ${index}] ${line}\n`) } : undefined
   })
 

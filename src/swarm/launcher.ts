@@ -1,6 +1,8 @@
 /**
  * Starting and stopping a local swarm of N daemon child processes on
- * 127.0.0.1, for the `peermon swarm` command, tests and benchmarks.
+ * 127.0.0.1 (or, with `netns: true`, each in a network namespace of its own on
+ * a virtual LAN whose links can fail: netns.ts), for the `peermon swarm`
+ * command, tests and benchmarks.
  *
  * ```ts
  * const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 1 })
@@ -17,6 +19,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { DaemonChild, type NodeEvent } from './child.js'
+import { NetnsLan } from './netns.js'
 import { PeerTable } from './peer-table.js'
 import { seededRandom } from './random.js'
 import { planSwarm, type SwarmPlan } from './topology.js'
@@ -81,6 +84,13 @@ export interface SwarmOptions {
   env?: NodeJS.ProcessEnv
   /** Called with each stderr line of each node. */
   onStderr?: (index: number, line: string) => void
+  /**
+   * Each node in a network namespace of its own, listening on its LAN
+   * address and bootstrapping to the others' (NetnsLan; needs root), so
+   * `swarm.lan` can cut, partition, slow down or make lossy a node's link.
+   * Default false: every node on 127.0.0.1.
+   */
+  netns?: boolean
 }
 
 export interface WaitOptions {
@@ -96,6 +106,9 @@ export class Swarm {
   readonly nodes: DaemonChild[] = []
   /** Per node: the peers it has heard from and those it alerts on, from its events. */
   readonly tables: PeerTable[]
+
+  /** The nodes' network, with `netns: true`, once start() made it. */
+  lan: NetnsLan | undefined
 
   private readonly listeners = new Set<(event: NodeEvent) => void>()
   private readonly killAllNow = (): void => { for (const child of this.nodes) child.killNow() }
@@ -119,6 +132,7 @@ export class Swarm {
    */
   async start (signal?: AbortSignal): Promise<void> {
     process.on('exit', this.killAllNow)
+    if (this.options.netns === true && this.lan === undefined) this.lan = await NetnsLan.create({ hosts: this.options.nodes })
     for (const batch of this.plan.batches) {
       signal?.throwIfAborted()
       const children = batch.map((index) => this.spawnNode(index))
@@ -135,6 +149,7 @@ export class Swarm {
     const index = this.nodes.length
     this.plan.bootstraps[index] = [...bootstraps]
     this.tables[index] = new PeerTable()
+    await this.lan?.addHost()
     const child = this.spawnNode(index)
     await child.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
     return child
@@ -194,7 +209,8 @@ export class Swarm {
 
   /**
    * Stops every child (SIGCONT, SIGTERM, SIGKILL after 3 s) and waits until
-   * all have exited. Safe to call more than once and after a failed start().
+   * all have exited, then removes the LAN, if any. Safe to call more than once
+   * and after a failed start().
    */
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
@@ -202,6 +218,7 @@ export class Swarm {
         await Promise.all(this.nodes.map(async (child) => await child.stop()))
       } finally {
         process.off('exit', this.killAllNow)
+        await this.lan?.destroy()
       }
     })()
     await this.stopping
@@ -214,11 +231,12 @@ export class Swarm {
       return addr === undefined ? [] : ['--bootstrap', addr]
     })
     const extra = this.options.nodeArgs?.(index) ?? []
+    const host = this.lan?.host(index)
     const child = new DaemonChild({
       index,
       args: [
         '--json',
-        '--listen', '/ip4/127.0.0.1/tcp/0',
+        '--listen', `/ip4/${host?.address ?? '127.0.0.1'}/tcp/0`,
         '--interval', `${intervalMs}ms`,
         '--ttl', `${ttlMs}ms`,
         // Many daemons on one host: none may take the HTTP API's default port, unless nodeArgs
@@ -228,6 +246,7 @@ export class Swarm {
         ...extra
       ],
       binPath: this.options.binPath,
+      ...(host === undefined ? {} : { wrap: this.lan?.execPrefix(index), dialHost: host.address }),
       execArgv: this.options.execArgv ?? supportedFlags(DAEMON_EXEC_ARGV),
       env: this.options.env ?? daemonEnv(process.env),
       onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }

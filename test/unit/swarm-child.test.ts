@@ -23,7 +23,8 @@ process.on('SIGTERM', () => {
   line('stopping')
   process.exit(0)
 })
-line('listening', { peer, addrs: ['/ip4/127.0.0.1/tcp/1/p2p/' + peer] })
+const lan = process.env.FAKE_ADDR_HOST === undefined ? [] : ['/ip4/' + process.env.FAKE_ADDR_HOST + '/tcp/2/p2p/' + peer]
+line('listening', { peer, addrs: ['/ip4/127.0.0.1/tcp/1/p2p/' + peer, ...lan] })
 process.stdout.write('this is not json\\n')
 for (const other of bootstraps) line('joined', { peer: other })
 setInterval(() => line('tick'), 50)
@@ -74,6 +75,15 @@ describe('DaemonChild', () => {
     const exit = await child.stop()
     assert.deepEqual(exit, { code: 0, signal: null })
     assert.equal(child.state, 'exited')
+  })
+
+  it('runs under a wrap command that executes the daemon in its place (same pid), and dials its dialHost', async () => {
+    const child = new DaemonChild({ index: 2, args: ['--json'], binPath: bin, env: { ...process.env, FAKE_MODE: '' }, wrap: ['env', 'FAKE_ADDR_HOST=10.77.0.9'], dialHost: '10.77.0.9' })
+    started.push(child)
+    const info = await child.whenListening(20_000)
+    assert.equal(info.peer, `fake${child.pid ?? ''}`, 'the pid signals go to is the daemon\'s')
+    assert.equal(child.dialAddr, `/ip4/10.77.0.9/tcp/2/p2p/${info.peer}`)
+    assert.deepEqual(await child.stop(), { code: 0, signal: null })
   })
 
   it('rejects whenListening with the stderr tail when the daemon exits first', async () => {

@@ -16,6 +16,8 @@ describe('peermon swarm flags', () => {
     assert.deepEqual([d.nodes, d.scenario, d.intervalMs, d.ttlMs, d.degree, d.json, d.hangForMs, d.timeoutMs, d.seed, d.verbose],
       [10, 'hang', 500, 1500, 2, true, 4000, 60_000, 42, true])
     assert.equal(parseSwarmFlags(['--help']).help, true)
+    assert.equal(c.netns, false)
+    assert.equal(parseSwarmFlags(['--nodes', '4', '--netns']).netns, true)
     assert.equal(parseSwarmFlags(['--bogus', '-h']).help, true, 'help wins over other flags, as for the daemon')
   })
 
