@@ -1,7 +1,7 @@
 /**
  * The pure parts of the network-namespace LAN: who owns a name (so a later
  * start removes a dead launcher's leftovers and nobody else's), and the rules
- * each link fault writes. test/e2e/netns.test.ts runs them on a real kernel.
+ * each link fault writes. test/serial/netns.test.ts runs them on a real kernel.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'

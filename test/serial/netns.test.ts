@@ -179,7 +179,7 @@ describe('network namespaces', { skip, timeout: 300_000 }, () => {
     assert.deepEqual(remains(livePid), [], 'its LAN removed on the way out')
   })
 
-  it('4 daemons: one cut off is alerted on by the 3 others, and alerts on each of them; after the heal all recover; nothing is left', async () => {
+  it('4 daemons: one cut off is alerted on by the 3 others and says it is isolated instead of alerting on each; after the heal all recover; nothing is left', async () => {
     const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 3, netns: true })
     const events: NodeEvent[] = []
     swarm.onEvent((event) => { events.push(event) })
@@ -202,17 +202,21 @@ describe('network namespaces', { skip, timeout: 300_000 }, () => {
       await lan.cut(victim)
       await waitFor('the 3 others to alert for the cut node', () => others.every((i) => swarm.tables[i].alerting.has(victimPeer)), 20_000)
       const detectedMs = Date.now() - cutAt
-      // Today's baseline (issue 10): the cut node blames every peer, one alert each, rather than saying it is cut off.
-      await waitFor('the cut node to alert for each of the others', () => others.every((i) => swarm.tables[victim].alerting.has(swarm.node(i).peer as string)), 20_000)
+      // Local health (issue 10): the cut node says once that it is cut off, and blames nobody.
+      await waitFor('the cut node to say it is isolated', () => events.slice(from).some((e) => e.node === victim && e.event.event === 'isolated'), 20_000)
+      await sleep(3 * 1500) // past every TTL and the longest postponement
       for (const i of others) assert.equal(swarm.tables[i].alerting.size, 1, `node ${i} alerts only for the cut node`)
+      assert.equal(swarm.tables[victim].alerting.size, 0, 'the cut node alerts for nobody')
 
       await lan.heal(victim)
       const healedAt = Date.now()
       await waitFor('everyone to recover', () => swarm.tables.every((t) => t.alerting.size === 0), 60_000)
+      await waitFor('the cut node to hear its peers again', () => events.slice(from).some((e) => e.node === victim && e.event.event === 'reconnected'), 30_000)
       const recoveredMs = Date.now() - healedAt
       assert.equal(falseAlerts, 0, 'no alert between formation and the cut')
       for (const i of others) assert.equal(alerts(i, victimPeer), 1, `node ${i}: one alert for the cut node`)
-      for (const i of others) assert.equal(alerts(victim, swarm.node(i).peer as string), 1, `the cut node: one alert for node ${i}`)
+      for (const i of others) assert.equal(alerts(victim, swarm.node(i).peer as string), 0, `the cut node: no alert for node ${i}`)
+      assert.equal(events.slice(from).filter((e) => e.node === victim && e.event.event === 'isolated').length, 1, 'the cut node: one isolated')
       console.log(`# netns cut: alerts ${detectedMs} ms after the cut; all recovered ${recoveredMs} ms after the heal`)
     } finally {
       await swarm.stop()
