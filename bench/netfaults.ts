@@ -14,7 +14,7 @@ import { ConfigError } from '../src/config-error.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue } from '../src/flags.js'
 import type { NodeEvent } from '../src/swarm/child.js'
 import { Swarm } from '../src/swarm/launcher.js'
-import { LOSS_DIRECTIONS, type LossDirection } from '../src/swarm/link-faults.js'
+import { LOSS_DIRECTIONS, type LinkCounters, type LossDirection } from '../src/swarm/link-faults.js'
 import { netnsUnavailableReason } from '../src/swarm/netns-tools.js'
 import { seededRandom } from '../src/swarm/random.js'
 import { adjacencyOf, removableNodes } from '../src/swarm/topology.js'
@@ -130,6 +130,8 @@ export interface NetFaultResult {
   seed: number
   /** Whether the fault takes paths away (cut, split) rather than degrading them (loss, rate). */
   severs: boolean
+  /** The faulty node's link: IPv4 packets seen and dropped during the fault (cut and loss). */
+  counters?: LinkCounters
   /** Alerts raised after formation, before the fault, all nodes. */
   alertsBefore: number
   /** Peer alerts still open when the link was healed, all nodes. */
@@ -177,6 +179,7 @@ async function run (options: Options): Promise<NetFaultResult> {
     const what = { cut: 'cut', loss: `${options.percent} % loss (${options.direction})`, rate: `${options.kbit} kbit/s`, split: 'split' }[options.fault]
     log(`${what} on ${where} for ${options.forMs} ms`)
     await sleep(options.forMs)
+    const counters = options.fault === 'split' ? undefined : await lan.counters(faulty)
     await lan.heal()
     const healAt = Date.now()
     const openAtHeal = swarm.tables.reduce((sum, t) => sum + t.alerting.size, 0)
@@ -213,6 +216,7 @@ async function run (options: Options): Promise<NetFaultResult> {
       forMs: options.forMs,
       seed: options.seed,
       severs,
+      ...(counters === undefined ? {} : { counters }),
       alertsBefore,
       perNode,
       openAtHeal,
@@ -236,6 +240,9 @@ function netFaultTable (r: NetFaultResult): Table {
       `alerts across the fault: ${sum('across')}; false alerts: ${sum('within')}; lost peers never alerted for: ${sum('missed')}; ` +
         `alerts after formation, before the fault: ${r.alertsBefore}`,
       ...(r.severs ? [] : [`${r.fault} degrades paths but takes none away: all ${sum('across') + sum('within')} alerts are false`]),
+      ...(r.counters === undefined || r.counters.seenIn + r.counters.seenOut === 0
+        ? []
+        : [`the faulty link dropped ${dropped(r.counters.droppedIn, r.counters.seenIn)} packets received, ${dropped(r.counters.droppedOut, r.counters.seenOut)} sent`]),
       r.recoveredAfterHealMs === undefined
         ? 'not everything recovered after the heal'
         : r.openAtHeal === 0
@@ -244,6 +251,10 @@ function netFaultTable (r: NetFaultResult): Table {
       r.machine
     ]
   }
+}
+
+function dropped (count: number, of: number): string {
+  return `${count}/${of} (${fmt(of === 0 ? NaN : 100 * count / of, 1)} %)`
 }
 
 async function main (argv: readonly string[]): Promise<void> {

@@ -98,25 +98,26 @@ export function nftScript (faults: LinkFaults, iface: string): string {
   const output: string[] = []
   const dev = JSON.stringify(iface)
   if (faults.cut) {
-    input.push(`iifname ${dev} drop`)
-    output.push(`oifname ${dev} drop`)
+    input.push(`iifname ${dev} counter drop`)
+    output.push(`oifname ${dev} counter drop`)
   } else {
     if (faults.blocked.length > 0) {
       const set = `{ ${faults.blocked.map(checkAddress).join(', ')} }`
-      input.push(`iifname ${dev} ip saddr ${set} drop`)
-      output.push(`oifname ${dev} ip daddr ${set} drop`)
+      input.push(`iifname ${dev} ip saddr ${set} counter drop`)
+      output.push(`oifname ${dev} ip daddr ${set} counter drop`)
     }
     if (faults.loss !== undefined) {
       checkLossPercent(faults.loss.percent)
-      const rule = `numgen random mod 100 < ${faults.loss.percent} drop`
+      const rule = `numgen random mod 100 < ${faults.loss.percent} counter drop`
       if (faults.loss.direction !== 'out') input.push(`iifname ${dev} ${rule}`)
       if (faults.loss.direction !== 'in') output.push(`oifname ${dev} ${rule}`)
     }
   }
   if (input.length + output.length > 0) {
+    // Each chain's first rule counts every IPv4 packet of the interface; the drop rules count theirs (linkCounters).
     lines.push(`table inet ${FAULT_TABLE} {`,
-      ...chain('input', input),
-      ...chain('output', output),
+      ...chain('input', [`iifname ${dev} counter`, ...input]),
+      ...chain('output', [`oifname ${dev} counter`, ...output]),
       '}')
   }
   if (faults.cut) {
@@ -126,6 +127,43 @@ export function nftScript (faults: LinkFaults, iface: string): string {
       '}')
   }
   return `${lines.join('\n')}\n`
+}
+
+/** IPv4 packets a node's link saw and dropped since its fault rules were last set (0 without faults). */
+export interface LinkCounters {
+  seenIn: number
+  droppedIn: number
+  seenOut: number
+  droppedOut: number
+}
+
+/**
+ * The counters of the LAN's table in `nft -j list table inet <FAULT_TABLE>`
+ * output: the first rule of a chain counts every packet, the others the packets
+ * they dropped.
+ */
+export function linkCounters (nftJson: string): LinkCounters {
+  const counters: LinkCounters = { seenIn: 0, droppedIn: 0, seenOut: 0, droppedOut: 0 }
+  let items: unknown[] = []
+  try {
+    items = (JSON.parse(nftJson) as { nftables?: unknown[] }).nftables ?? []
+  } catch {
+    return counters
+  }
+  const firstSeen = new Set<string>()
+  for (const item of items) {
+    const rule = (item as { rule?: { chain?: string, expr?: Array<{ counter?: { packets?: number } }> } }).rule
+    if (rule === undefined || (rule.chain !== 'input' && rule.chain !== 'output')) continue
+    const packets = rule.expr?.find((e) => e.counter !== undefined)?.counter?.packets ?? 0
+    const way = rule.chain === 'input' ? 'In' : 'Out'
+    if (!firstSeen.has(rule.chain)) {
+      firstSeen.add(rule.chain)
+      counters[`seen${way}`] += packets
+    } else {
+      counters[`dropped${way}`] += packets
+    }
+  }
+  return counters
 }
 
 function chain (hook: 'input' | 'output', rules: string[]): string[] {

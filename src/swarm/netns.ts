@@ -29,7 +29,7 @@
 import { removeLeftovers, removeOwnedBy, removeOwnedBySync } from './netns-cleanup.js'
 import { bridgeName, hostName, MAX_LAN_HOSTS } from './netns-names.js'
 import { assertNetnsAvailable, runTool } from './netns-tools.js'
-import { checkLossPercent, checkRate, DEFAULT_QUEUE_MS, NO_FAULTS, nftScript, tbfArgs, type LinkFaults, type LossDirection } from './link-faults.js'
+import { checkLossPercent, checkRate, DEFAULT_QUEUE_MS, FAULT_TABLE, linkCounters, NO_FAULTS, nftScript, tbfArgs, type LinkCounters, type LinkFaults, type LossDirection } from './link-faults.js'
 
 /** The node's interface towards the bridge, inside its namespace. */
 export const LAN_IFACE = 'eth0'
@@ -209,6 +209,15 @@ export class NetnsLan {
       return
     }
     await Promise.all(this.hosts.map(async (h) => { await this.change(h.index, () => NO_FAULTS) }))
+  }
+
+  /** IPv4 packets node `index`'s link saw and dropped since its faults were last changed (zeros on a healthy link). */
+  async counters (index: number): Promise<LinkCounters> {
+    const host = this.host(index)
+    await this.applying[index].catch(() => {})
+    const faults = this.faults[index]
+    if (!faults.cut && faults.blocked.length === 0 && faults.loss === undefined) return linkCounters('')
+    return linkCounters(await runTool('ip', ['netns', 'exec', host.namespace, 'nft', '-j', 'list', 'table', 'inet', FAULT_TABLE]))
   }
 
   /**

@@ -122,6 +122,8 @@ describe('network namespaces', { skip, timeout: 300_000 }, () => {
       await lan.loss(1, 50)
       const lossy = await probe(lan, 0, 1, 20, 400)
       assert.ok(lossy.connected >= 1 && lossy.connected <= 15, `50 % loss each way: ${lossy.connected}/20 quick dials succeeded`)
+      const counted = await lan.counters(1)
+      assert.ok(counted.droppedIn > 0 && counted.droppedOut > 0 && counted.droppedIn < counted.seenIn, `the link counts what it dropped: ${JSON.stringify(counted)}`)
       await lan.heal(1)
 
       const fast = await probe(lan, 0, 1)

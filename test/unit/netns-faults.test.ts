@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { FAULT_TABLE, NO_FAULTS, nftScript, tbfArgs } from '../../src/swarm/link-faults.js'
+import { FAULT_TABLE, linkCounters, NO_FAULTS, nftScript, tbfArgs } from '../../src/swarm/link-faults.js'
 import { bridgeName, deadOwnersNames, hostName, isProcessAlive, MAX_LINK_NAME, ownerOf } from '../../src/swarm/netns-names.js'
 import { lanAddress } from '../../src/swarm/netns.js'
 
@@ -56,20 +56,20 @@ describe('link fault rules', () => {
 
   it('cut drops everything of the interface both ways, ARP included', () => {
     const script = nftScript({ ...NO_FAULTS, cut: true, loss: { percent: 10, direction: 'both' } }, 'eth0')
-    assert.match(script, /chain input \{\n.*hook input.*\n {4}iifname "eth0" drop\n {2}\}/)
-    assert.match(script, /chain output \{\n.*hook output.*\n {4}oifname "eth0" drop\n {2}\}/)
+    assert.match(script, /chain input \{\n.*hook input.*\n {4}iifname "eth0" counter\n {4}iifname "eth0" counter drop\n {2}\}/)
+    assert.match(script, /chain output \{\n.*hook output.*\n {4}oifname "eth0" counter\n {4}oifname "eth0" counter drop\n {2}\}/)
     assert.match(script, new RegExp(`table arp ${FAULT_TABLE} \\{`))
     assert.doesNotMatch(script, /numgen/, 'a cut link loses everything anyway')
   })
 
   it('loss draws on its own in each direction asked for', () => {
-    const rule = 'numgen random mod 100 < 10 drop'
+    const rule = 'numgen random mod 100 < 10 counter drop'
     const both = nftScript({ ...NO_FAULTS, loss: { percent: 10, direction: 'both' } }, 'eth0')
     assert.ok(both.includes(`iifname "eth0" ${rule}`) && both.includes(`oifname "eth0" ${rule}`))
     const incoming = nftScript({ ...NO_FAULTS, loss: { percent: 10, direction: 'in' } }, 'eth0')
-    assert.ok(incoming.includes(`iifname "eth0" ${rule}`) && !incoming.includes('oifname'))
+    assert.ok(incoming.includes(`iifname "eth0" ${rule}`) && !incoming.includes('oifname "eth0" numgen'))
     const outgoing = nftScript({ ...NO_FAULTS, loss: { percent: 10, direction: 'out' } }, 'eth0')
-    assert.ok(outgoing.includes(`oifname "eth0" ${rule}`) && !outgoing.includes('iifname'))
+    assert.ok(outgoing.includes(`oifname "eth0" ${rule}`) && !outgoing.includes('iifname "eth0" numgen'))
     assert.doesNotMatch(both, /table arp peermon_faults \{/, 'ARP is not affected by loss')
     assert.throws(() => nftScript({ ...NO_FAULTS, loss: { percent: 0.5, direction: 'in' } }, 'eth0'), RangeError)
   })
@@ -77,9 +77,16 @@ describe('link fault rules', () => {
   it('a partition drops the other group\'s addresses both ways, then loss applies to the rest', () => {
     const script = nftScript({ ...NO_FAULTS, blocked: ['10.77.0.3', '10.77.0.4'], loss: { percent: 30, direction: 'in' } }, 'eth0')
     const input = script.slice(script.indexOf('chain input'), script.indexOf('chain output'))
-    assert.ok(input.indexOf('ip saddr { 10.77.0.3, 10.77.0.4 } drop') < input.indexOf('numgen'))
-    assert.ok(script.includes('oifname "eth0" ip daddr { 10.77.0.3, 10.77.0.4 } drop'))
+    assert.ok(input.indexOf('ip saddr { 10.77.0.3, 10.77.0.4 } counter drop') < input.indexOf('numgen'))
+    assert.ok(script.includes('oifname "eth0" ip daddr { 10.77.0.3, 10.77.0.4 } counter drop'))
     assert.throws(() => nftScript({ ...NO_FAULTS, blocked: ['10.77.0.3; flush ruleset'] }, 'eth0'), RangeError)
+  })
+
+  it('reads the packets a link saw and dropped from nft\'s JSON: each chain\'s first rule counts all', () => {
+    const rule = (chain: string, packets: number, drop: boolean): object => ({ rule: { family: 'inet', table: FAULT_TABLE, chain, expr: [{ match: {} }, { counter: { packets, bytes: packets * 100 } }, ...(drop ? [{ drop: null }] : [])] } })
+    const json = JSON.stringify({ nftables: [{ metainfo: {} }, { table: {} }, { chain: {} }, rule('input', 1000, false), rule('input', 20, true), rule('input', 80, true), rule('output', 900, false), rule('output', 90, true)] })
+    assert.deepEqual(linkCounters(json), { seenIn: 1000, droppedIn: 100, seenOut: 900, droppedOut: 90 })
+    assert.deepEqual(linkCounters(''), { seenIn: 0, droppedIn: 0, seenOut: 0, droppedOut: 0 })
   })
 
   it('rate is a token bucket with a frame-sized burst at least, and a queue', () => {
