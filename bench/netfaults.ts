@@ -43,6 +43,7 @@ Options:
   --node <i>               the faulty node (default: one whose loss keeps the
                            bootstrap graph connected, chosen by the seed)
   --seed <n>               seed of the bootstrap graph and the choice (default 1)
+  --local-health <on|off>  the daemons' --local-health (default on)
   --json                   one JSON object after the tables
   -h, --help               this help
 `
@@ -58,6 +59,7 @@ const FLAGS = {
   kbit: { value: '<n>' },
   node: { value: '<i>' },
   seed: { value: '<n>' },
+  'local-health': { value: '<on|off>' },
   json: {},
   help: { short: 'h' }
 } as const
@@ -73,6 +75,8 @@ interface Options {
   kbit: number
   node?: number
   seed: number
+  /** The daemons' --local-health. */
+  localHealth: 'on' | 'off'
   json: boolean
 }
 
@@ -99,6 +103,7 @@ function parse (argv: readonly string[]): Options {
     kbit: values.kbit === undefined ? 64 : wholeNumberValue('--kbit', values.kbit, 8, 10_000_000),
     ...(node === undefined ? {} : { node }),
     seed: values.seed === undefined ? 1 : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
+    localHealth: values['local-health'] === undefined ? 'on' : choiceValue('--local-health', values['local-health'], ['on', 'off'] as const),
     json: values.json === true
   }
 }
@@ -115,6 +120,9 @@ export interface NodeAlerts {
   missed: number
   /** From the fault to its first alert across it (ms). */
   firstAlertMs?: number
+  /** Its own `isolated` and `degraded` events across the fault (local health). */
+  isolated: number
+  degraded: number
   /** Alerts still open when the run ended. */
   unrecovered: number
 }
@@ -128,6 +136,7 @@ export interface NetFaultResult {
   ttlMs: number
   forMs: number
   seed: number
+  localHealth: 'on' | 'off'
   /** Whether the fault takes paths away (cut, split) rather than degrading them (loss, rate). */
   severs: boolean
   /** The faulty node's link: IPv4 packets seen and dropped during the fault (cut and loss). */
@@ -146,9 +155,13 @@ async function run (options: Options): Promise<NetFaultResult> {
   const reason = netnsUnavailableReason()
   if (reason !== undefined) throw new ConfigError(reason)
   const log = (line: string): void => { process.stderr.write(`netfaults: ${line}\n`) }
-  const swarm = new Swarm({ nodes: options.nodes, intervalMs: options.intervalMs, ttlMs: options.ttlMs, seed: options.seed, netns: true, readyTimeoutMs: 120_000 })
+  const swarm = new Swarm({
+    nodes: options.nodes, intervalMs: options.intervalMs, ttlMs: options.ttlMs, seed: options.seed, netns: true, readyTimeoutMs: 120_000,
+    nodeArgs: () => ['--local-health', options.localHealth]
+  })
   const events: NodeEvent[] = []
-  swarm.onEvent((event) => { if (event.event.event === 'alert' || event.event.event === 'recovered') events.push(event) })
+  const KEPT = new Set(['alert', 'recovered', 'isolated', 'reconnected', 'degraded'])
+  swarm.onEvent((event) => { if (KEPT.has(event.event.event)) events.push(event) })
   const stop = (): void => { void swarm.stop().finally(() => { process.exit(130) }) }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
@@ -202,6 +215,8 @@ async function run (options: Options): Promise<NetFaultResult> {
         within: alerts.filter((e) => !isAcross(e)).length,
         missed: severs ? all.filter((j) => j !== node && across(node, j) && !alerted.has(swarm.node(j).peer)).length : 0,
         ...(first === undefined ? {} : { firstAlertMs: first.at - faultAt }),
+        isolated: after.filter((e) => e.node === node && e.event.event === 'isolated').length,
+        degraded: after.filter((e) => e.node === node && e.event.event === 'degraded').length,
         unrecovered: swarm.tables[node].alerting.size
       }
     })
@@ -215,6 +230,7 @@ async function run (options: Options): Promise<NetFaultResult> {
       ttlMs: options.ttlMs,
       forMs: options.forMs,
       seed: options.seed,
+      localHealth: options.localHealth,
       severs,
       ...(counters === undefined ? {} : { counters }),
       alertsBefore,
@@ -233,9 +249,9 @@ async function run (options: Options): Promise<NetFaultResult> {
 function netFaultTable (r: NetFaultResult): Table {
   const sum = (key: 'across' | 'within' | 'missed'): number => r.perNode.reduce((s, n) => s + n[key], 0)
   return {
-    title: `${r.fault} on ${r.where} for ${fmt(r.forMs / 1000, 0)} s, ${r.nodes} daemons at ${r.intervalMs} ms / ${r.ttlMs} ms (seed ${r.seed})`,
-    columns: ['node', '', 'alerts across the fault', 'false alerts (healthy path)', 'peers lost, no alert', 'first alert after fault (s)', 'unrecovered at end'],
-    rows: r.perNode.map((n) => [n.node, n.role, n.across, n.within, n.missed, fmt(n.firstAlertMs === undefined ? undefined : n.firstAlertMs / 1000, 2), n.unrecovered]),
+    title: `${r.fault} on ${r.where} for ${fmt(r.forMs / 1000, 0)} s, ${r.nodes} daemons at ${r.intervalMs} ms / ${r.ttlMs} ms, local health ${r.localHealth} (seed ${r.seed})`,
+    columns: ['node', '', 'alerts across the fault', 'false alerts (healthy path)', 'peers lost, no alert', 'first alert after fault (s)', 'isolated', 'degraded', 'unrecovered at end'],
+    rows: r.perNode.map((n) => [n.node, n.role, n.across, n.within, n.missed, fmt(n.firstAlertMs === undefined ? undefined : n.firstAlertMs / 1000, 2), n.isolated, n.degraded, n.unrecovered]),
     notes: [
       `alerts across the fault: ${sum('across')}; false alerts: ${sum('within')}; lost peers never alerted for: ${sum('missed')}; ` +
         `alerts after formation, before the fault: ${r.alertsBefore}`,
