@@ -32,17 +32,19 @@ require('node:net').createServer((s) => { s.on('error', () => {}); s.end(Buffer.
   .listen(${PORT}, () => { console.log('listening') })
 `
 /**
- * Connects `count` times in turn to host:port, each attempt given `timeoutMs`,
- * reading what the server sends; prints {connected, timeouts, errors, ms} (ms: the last transfer's).
+ * Connects `count` times in turn to host:port, each attempt given `timeoutMs`;
+ * mode `fetch` reads all the server sends, `dial` stops once connected. Prints
+ * {connected, timeouts, errors, ms} (ms: the last attempt's).
  */
 const PROBE = `
 const net = require('node:net')
-const [host, count, timeoutMs] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])]
+const [host, count, timeoutMs, mode] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), process.argv[4]]
 const once = () => new Promise((resolve) => {
   const started = Date.now()
   const s = net.connect(${PORT}, host)
   const timer = setTimeout(() => { s.destroy(); resolve({ outcome: 'timeout' }) }, timeoutMs)
   s.on('data', () => {})
+  if (mode === 'dial') s.on('connect', () => { clearTimeout(timer); s.destroy(); resolve({ outcome: 'connected', ms: Date.now() - started }) })
   s.on('end', () => { clearTimeout(timer); s.destroy(); resolve({ outcome: 'connected', ms: Date.now() - started }) })
   s.on('error', (err) => { clearTimeout(timer); resolve({ outcome: err.code }) })
 })
@@ -76,8 +78,8 @@ async function serve (lan: NetnsLan, index: number, bytes: number): Promise<Chil
   return server
 }
 
-async function probe (lan: NetnsLan, from: number, to: number, count = 1, timeoutMs = 1500): Promise<Probe> {
-  const child = startIn(lan, from, [process.execPath, '-e', PROBE, lan.host(to).address, String(count), String(timeoutMs)])
+async function probe (lan: NetnsLan, from: number, to: number, count = 1, timeoutMs = 1500, mode: 'fetch' | 'dial' = 'fetch'): Promise<Probe> {
+  const child = startIn(lan, from, [process.execPath, '-e', PROBE, lan.host(to).address, String(count), String(timeoutMs), mode])
   let out = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
   await new Promise((resolve) => child.once('exit', resolve))
@@ -120,7 +122,7 @@ describe('network namespaces', { skip, timeout: 300_000 }, () => {
 
       // 50 % each way: a dial within 400 ms needs its SYN in and its SYN-ACK out, about 1 in 4 (0 of 20: p = 0.3 %).
       await lan.loss(1, 50)
-      const lossy = await probe(lan, 0, 1, 20, 400)
+      const lossy = await probe(lan, 0, 1, 20, 400, 'dial')
       assert.ok(lossy.connected >= 1 && lossy.connected <= 15, `50 % loss each way: ${lossy.connected}/20 quick dials succeeded`)
       const counted = await lan.counters(1)
       assert.ok(counted.droppedIn > 0 && counted.droppedOut > 0 && counted.droppedIn < counted.seenIn, `the link counts what it dropped: ${JSON.stringify(counted)}`)
