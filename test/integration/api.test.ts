@@ -319,7 +319,9 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     const all = await SseReader.open(`${base}/api/v0/events`)
     const alertsOnly = await SseReader.open(`${base}/api/v0/events?type=alert,recovered`)
     try {
-      assert.deepEqual((await get('/api/v0/alerts')).json<AlertsResponse>(), { events: [] })
+      // This node's own local-health events (a late timer on a busy machine) may be in the history too; the test is about its peers.
+      const aboutPeers = (events: AlertsResponse['events']): AlertsResponse['events'] => events.filter(e => e.peer !== undefined)
+      assert.deepEqual(aboutPeers((await get('/api/v0/alerts')).json<AlertsResponse>().events), [])
       await crash(b)
       const frame = await all.waitFor('an alert frame', f => f.event === 'alert', 10_000)
       const line = JSON.parse(frame.data) as Record<string, unknown>
@@ -330,7 +332,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
       await alertsOnly.waitFor('the alert on the filtered stream', f => f.event === 'alert', 5_000)
       assert.ok(alertsOnly.frames.every(f => f.event === 'alert' || f.event === 'recovered' || f.event === 'message'), 'only the asked-for types')
 
-      const history = (await get('/api/v0/alerts')).json<AlertsResponse>().events
+      const history = aboutPeers((await get('/api/v0/alerts')).json<AlertsResponse>().events)
       assert.ok(history.length >= 1)
       assert.ok(history.every(e => e.event === 'alert'), 'joined and disconnected are not alert history')
       assert.deepEqual(history[0], line, 'the same line as the stream')
