@@ -3,11 +3,11 @@
  * alert, recovered, left, forgotten, flapping and stable event lines, oldest first. After a
  * restart it is preloaded from the tail of the alert log.
  */
-import type { EventLine } from '../events/event.js'
+import { MONITOR_EVENT_TYPES, type EventLine } from '../events/event.js'
 import type { HistoryEventType } from './types.js'
 
 /** Event types the history keeps. */
-export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(['alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'])
+export const HISTORY_EVENT_TYPES: ReadonlySet<string> = new Set<HistoryEventType>(MONITOR_EVENT_TYPES.filter((type): type is HistoryEventType => type !== 'joined'))
 
 export class EventHistory {
   readonly capacity: number

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { parseDuration } from '../duration.js'
+import { PEERMON_EVENT_TYPES } from '../events/event.js'
 import type { PeerMonitor } from '../libp2p/service.js'
 import { DEFAULT_MAX_NAME_LENGTH, METRIC_NAME_PATTERN } from '../monitor/report.js'
 import type { PeerState } from '../monitor/types.js'
@@ -35,8 +36,7 @@ export interface RouteDeps {
 }
 
 /** Event types a stream may be limited to with `?type=`. */
-const STREAM_EVENT_TYPES = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'listening', 'connected', 'disconnected', 'stopping', 'warning',
-  'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'])
+const STREAM_EVENT_TYPES: ReadonlySet<string> = new Set(PEERMON_EVENT_TYPES)
 
 const setMetricBody = {
   type: 'object',

@@ -171,7 +171,7 @@ export interface DeleteMetricResponse {
 }
 
 /** Types of the events kept in the alert history. */
-export type HistoryEventType = 'alert' | 'recovered' | 'left' | 'forgotten' | 'flapping' | 'stable' | 'degraded' | 'healthy' | 'isolated' | 'reconnected'
+export type HistoryEventType = Exclude<MonitorEventType, 'joined'>
 
 /** `GET /api/v0/alerts`: recent alert, recovered, left, forgotten, flapping and stable events, oldest first, newest last. */
 export interface AlertsResponse {

@@ -10,12 +10,12 @@
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { ConfigError, describeFsError } from '../config-error.js'
-import type { EventLine } from '../events/event.js'
+import { MONITOR_EVENT_TYPES, type EventLine } from '../events/event.js'
 import { decodeEventLine } from '../events/parse.js'
 import type { DaemonContext, DaemonPart } from './part.js'
 
 /** Event types written to the log. */
-export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(['joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'])
+export const ALERT_LOG_EVENT_TYPES: ReadonlySet<string> = new Set(MONITOR_EVENT_TYPES)
 
 /** At most this much of the end of the file is read back at start: 1 MiB. */
 export const ALERT_LOG_TAIL_BYTES = 1024 * 1024

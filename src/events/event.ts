@@ -29,6 +29,23 @@ export type PeermonEvent = MonitorEvent | ListeningEvent | ConnectionEvent | Sto
 export type PeermonEventType = PeermonEvent['type']
 
 /**
+ * Every monitor event type, in one place: the parser, the event stream's
+ * `?type=` filter, the API's history and the alert log derive from it.
+ */
+export const MONITOR_EVENT_TYPES = Object.freeze([
+  'joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'
+] as const satisfies ReadonlyArray<MonitorEvent['type']>)
+
+/** Every event type a daemon prints. */
+export const PEERMON_EVENT_TYPES = Object.freeze([
+  ...MONITOR_EVENT_TYPES, 'listening', 'connected', 'disconnected', 'warning', 'stopping'
+] as const satisfies readonly PeermonEventType[])
+
+// A monitor event type missing from the list above fails the build here.
+const everyTypeListed: [Exclude<PeermonEventType, typeof PEERMON_EVENT_TYPES[number]>] extends [never] ? true : never = true
+void everyTypeListed
+
+/**
  * One event in its JSON form: `ts` (ISO 8601), `event` (its type) and the
  * event's own fields (see {@link PeermonEvent}). Unknown event types keep
  * whatever fields they have, so a newer daemon's events pass through.

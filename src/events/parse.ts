@@ -14,7 +14,7 @@
  * checked), so a newer daemon's events do not break an older reader.
  */
 import type { DegradedReason } from '../monitor/types.js'
-import type { EventLine, PeermonEvent } from './event.js'
+import { PEERMON_EVENT_TYPES, type EventLine, type PeermonEvent } from './event.js'
 
 /** Counts of what a stream dropped. */
 export interface LineStats {
@@ -85,11 +85,7 @@ export function decodeEventLine (text: string): EventLine | undefined {
   return line
 }
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set<PeermonEvent['type']>([
-  'listening', 'joined', 'alert', 'recovered', 'left', 'forgotten', 'connected', 'disconnected', 'warning', 'stopping',
-  'flapping', 'stable',
-  'degraded', 'healthy', 'isolated', 'reconnected'
-])
+const KNOWN_TYPES: ReadonlySet<string> = new Set(PEERMON_EVENT_TYPES)
 
 const DEGRADED_REASONS: ReadonlySet<unknown> = new Set<DegradedReason>(['stall', 'overload', 'receive', 'isolated'])
 

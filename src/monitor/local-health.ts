@@ -85,6 +85,9 @@ export type Verdict = { judge: true } | { judge: false, at: number }
 /** A count of overdue peers is reused for this long (ms): a whole swarm expiring at once costs one scan, not one per peer. */
 const COUNT_REUSE_MS = 20
 
+/** A degraded node is healthy again after this long (ms, beyond `settleMs`) without a sign of trouble. */
+const QUIET_MS = 1_000
+
 /** Interval assumed for a peer that did not declare one (ms). */
 const UNKNOWN_INTERVAL_MS = 1_000
 
@@ -164,7 +167,7 @@ export class LocalHealth {
       this.isolate(now, live)
       return { judge: false, at: now + this.settle(peer) }
     }
-    if (overdue >= this.opts.minOverdue && overdue >= this.opts.overdueFraction * live) {
+    if (this.receiveTrouble(overdue, live)) {
       this.trouble(now, 'receive', { overdue, peers: live })
       return { judge: false, at: Math.min(now + this.settle(peer), bound) }
     }
@@ -176,23 +179,27 @@ export class LocalHealth {
    * when nothing is pending: a degraded node checks whether it is healthy again.
    */
   nextTick (): number | undefined {
-    if (this.condition !== 'degraded') return undefined
-    return this.troubleAt + this.opts.settleMs + UNKNOWN_INTERVAL_MS
+    return this.condition === 'degraded' ? this.troubleAt + this.opts.settleMs + QUIET_MS : undefined
   }
 
   /** Re-examines a degraded node: healthy once no sign of trouble was seen for a while and peers are not overdue in numbers. */
   tick (now: number): void {
-    if (this.condition !== 'degraded') return
-    if (now < this.troubleAt + this.opts.settleMs + UNKNOWN_INTERVAL_MS) return
+    const next = this.nextTick()
+    if (next === undefined || now < next) return
     if (this.reason === 'receive') {
       const { overdue, live } = this.countOverdue(now)
-      if (overdue >= this.opts.minOverdue && overdue >= this.opts.overdueFraction * live) {
+      if (this.receiveTrouble(overdue, live)) {
         this.troubleAt = now
         return
       }
     }
     this.condition = 'healthy'
     this.say({ type: 'healthy', degradedMs: now - this.since })
+  }
+
+  /** Many live peers overdue at once: this node's own link or receive path is the likelier cause. */
+  private receiveTrouble (overdue: number, live: number): boolean {
+    return overdue >= this.opts.minOverdue && overdue >= this.opts.overdueFraction * live
   }
 
   private trouble (now: number, reason: Exclude<DegradedReason, 'isolated'>, figures: TroubleFigures): void {

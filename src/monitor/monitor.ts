@@ -129,7 +129,8 @@ export class MonitorCore {
   sampleLoop (lateMs: number, utilization: number): void {
     if (this.stopped || this.health === undefined) return
     this.health.loopSampled(this.clock.now(), lateMs, utilization)
-    this.emit([])
+    // A healthy node's probe (4 a second) changes nothing: no events to flush, no timer to move.
+    if (this.localEvents.length > 0 || this.health.state !== 'healthy') this.emit([])
   }
 
   /**
@@ -417,7 +418,8 @@ export class MonitorCore {
 
   /** Emits local health's events, then `events`, and keeps local health's re-examination armed. */
   private emit (events: MonitorEvent[]): void {
-    if (this.health !== undefined) {
+    // Per report: only a node whose condition changed, or that is degraded, moves local health's timer.
+    if (this.health !== undefined && (this.localEvents.length > 0 || this.health.state === 'degraded')) {
       const next = this.health.nextTick()
       if (next === undefined) this.tracker.cancel(this.localCheck)
       else if (this.tracker.deadline(this.localCheck) !== next) this.tracker.set(this.localCheck, next)
