@@ -11,7 +11,7 @@
  *   node dist/bench/detection.js [--full] [--nodes 50] [--rounds 10] [--interval 1s] [--gossipsub stock|tuned|both] [--out file] [--help]
  */
 import os from 'node:os'
-import { runBench, type Bench, type BenchArgs } from './lib/args.js'
+import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { choiceValue } from '../src/flags.js'
 import { machineLine } from './lib/machine.js'
 import { summarize, type Summary } from './lib/stats.js'
@@ -340,11 +340,7 @@ async function main (args: BenchArgs): Promise<void> {
     process.stdout.write(renderText(detectionTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(detectionTable(results)))
-  if (args.out !== undefined) {
-    const { writeFileSync } = await import('node:fs')
-    writeFileSync(args.out, JSON.stringify({ benchmark: 'detection', results }, null, 2))
-  }
-  if (args.json) process.stdout.write(JSON.stringify({ benchmark: 'detection', results }) + '\n')
+  writeResults(args, 'detection', results)
 }
 
 if (process.argv[1]?.endsWith('detection.js') === true) runBench(BENCH, main)

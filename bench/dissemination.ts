@@ -10,7 +10,7 @@
  */
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { gossipsubOverrides, runBench, type Bench, type BenchArgs } from './lib/args.js'
+import { gossipsubOverrides, runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { sampleProcesses, type ProcSample } from './lib/proc.js'
 import { summarize, median } from './lib/stats.js'
@@ -331,12 +331,7 @@ async function main (args: BenchArgs): Promise<void> {
     process.stdout.write(renderText(disseminationTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(disseminationTable(results)))
-  if (args.json || args.out !== undefined) {
-    const { writeFileSync } = await import('node:fs')
-    const text = JSON.stringify({ benchmark: 'dissemination', results }, null, 2)
-    if (args.out !== undefined) writeFileSync(args.out, text)
-    if (args.json) process.stdout.write(text + '\n')
-  }
+  writeResults(args, 'dissemination', results)
 }
 
 if (process.argv[1]?.endsWith('dissemination.js') === true) runBench(BENCH, main)

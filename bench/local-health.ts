@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import os from 'node:os'
-import { runBench, type Bench, type BenchArgs } from './lib/args.js'
+import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
@@ -220,11 +220,7 @@ async function main (args: BenchArgs): Promise<void> {
     }
   }
   process.stdout.write(`${machineLine()}\n\n${renderText(localHealthTable(rows))}\n`)
-  if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`)
-  if (args.out !== undefined) {
-    const { writeFileSync } = await import('node:fs')
-    writeFileSync(args.out, JSON.stringify(rows, null, 2))
-  }
+  writeResults(args, 'local-health', rows)
 }
 
 runBench(BENCH, main)

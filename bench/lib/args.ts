@@ -4,6 +4,7 @@
  * the benchmark's help. A bare number is still read as seconds, the form these
  * flags took before they took durations (`--interval 1`, `--seconds 60`).
  */
+import { writeFileSync } from 'node:fs'
 import { ConfigError } from '../../src/config-error.js'
 import { durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpec } from '../../src/flags.js'
 
@@ -70,6 +71,13 @@ export interface BenchArgs {
   path?: string
   /** `--only a,b`: the names as given; the caller checks them. */
   only?: string[]
+}
+
+/** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
+export function writeResults (args: Pick<BenchArgs, 'out' | 'json'>, benchmark: string, results: unknown): void {
+  const result = { benchmark, results }
+  if (args.out !== undefined) writeFileSync(args.out, JSON.stringify(result, null, 2))
+  if (args.json) process.stdout.write(JSON.stringify(result) + '\n')
 }
 
 /** Reads a benchmark's flags. Throws ConfigError on a flag it does not take or a bad value. */
