@@ -17,6 +17,7 @@
  * last few changes, nothing a peer chose), at most {@link FlapLimits.maxPeers}
  * of them; a peer's state goes with its `left` or `forgotten` event.
  */
+import { ExpiryTracker } from './tracker.js'
 import type { Clock, FlappingEvent, MonitorEvent, StableEvent } from './types.js'
 
 export interface FlapLimits {
@@ -59,7 +60,6 @@ interface PeerFlaps {
   flappingSince: number | undefined
   /** Changes since it started flapping, that one included. */
   flappingChanges: number
-  timer: unknown
 }
 
 export class FlapDetector {
@@ -69,6 +69,8 @@ export class FlapDetector {
   /** Tracked peers not flapping, least recently changed first: the ones dropped to make room. */
   private readonly calm = new Map<string, PeerFlaps>()
   private readonly flapping = new Map<string, PeerFlaps>()
+  /** When each flapping peer may be stable: one timer for all of them. */
+  private readonly stableChecks: ExpiryTracker<PeerFlaps>
 
   /** Throws RangeError on invalid limits. */
   constructor (init: FlapDetectorInit) {
@@ -89,6 +91,7 @@ export class FlapDetector {
     this.limits = Object.freeze(limits)
     this.clock = init.clock
     this.onStable = init.onStable
+    this.stableChecks = new ExpiryTracker<PeerFlaps>({ clock: this.clock, onExpire: (flaps) => { this.check(flaps) } })
   }
 
   /** Peers with state (for tests: it never exceeds maxPeers). */
@@ -132,18 +135,18 @@ export class FlapDetector {
     }
   }
 
-  /** Drops a peer's state (and its timer). */
+  /** Drops a peer's state (and its stable check). */
   forget (peer: string): void {
     const flaps = this.flapping.get(peer) ?? this.calm.get(peer)
     if (flaps === undefined) return
-    this.clock.clearTimeout(flaps.timer)
+    this.stableChecks.cancel(flaps)
     this.flapping.delete(peer)
     this.calm.delete(peer)
   }
 
   /** Cancels every timer and drops all state. */
   stop (): void {
-    for (const flaps of this.flapping.values()) this.clock.clearTimeout(flaps.timer)
+    this.stableChecks.stop()
     this.flapping.clear()
     this.calm.clear()
   }
@@ -193,7 +196,7 @@ export class FlapDetector {
       if (oldest.done === true) return undefined
       this.calm.delete(oldest.value)
     }
-    const flaps: PeerFlaps = { peer, alerting: 0, changes: [], flappingSince: undefined, flappingChanges: 0, timer: undefined }
+    const flaps: PeerFlaps = { peer, alerting: 0, changes: [], flappingSince: undefined, flappingChanges: 0 }
     this.calm.set(peer, flaps)
     return flaps
   }
@@ -208,7 +211,7 @@ export class FlapDetector {
   }
 
   private schedule (flaps: PeerFlaps, at: number): void {
-    flaps.timer = this.clock.setTimeout(() => { this.check(flaps) }, Math.max(0, at - this.clock.now()))
+    this.stableChecks.set(flaps, at)
   }
 
   /** The stable timer fired: stable now, or (changes since) later. */
@@ -229,7 +232,6 @@ export class FlapDetector {
     }
     flaps.flappingSince = undefined
     flaps.flappingChanges = 0
-    flaps.timer = undefined
     this.flapping.delete(flaps.peer)
     this.calm.set(flaps.peer, flaps)
     this.onStable(event)

@@ -76,7 +76,13 @@ export class ExpiryTracker<K> {
     const live = this.live.get(key)
     if (live == null) return false
     live.entry.key = undefined
-    return this.live.delete(key)
+    this.live.delete(key)
+    // Nothing left to wait for: hold no timer (the heap holds only stale entries).
+    if (this.live.size === 0 && !this.expiring) {
+      this.heap.length = 0
+      this.disarm()
+    }
+    return true
   }
 
   /** The deadline of `key`, or undefined. */
