@@ -88,7 +88,8 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.deepEqual(peer.alerting, [])
     assert.equal(peer.intervalMs, 200)
     assert.ok(peer.lastSeenAgoMs >= 0 && peer.lastSeenAgoMs < 5_000, `last seen ${peer.lastSeenAgoMs} ms ago`)
-    for (const name of ['ping', 'load', 'memory', 'peers']) assert.ok(name in peer.metrics, `metric ${name}`)
+    for (const name of ['ping', 'load', 'memory', 'peers', 'health']) assert.ok(name in peer.metrics, `metric ${name}`)
+    assert.ok([0, 1, 2].includes(peer.metrics.health.value as number), 'the peer reports its own condition: 0 healthy, 1 degraded, 2 isolated')
     // Serialized through a response schema: every documented field must be there.
     assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
     assert.equal(peer.flapping, false)
@@ -205,6 +206,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.ok(body.published > 0)
     assert.ok(body.uptimeMs >= 0 && !Number.isNaN(Date.parse(body.started)))
     assert.equal(body.alertLogCorrupt, 0)
+    assert.ok(['healthy', 'degraded', 'isolated'].includes(body.local), `local ${body.local}`)
   })
 
   it('unknown routes and methods are JSON 404s', async () => {
@@ -233,6 +235,8 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.ok(line(/^peermon_reports_dropped_total\{reason="malformed"\} 0$/))
     assert.ok(line(/^peermon_alerts_total\{metric="ping"\} 0$/))
     assert.ok(line(/^# TYPE peermon_alerts_total counter$/))
+    const conditions = ['healthy', 'degraded', 'isolated'].map(c => Number(line(new RegExp(`^peermon_local_health\\{condition="${c}"\\} `))?.split(' ')[1]))
+    assert.deepEqual(conditions.slice().sort(), [0, 0, 1], `this node is in exactly one condition: ${conditions.join(', ')}`)
     assert.ok(line(/^libp2p_noise_xxhandshake_successes_total [1-9]/), 'libp2p\'s own metrics')
     assert.ok(line(/^process_cpu_seconds_total /), 'process metrics')
     assert.ok(line(/^nodejs_eventloop_lag_seconds /))
