@@ -76,6 +76,11 @@ async function dispatch (argv: string[], io: CliIO): Promise<number> {
       const { runDaemon } = await import('./daemon/run.js')
       return await runDaemon(config)
     }
+    case '_pack': {
+      // Internal: a packed swarm process, started and driven by `peermon swarm` (src/swarm/pack-process.ts).
+      const { runPackProcess } = await import('./swarm/pack-process.js')
+      return await runPackProcess()
+    }
     case 'swarm': {
       const { runSwarm } = await import('./swarm/index.js')
       return await runSwarm(rest)

@@ -22,9 +22,28 @@ import { openTrace } from './trace.js'
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
 const STOP_DEADLINE_MS = 2_500
 
+/** Where a daemon writes its lines: the process's streams, or a packed swarm process's framing (src/swarm/pack-process.ts). */
 export interface DaemonIO {
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
+  stdout: LineSink
+  stderr: LineSink
+}
+
+export interface LineSink {
+  write: (text: string) => unknown
+}
+
+export interface RunDaemonOptions {
+  /**
+   * Resolves when the daemon should stop, with what asked (e.g. a signal's
+   * name). Default: the process's first SIGINT or SIGTERM (a second one exits).
+   */
+  stop?: Promise<string>
+  /**
+   * Log unhandled rejections as `warning` events instead of letting them end
+   * the process (default true). A process hosting several daemons handles
+   * them once, itself.
+   */
+  catchRejections?: boolean
 }
 
 /** The parts this configuration asks for. Each is imported only when configured. */
@@ -45,10 +64,10 @@ async function configuredParts (config: DaemonConfig): Promise<DaemonPart[]> {
   return parts
 }
 
-/** Runs the daemon until SIGINT or SIGTERM; resolves with the exit code. */
-export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): Promise<number> {
+/** Runs the daemon until SIGINT or SIGTERM (or `options.stop`); resolves with the exit code. */
+export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, options: RunDaemonOptions = {}): Promise<number> {
   // Listen for SIGINT/SIGTERM from the first moment, so a signal during startup still ends in a clean stop.
-  const stopRequested = waitForSignal()
+  const stopRequested = options.stop ?? waitForSignal()
   // Every event is made into one record here and flows one way: to stdout, then to each part that listens.
   const listeners = new Set<(record: EventRecord) => void>()
   const emit = (event: PeermonEvent): void => {
@@ -94,7 +113,8 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
   const onRejection = (reason: unknown): void => {
     emit({ type: 'warning', message: `unhandled rejection: ${describe(reason)}` })
   }
-  process.on('unhandledRejection', onRejection)
+  const catchRejections = options.catchRejections ?? true
+  if (catchRejections) process.on('unhandledRejection', onRejection)
 
   const monitor = node.services.monitor
   let deferred: PeermonEvent[] | undefined = []
@@ -139,7 +159,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
     for (const event of deferred.splice(0)) emit(event)
     await stopParts(started, io)
     await stopWithin(node, STOP_DEADLINE_MS)
-    process.off('unhandledRejection', onRejection)
+    if (catchRejections) process.off('unhandledRejection', onRejection)
     throw err
   }
 
@@ -155,7 +175,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process): 
   const stopped = await stopWithin(node, STOP_DEADLINE_MS)
   trace?.stop()
   await stopParts(started, io)
-  process.off('unhandledRejection', onRejection)
+  if (catchRejections) process.off('unhandledRejection', onRejection)
   if (!stopped) io.stderr.write(`peermon: ${signal}: node did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway\n`)
   return 0
 }
@@ -173,7 +193,7 @@ function toTarget (addr: string): BootstrapTarget {
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */
-async function waitForSignal (): Promise<NodeJS.Signals> {
+async function waitForSignal (): Promise<string> {
   return new Promise(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal)

@@ -63,9 +63,14 @@ export interface ListeningInfo {
   addrs: string[]
 }
 
-export class DaemonChild {
+/**
+ * One node of a swarm, as the launcher sees it: its event lines, its
+ * `listening` line, its state and how it ended. A node runs alone in a process
+ * (DaemonChild) or with others in a packed one (PackedNode, packed.ts); what
+ * can be done to it depends on which.
+ */
+export abstract class SwarmNode {
   readonly index: number
-  readonly pid: number | undefined
   /** The node's peer id, once it printed `listening`. */
   peer: string | undefined
   /** The node's addresses, once it printed `listening`. */
@@ -73,7 +78,7 @@ export class DaemonChild {
   state: ChildState = 'starting'
   /** How it ended, once it did. */
   exit: ChildExit | undefined
-  /** Resolves when the process has exited (never rejects). */
+  /** Resolves when the node has ended (never rejects). */
   readonly exited: Promise<ChildExit>
   /** Non-JSON or malformed stdout lines, counted and dropped. */
   readonly lineStats: LineStats = createLineStats()
@@ -81,37 +86,20 @@ export class DaemonChild {
   readonly stderrTail: string[] = []
   /** Error from spawning or reading the process, if any. */
   failure: Error | undefined
+  /** Whether the node shares its process with others: then signals cannot single it out. */
+  abstract readonly packed: boolean
+  /** The pid of the node's process. */
+  abstract readonly pid: number | undefined
 
-  private readonly process: ChildProcess
   private readonly dialHost: string
   private readonly listeners = new Set<(event: NodeEvent) => void>()
   private readonly listening: Promise<ListeningInfo>
+  private resolveExited: (exit: ChildExit) => void = () => {}
 
-  constructor (options: DaemonChildOptions) {
-    this.index = options.index
-    this.dialHost = options.dialHost ?? '127.0.0.1'
-    const command = [...options.wrap ?? [], process.execPath, ...options.execArgv ?? [], options.binPath ?? PEERMON_BIN, 'daemon', ...options.args]
-    this.process = spawn(command[0], command.slice(1), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: options.env ?? process.env
-    })
-    this.pid = this.process.pid
-
-    this.exited = new Promise<ChildExit>((resolve) => {
-      const finish = (exit: ChildExit): void => {
-        if (this.exit !== undefined) return
-        this.exit = exit
-        this.state = 'exited'
-        resolve(exit)
-      }
-      this.process.once('exit', (code, signal) => { finish({ code, signal }) })
-      this.process.once('error', (err) => {
-        this.failure ??= err
-        // 'error' without a pid means the spawn itself failed: no 'exit' will follow.
-        if (this.pid === undefined) finish({ code: null, signal: null })
-      })
-    })
-
+  constructor (index: number, dialHost = '127.0.0.1') {
+    this.index = index
+    this.dialHost = dialHost
+    this.exited = new Promise<ChildExit>((resolve) => { this.resolveExited = resolve })
     this.listening = new Promise<ListeningInfo>((resolve, reject) => {
       const off = this.onEvent(({ event }) => {
         if (event.event !== 'listening') return
@@ -127,23 +115,28 @@ export class DaemonChild {
       })
     })
     this.listening.catch(() => {})
+  }
 
-    const stdout = this.process.stdout
-    const stderr = this.process.stderr
-    if (stdout !== null) {
-      pipe(stdout, splitLines, parseEventLines(this.lineStats), async (source) => {
-        for await (const event of source) this.dispatch(event)
-      }).catch((err: Error) => { this.failure ??= err })
-    }
-    if (stderr !== null) {
-      pipe(stderr, splitLines, async (source) => {
-        for await (const line of source) {
-          this.stderrTail.push(line)
-          if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift()
-          options.onStderr?.(line)
-        }
-      }).catch((err: Error) => { this.failure ??= err })
-    }
+  /**
+   * Sends a signal to the node's process; false when it is gone or cannot be
+   * singled out (a packed node takes SIGTERM and SIGINT only: a graceful stop).
+   */
+  abstract signal (signal: NodeJS.Signals): boolean
+
+  /** Stops the node for sure (graceful first); resolves once it ended. */
+  abstract stop (graceMs?: number): Promise<ChildExit>
+
+  /** Last-resort synchronous kill of the node's process, for process 'exit' handlers. */
+  abstract killNow (): void
+
+  /** SIGSTOP: the process freezes with its connections open (a hung node). */
+  pause (): boolean {
+    return this.signal('SIGSTOP')
+  }
+
+  /** SIGCONT: undo pause(). */
+  resume (): boolean {
+    return this.signal('SIGCONT')
   }
 
   /** Calls `listener` with each event line from now on; returns the unsubscribe function. */
@@ -175,56 +168,28 @@ export class DaemonChild {
     return addr.includes('/p2p/') ? addr : `${addr}/p2p/${this.peer}`
   }
 
-  /** Sends a signal; false when the process is gone. */
-  signal (signal: NodeJS.Signals): boolean {
-    if (this.exit !== undefined || this.pid === undefined) return false
-    try {
-      const sent = this.process.kill(signal)
-      if (sent && signal === 'SIGSTOP') this.state = 'paused'
-      if (sent && signal === 'SIGCONT' && this.state === 'paused') this.state = 'running'
-      return sent
-    } catch {
-      return false
-    }
-  }
-
-  /** SIGSTOP: the process freezes with its connections open (a hung node). */
-  pause (): boolean {
-    return this.signal('SIGSTOP')
-  }
-
-  /** SIGCONT: undo pause(). */
-  resume (): boolean {
-    return this.signal('SIGCONT')
-  }
-
-  /**
-   * Stops the process for sure: SIGCONT (a stopped process cannot handle
-   * SIGTERM), SIGTERM, then SIGKILL after `graceMs`. Resolves once it exited.
-   */
-  async stop (graceMs = STOP_GRACE_MS): Promise<ChildExit> {
-    if (this.exit !== undefined) return this.exit
-    this.signal('SIGCONT')
-    this.signal('SIGTERM')
-    if (await exitsWithin(this.exited, graceMs)) return this.exited
-    this.signal('SIGKILL')
-    await exitsWithin(this.exited, graceMs)
-    return this.exit ?? { code: null, signal: null }
-  }
-
-  /** Last-resort synchronous kill, for process 'exit' handlers. */
-  killNow (): void {
-    this.signal('SIGCONT')
-    this.signal('SIGKILL')
-  }
-
   /** The tail of stderr as an indented block, or '' when there is none. */
   stderrSummary (lines = 10): string {
     const tail = this.stderrTail.slice(-lines)
     return tail.length === 0 ? '' : `\n${tail.map((line) => `  [node ${this.index}] ${line}`).join('\n')}`
   }
 
-  private dispatch (event: EventLine): void {
+  /** Records that the node ended (the first call counts). */
+  protected finish (exit: ChildExit): void {
+    if (this.exit !== undefined) return
+    this.exit = exit
+    this.state = 'exited'
+    this.resolveExited(exit)
+  }
+
+  /** Keeps one stderr line of the node. */
+  protected addStderr (line: string): void {
+    this.stderrTail.push(line)
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift()
+  }
+
+  /** Hands one event line to every listener. */
+  protected dispatch (event: EventLine): void {
     const receivedAt = performance.now()
     const nodeEvent: NodeEvent = { node: this.index, event, at: eventTime(event, Date.now()), receivedAt }
     for (const listener of [...this.listeners]) {
@@ -237,13 +202,89 @@ export class DaemonChild {
   }
 }
 
+/** A node alone in its own `peermon daemon --json` child process: signals reach it and only it. */
+export class DaemonChild extends SwarmNode {
+  readonly packed = false
+  readonly pid: number | undefined
+
+  private readonly process: ChildProcess
+
+  constructor (options: DaemonChildOptions) {
+    super(options.index, options.dialHost)
+    const command = [...options.wrap ?? [], process.execPath, ...options.execArgv ?? [], options.binPath ?? PEERMON_BIN, 'daemon', ...options.args]
+    this.process = spawn(command[0], command.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env
+    })
+    this.pid = this.process.pid
+    this.process.once('exit', (code, signal) => { this.finish({ code, signal }) })
+    this.process.once('error', (err) => {
+      this.failure ??= err
+      // 'error' without a pid means the spawn itself failed: no 'exit' will follow.
+      if (this.pid === undefined) this.finish({ code: null, signal: null })
+    })
+
+    const stdout = this.process.stdout
+    const stderr = this.process.stderr
+    if (stdout !== null) {
+      pipe(stdout, splitLines, parseEventLines(this.lineStats), async (source) => {
+        for await (const event of source) this.dispatch(event)
+      }).catch((err: Error) => { this.failure ??= err })
+    }
+    if (stderr !== null) {
+      pipe(stderr, splitLines, async (source) => {
+        for await (const line of source) {
+          this.addStderr(line)
+          options.onStderr?.(line)
+        }
+      }).catch((err: Error) => { this.failure ??= err })
+    }
+  }
+
+  signal (signal: NodeJS.Signals): boolean {
+    return signalProcess(this, this.process, signal)
+  }
+
+  /**
+   * Stops the process for sure: SIGCONT (a stopped process cannot handle
+   * SIGTERM), SIGTERM, then SIGKILL after `graceMs`. Resolves once it exited.
+   */
+  async stop (graceMs = STOP_GRACE_MS): Promise<ChildExit> {
+    if (this.exit !== undefined) return this.exit
+    this.signal('SIGCONT')
+    this.signal('SIGTERM')
+    if (await exitsWithin(this.exited, graceMs)) return await this.exited
+    this.signal('SIGKILL')
+    await exitsWithin(this.exited, graceMs)
+    return this.exit ?? { code: null, signal: null }
+  }
+
+  killNow (): void {
+    this.signal('SIGCONT')
+    this.signal('SIGKILL')
+  }
+}
+
+/** Sends `signal` to `child`'s process and keeps `node.state` in step; false when the process is gone. */
+export function signalProcess (node: SwarmNode, child: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (node.exit !== undefined || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return false
+  try {
+    const sent = child.kill(signal)
+    if (sent && signal === 'SIGSTOP') node.state = 'paused'
+    if (sent && signal === 'SIGCONT' && node.state === 'paused') node.state = 'running'
+    return sent
+  } catch {
+    return false
+  }
+}
+
 export function describeExit (exit: ChildExit | undefined): string {
   if (exit === undefined) return 'still running'
   if (exit.signal !== null) return `signal ${exit.signal}`
   return exit.code === null ? 'could not start' : `exit code ${exit.code}`
 }
 
-async function exitsWithin (exited: Promise<unknown>, ms: number): Promise<boolean> {
+export async function exitsWithin (exited: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => { resolve(false) }, ms) })
   try {

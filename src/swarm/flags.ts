@@ -2,12 +2,14 @@
  * `peermon swarm` flags: parsing and validation into a SwarmConfig. Bad input
  * throws the CLI's ConfigError (one line naming the flag; exit code 2).
  */
+import os from 'node:os'
 import { ConfigError } from '../config-error.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
 import { SCENARIOS, type ScenarioName } from './assessment.js'
 import { DEFAULT_DEGREE } from './launcher.js'
+import { PROCESSES_PER_CORE, defaultPerProcess } from './packing.js'
 
 export interface SwarmConfig {
   nodes: number
@@ -19,6 +21,8 @@ export interface SwarmConfig {
   verbose: boolean
   /** Each daemon in a network namespace of its own (needs root). */
   netns: boolean
+  /** Nodes per process; undefined: the launcher's default packing. */
+  perProcess?: number
   /** hang: how long the victim stays stopped. */
   hangForMs: number
   /** Start + formation must finish within this. */
@@ -29,10 +33,10 @@ export interface SwarmConfig {
 
 export const SWARM_LIMITS = Object.freeze({ maxNodes: 200 })
 
-export const SWARM_HELP = `Usage: peermon swarm --nodes N [options]
+export const SWARM_HELP: string = `Usage: peermon swarm --nodes N [options]
 
-Start N local daemons on 127.0.0.1 (child processes, fresh identities), each
-bootstrapping to up to --degree earlier ones, and show their view of the swarm
+Start N local daemons on 127.0.0.1 (fresh identities; packed several to a
+process in large swarms, see --per-process), each bootstrapping to up to --degree earlier ones, and show their view of the swarm
 (live mode), or run a chaos scenario and check every survivor detects it.
 
 Options:
@@ -42,6 +46,12 @@ Options:
   --interval <duration>   daemons' publish interval, ${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)} (default: 1s)
   --ttl <duration>        daemons' metric TTL, >= 1.5 x interval (default: 3s)
   --degree <n>            bootstrap peers per node, at most (default: ${DEFAULT_DEGREE})
+  --per-process <n>       nodes per process: 1 gives each daemon a process of its own;
+                          more packs that many real libp2p nodes (own identity, port,
+                          connections) into one process. Default: 1 up to
+                          ${PROCESSES_PER_CORE} processes per core, packed beyond (100 nodes on this
+                          machine: ${defaultPerProcess(100, os.availableParallelism())} per process). A scenario's victim always
+                          runs alone, so its signal is real.
   --hang-for <duration>   hang: how long the victim stays stopped, > ttl (default: 2 x ttl + 2s)
   --timeout <duration>    scenario: how long the swarm may take to start and form
                           (default: 20s + 2s per node)
@@ -62,6 +72,7 @@ const SWARM_FLAGS = {
   interval: { value: '<duration>' },
   ttl: { value: '<duration>' },
   degree: { value: '<n>' },
+  'per-process': { value: '<n>' },
   'hang-for': { value: '<duration>' },
   timeout: { value: '<duration>' },
   seed: { value: '<n>' },
@@ -88,6 +99,7 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
   const hangForMs = duration('--hang-for', values['hang-for']) ?? 2 * ttlMs + 2000
   if (!(hangForMs > ttlMs)) throw new ConfigError(`--hang-for: must be greater than --ttl (${formatDuration(ttlMs)}) so the hang can be detected, got ${formatDuration(hangForMs)}`)
 
+  if (values.netns === true && values['per-process'] !== undefined && values['per-process'] !== '1') throw new ConfigError('--per-process: with --netns every daemon runs in a process (and namespace) of its own; drop --per-process')
   const timeoutMs = duration('--timeout', values.timeout, { min: 1 }) ?? defaultTimeoutMs(nodes, ttlMs)
 
   return {
@@ -99,6 +111,7 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
     json: values.json === true,
     verbose: values.verbose === true,
     netns: values.netns === true,
+    ...(values['per-process'] === undefined ? {} : { perProcess: wholeNumberValue('--per-process', values['per-process'], 1, SWARM_LIMITS.maxNodes) }),
     hangForMs,
     timeoutMs,
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),

@@ -48,7 +48,8 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
     degree: config.degree,
     seed: config.seed,
     netns: config.netns,
-    onStderr: config.verbose ? (index, line) => { io.stderr.write(`[node ${index}] ${line}\n`) } : undefined
+    perProcess: config.perProcess,
+    onStderr: config.verbose ? (index, line) => { io.stderr.write(`${index < 0 ? '[pack]' : `[node ${index}]`} ${line}\n`) } : undefined
   })
 
   try {

@@ -1,8 +1,9 @@
 /**
- * Starting and stopping a local swarm of N daemon child processes on
- * 127.0.0.1 (or, with `netns: true`, each in a network namespace of its own on
- * a virtual LAN whose links can fail: netns.ts), for the `peermon swarm`
- * command, tests and benchmarks.
+ * Starting and stopping a local swarm of N daemons on 127.0.0.1 (or, with
+ * `netns: true`, each in a network namespace of its own on a virtual LAN whose
+ * links can fail: netns.ts), for the `peermon swarm` command, tests and
+ * benchmarks. A daemon runs in a child process of its own (child.ts) or with
+ * others in a packed process (packed.ts; packing.ts says which).
  *
  * ```ts
  * const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 1 })
@@ -18,8 +19,11 @@
  * ```
  */
 import { spawnSync } from 'node:child_process'
-import { DaemonChild, type NodeEvent } from './child.js'
+import os from 'node:os'
+import { DaemonChild, type NodeEvent, type SwarmNode } from './child.js'
 import { NetnsLan } from './netns.js'
+import { PackedProcess } from './packed.js'
+import { assignProcesses, defaultPerProcess } from './packing.js'
 import { PeerTable } from './peer-table.js'
 import { seededRandom } from './random.js'
 import { planSwarm, type SwarmPlan } from './topology.js'
@@ -37,6 +41,13 @@ export const DEFAULT_DEGREE = 3
  * than Node 20 with it; no V8 flag tried on 24 paid (docs/benchmarks.md).
  */
 export const DAEMON_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1', '--interrupt-budget=8192']
+
+/**
+ * Node.js flags of packed processes: the interrupt budget as for a daemon, and
+ * V8's default young generation (a 1 MB one, right for one idle daemon, made a
+ * process of a dozen nodes scavenge hundreds of times a second).
+ */
+export const PACKED_EXEC_ARGV: readonly string[] = ['--interrupt-budget=8192']
 
 const accepted = new Map<string, boolean>()
 
@@ -82,13 +93,26 @@ export interface SwarmOptions {
   execArgv?: string[]
   /** The children's environment (default: ours without PEERMON_* settings). */
   env?: NodeJS.ProcessEnv
-  /** Called with each stderr line of each node. */
+  /** Extra environment of node `index` (e.g. its own PEERMON_TRACE file), over `env`. */
+  nodeEnv?: (index: number) => Record<string, string>
+  /** Called with each stderr line of each node (-1: a packed process's own line). */
   onStderr?: (index: number, line: string) => void
+  /**
+   * Nodes per process: 1 runs each daemon in a process of its own; more packs
+   * that many real libp2p nodes into one process (packed.ts). Default:
+   * defaultPerProcess(nodes, cores): 1 up to 4 processes per core, then packed.
+   */
+  perProcess?: number
+  /** Nodes that get a process of their own whatever the packing (the targets of signals). */
+  solo?: number[]
+  /** Node.js / V8 flags of packed processes (default PACKED_EXEC_ARGV). */
+  packedExecArgv?: string[]
   /**
    * Each node in a network namespace of its own, listening on its LAN
    * address and bootstrapping to the others' (NetnsLan; needs root), so
    * `swarm.lan` can cut, partition, slow down or make lossy a node's link.
-   * Default false: every node on 127.0.0.1.
+   * Default false: every node on 127.0.0.1. With it, every node gets a
+   * process of its own (perProcess 1).
    */
   netns?: boolean
 }
@@ -102,8 +126,12 @@ export class Swarm {
   readonly options: SwarmOptions
   readonly seed: number
   readonly plan: SwarmPlan
-  /** The children, by node index, as they are spawned. */
-  readonly nodes: DaemonChild[] = []
+  /** Nodes per packed process (1: a process per node). */
+  readonly perProcess: number
+  /** The nodes, by index, as they are started. */
+  readonly nodes: SwarmNode[] = []
+  /** The packed processes, once start() spawned them. */
+  readonly packs: PackedProcess[] = []
   /** Per node: the peers it has heard from and those it alerts on, from its events. */
   readonly tables: PeerTable[]
 
@@ -111,8 +139,15 @@ export class Swarm {
   lan: NetnsLan | undefined
 
   private readonly listeners = new Set<(event: NodeEvent) => void>()
-  private readonly killAllNow = (): void => { for (const child of this.nodes) child.killNow() }
+  private readonly killAllNow = (): void => {
+    for (const child of this.nodes) child.killNow()
+    for (const pack of this.packs) pack.killNow()
+  }
+
   private stopping: Promise<void> | undefined
+  private readonly solo: Set<number>
+  /** The packed process of each packed node, by index. */
+  private readonly packOf = new Map<number, PackedProcess>()
 
   constructor (options: SwarmOptions) {
     this.options = options
@@ -123,6 +158,20 @@ export class Swarm {
       maxBatch: options.maxBatch
     }, seededRandom(this.seed))
     this.tables = Array.from({ length: options.nodes }, () => new PeerTable())
+    this.perProcess = options.netns === true ? 1 : options.perProcess ?? defaultPerProcess(options.nodes, os.availableParallelism())
+    if (!Number.isInteger(this.perProcess) || this.perProcess < 1) throw new RangeError(`perProcess must be a positive integer, got ${this.perProcess}`)
+    this.solo = new Set(options.solo)
+  }
+
+  /** Gives node `index` a process of its own, so signals reach it alone; before start() only. */
+  keepAlone (index: number): void {
+    if (this.nodes.length > 0 || this.packs.length > 0) throw new Error('keepAlone() must be called before start()')
+    this.solo.add(index)
+  }
+
+  /** The swarm's processes as groups of node indices (solo nodes first). */
+  get processGroups (): number[][] {
+    return assignProcesses(this.options.nodes, this.perProcess, this.solo)
   }
 
   /**
@@ -133,6 +182,7 @@ export class Swarm {
   async start (signal?: AbortSignal): Promise<void> {
     process.on('exit', this.killAllNow)
     if (this.options.netns === true && this.lan === undefined) this.lan = await NetnsLan.create({ hosts: this.options.nodes })
+    if (this.packs.length === 0) this.spawnPacks()
     for (const batch of this.plan.batches) {
       signal?.throwIfAborted()
       const children = batch.map((index) => this.spawnNode(index))
@@ -145,7 +195,7 @@ export class Swarm {
    * Starts one more node, after start(), that bootstraps to the nodes listed
    * (they must be listening); resolves once it listens. Its index is the next one.
    */
-  async addNode (bootstraps: number[]): Promise<DaemonChild> {
+  async addNode (bootstraps: number[]): Promise<SwarmNode> {
     const index = this.nodes.length
     this.plan.bootstraps[index] = [...bootstraps]
     this.tables[index] = new PeerTable()
@@ -155,8 +205,8 @@ export class Swarm {
     return child
   }
 
-  /** The child of node `index` (throws if it was not spawned). */
-  node (index: number): DaemonChild {
+  /** Node `index` (throws if it was not started). */
+  node (index: number): SwarmNode {
     const child = this.nodes[index]
     if (child === undefined) throw new RangeError(`no node ${index}`)
     return child
@@ -202,9 +252,12 @@ export class Swarm {
     return gaps.length === 0 ? 'all nodes have all peers' : gaps.join(', ')
   }
 
-  /** Pids of the children spawned so far. */
+  /** Pids of the processes spawned so far, each once (packed nodes share theirs). */
   get pids (): number[] {
-    return this.nodes.flatMap((child) => child.pid === undefined ? [] : [child.pid])
+    const pids = new Set<number>()
+    for (const child of this.nodes) if (child.pid !== undefined) pids.add(child.pid)
+    for (const pack of this.packs) if (pack.pid !== undefined) pids.add(pack.pid)
+    return [...pids]
   }
 
   /**
@@ -215,7 +268,10 @@ export class Swarm {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       try {
-        await Promise.all(this.nodes.map(async (child) => await child.stop()))
+        await Promise.all([
+          ...this.nodes.filter((child) => !child.packed).map(async (child) => await child.stop()),
+          ...this.packs.map(async (pack) => await pack.stop())
+        ])
       } finally {
         process.off('exit', this.killAllNow)
         await this.lan?.destroy()
@@ -224,7 +280,23 @@ export class Swarm {
     await this.stopping
   }
 
-  private spawnNode (index: number): DaemonChild {
+  /** Spawns the packed processes (they load the code while the first nodes start). */
+  private spawnPacks (): void {
+    for (const group of this.processGroups) {
+      if (group.length < 2) continue
+      const pack = new PackedProcess({
+        index: this.packs.length,
+        binPath: this.options.binPath,
+        execArgv: this.options.packedExecArgv ?? supportedFlags(PACKED_EXEC_ARGV),
+        env: this.options.env ?? daemonEnv(process.env),
+        onStderr: this.options.onStderr
+      })
+      this.packs.push(pack)
+      for (const index of group) this.packOf.set(index, pack)
+    }
+  }
+
+  private spawnNode (index: number): SwarmNode {
     const { intervalMs, ttlMs } = this.options
     const bootstrap = this.plan.bootstraps[index].flatMap((j) => {
       const addr = this.nodes[j]?.dialAddr
@@ -232,25 +304,30 @@ export class Swarm {
     })
     const extra = this.options.nodeArgs?.(index) ?? []
     const host = this.lan?.host(index)
-    const child = new DaemonChild({
-      index,
-      args: [
-        '--json',
-        '--listen', `/ip4/${host?.address ?? '127.0.0.1'}/tcp/0`,
-        '--interval', `${intervalMs}ms`,
-        '--ttl', `${ttlMs}ms`,
-        // Many daemons on one host: none may take the HTTP API's default port, unless nodeArgs
-        // gives a node an API of its own (e.g. `--api 127.0.0.1:0`; a second --api would be refused).
-        ...(extra.some(arg => arg === '--api' || arg.startsWith('--api=')) ? [] : ['--api', 'off']),
-        ...bootstrap,
-        ...extra
-      ],
-      binPath: this.options.binPath,
-      ...(host === undefined ? {} : { wrap: this.lan?.execPrefix(index), dialHost: host.address }),
-      execArgv: this.options.execArgv ?? supportedFlags(DAEMON_EXEC_ARGV),
-      env: this.options.env ?? daemonEnv(process.env),
-      onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }
-    })
+    const args = [
+      '--json',
+      '--listen', `/ip4/${host?.address ?? '127.0.0.1'}/tcp/0`,
+      '--interval', `${intervalMs}ms`,
+      '--ttl', `${ttlMs}ms`,
+      // Many daemons on one host: none may take the HTTP API's default port, unless nodeArgs
+      // gives a node an API of its own (e.g. `--api 127.0.0.1:0`; a second --api would be refused).
+      ...(extra.some(arg => arg === '--api' || arg.startsWith('--api=')) ? [] : ['--api', 'off']),
+      ...bootstrap,
+      ...extra
+    ]
+    const nodeEnv = this.options.nodeEnv?.(index)
+    const pack = this.packOf.get(index)
+    const child = pack !== undefined
+      ? pack.startNode(index, args, nodeEnv)
+      : new DaemonChild({
+        index,
+        args,
+        binPath: this.options.binPath,
+        ...(host === undefined ? {} : { wrap: this.lan?.execPrefix(index), dialHost: host.address }),
+        execArgv: this.options.execArgv ?? supportedFlags(DAEMON_EXEC_ARGV),
+        env: { ...this.options.env ?? daemonEnv(process.env), ...nodeEnv },
+        onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }
+      })
     this.nodes[index] = child
     child.onEvent((event) => {
       this.tables[index].apply(event.event)

@@ -55,10 +55,13 @@ export async function runScenario (swarm: Swarm, options: ScenarioOptions): Prom
   const settleMs = Math.max(options.settleMs ?? 0, 2 * ttlMs)
   const hangForMs = options.hangForMs ?? 2 * ttlMs + 2000
 
+  // The victim is known from the plan before the start, so it gets a process of its own: its signal hits it alone.
+  const victimIndex = scenarioVictim(swarm)
+  swarm.keepAlone(victimIndex)
   const events: NodeEvent[] = []
   const unsubscribe = swarm.onEvent((event) => { events.push(event) })
   try {
-    log(`starting ${nodes} nodes (seed ${swarm.seed}, interval ${formatMs(intervalMs)}, ttl ${formatMs(ttlMs)})`)
+    log(`starting ${nodes} nodes (seed ${swarm.seed}, interval ${formatMs(intervalMs)}, ttl ${formatMs(ttlMs)}, ${describePacking(swarm)})`)
     const startedAt = performance.now()
     await startAndForm(swarm, options.timeoutMs, signal)
     const formedMs = performance.now() - startedAt
@@ -68,8 +71,6 @@ export async function runScenario (swarm: Swarm, options: ScenarioOptions): Prom
     assertAllRunning(swarm)
     const countFrom = Date.now()
 
-    const candidates = removableNodes(adjacencyOf(swarm.plan)).filter((i) => i !== 0)
-    const victimIndex = seededRandom(swarm.seed ^ 0x5eed).pick(candidates)
     const member = (index: number): SwarmMember => ({ index, peer: swarm.node(index).peer as string })
     const victim = member(victimIndex)
     const survivors = swarm.nodes.map((child) => child.index).filter((i) => i !== victimIndex).map(member)
@@ -137,6 +138,22 @@ export async function runScenario (swarm: Swarm, options: ScenarioOptions): Prom
   } finally {
     unsubscribe()
   }
+}
+
+/** The node a scenario acts on: one whose loss leaves the others connected, never node 0; chosen by the swarm's seed. */
+export function scenarioVictim (swarm: Pick<Swarm, 'plan' | 'seed'>): number {
+  const candidates = removableNodes(adjacencyOf(swarm.plan)).filter((i) => i !== 0)
+  return seededRandom(swarm.seed ^ 0x5eed).pick(candidates)
+}
+
+/** e.g. "a process per node" or "96 nodes in 8 processes of up to 13, 4 alone". */
+export function describePacking (swarm: Pick<Swarm, 'processGroups'>): string {
+  const groups = swarm.processGroups
+  const packs = groups.filter((g) => g.length > 1)
+  if (packs.length === 0) return 'a process per node'
+  const packed = packs.reduce((sum, g) => sum + g.length, 0)
+  const alone = groups.length - packs.length
+  return `${packed} nodes in ${packs.length} processes of up to ${Math.max(...packs.map((g) => g.length))}${alone > 0 ? `, ${alone} alone` : ''}`
 }
 
 /** Starts the swarm and waits until it is formed, all within `timeoutMs`. */
