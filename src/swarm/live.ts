@@ -90,6 +90,7 @@ export async function takeSnapshot (swarm: Swarm, uptimeMs: number): Promise<Swa
       expected,
       alerting: exited ? 0 : table.alertingPeers,
       pid: child?.pid,
+      packed: child?.packed ?? false,
       rssKb: exited ? undefined : await readRssKb(child?.pid),
       ...(exited ? { exit: describeExit(child?.exit) } : {})
     }

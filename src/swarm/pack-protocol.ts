@@ -8,7 +8,7 @@
  *
  * and reads each line of each node on its stdout, framed with the node's index:
  *
- *   3 {"ts":...,"event":"listening",...}    a line the daemon printed
+ *   3 > {"ts":...,"event":"listening",...}  a line the daemon printed
  *   3 ! peermon: ...                        a line the daemon wrote to stderr
  *   3 exit 0                                the daemon ended, with its exit code
  *
@@ -28,7 +28,7 @@ export type PackLine =
 /** The framed form of one line of node `node`. */
 export function frameLine (line: PackLine): string {
   switch (line.kind) {
-    case 'stdout': return `${line.node} ${line.text}`
+    case 'stdout': return `${line.node} > ${line.text}`
     case 'stderr': return `${line.node} ! ${line.text}`
     case 'exit': return `${line.node} exit ${line.code}`
   }
@@ -41,12 +41,13 @@ export function parseFramedLine (text: string): PackLine | undefined {
   const node = Number(text.slice(0, space))
   if (!Number.isInteger(node) || node < 0) return undefined
   const rest = text.slice(space + 1)
+  if (rest.startsWith('> ')) return { node, kind: 'stdout', text: rest.slice(2) }
   if (rest.startsWith('! ')) return { node, kind: 'stderr', text: rest.slice(2) }
   if (rest.startsWith('exit ')) {
     const code = Number(rest.slice(5))
     return Number.isInteger(code) ? { node, kind: 'exit', code } : undefined
   }
-  return { node, kind: 'stdout', text: rest }
+  return undefined
 }
 
 /** Reads one command line; throws on anything the launcher would never send. */

@@ -17,7 +17,9 @@ export interface NodeSnapshot {
   /** Peers it currently alerts on. */
   alerting: number
   pid: number | undefined
-  /** Resident set size in kB, when cheap to read. */
+  /** Whether the node shares its process (pid, rss) with other nodes. */
+  packed: boolean
+  /** Resident set size of the node's process in kB, when cheap to read. */
   rssKb: number | undefined
   /** How it exited, for exited nodes. */
   exit?: string
@@ -48,7 +50,7 @@ export function renderTable (snapshot: SwarmSnapshot): string[] {
     `${node.seen}/${node.expected}`,
     String(node.alerting),
     node.pid === undefined ? '-' : String(node.pid),
-    formatKb(node.rssKb)
+    node.packed && node.rssKb !== undefined ? `${formatKb(node.rssKb)} (shared)` : formatKb(node.rssKb)
   ])
   return [title, ...formatColumns([['node', 'peer', 'state', 'peers', 'alerting', 'pid', 'rss'], ...rows]), 'Ctrl-C to stop']
 }
@@ -61,11 +63,22 @@ export function renderSummaryLine (snapshot: SwarmSnapshot): string {
   const alerting = nodes.reduce((sum, n) => sum + n.alerting, 0)
   const rss = nodes.every((n) => n.rssKb === undefined)
     ? ''
-    : `, rss ${formatKb(nodes.reduce((sum, n) => sum + (n.rssKb ?? 0), 0))}`
+    : `, rss ${formatKb(totalRssKb(nodes))}`
   const missing = nodes.filter((n) => n.state === 'running' && n.seen < n.expected).map((n) => n.index)
   return `${new Date(snapshot.at).toISOString()} up ${formatMs(snapshot.uptimeMs)}: running ${running}/${nodes.length}, ` +
     `peers seen ${seen}/${expected}, alerting ${alerting}${rss}` +
     (missing.length > 0 && missing.length < nodes.length ? `, incomplete: ${missing.join(' ')}` : '')
+}
+
+/** The RSS of the swarm's processes, each counted once (packed nodes share theirs). */
+export function totalRssKb (nodes: readonly NodeSnapshot[]): number {
+  const byPid = new Map<number | undefined, number>()
+  let unknown = 0
+  for (const n of nodes) {
+    if (n.pid === undefined) unknown += n.rssKb ?? 0
+    else byPid.set(n.pid, n.rssKb ?? 0)
+  }
+  return [...byPid.values()].reduce((sum, kb) => sum + kb, unknown)
 }
 
 export function snapshotJson (snapshot: SwarmSnapshot): Record<string, unknown> {
@@ -82,6 +95,7 @@ export function snapshotJson (snapshot: SwarmSnapshot): Record<string, unknown> 
       expected: n.expected,
       alerting: n.alerting,
       pid: n.pid ?? null,
+      packed: n.packed,
       rssKb: n.rssKb ?? null,
       ...(n.exit === undefined ? {} : { exit: n.exit })
     }))

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { ConfigError } from '../../src/config-error.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
 import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launcher.js'
-import { renderSummaryLine, renderTable, type SwarmSnapshot } from '../../src/swarm/view.js'
+import { renderSummaryLine, renderTable, totalRssKb, type SwarmSnapshot } from '../../src/swarm/view.js'
 
 describe('peermon swarm flags', () => {
   it('has defaults and reads every flag', () => {
@@ -18,6 +18,8 @@ describe('peermon swarm flags', () => {
     assert.equal(parseSwarmFlags(['--help']).help, true)
     assert.equal(c.netns, false)
     assert.equal(parseSwarmFlags(['--nodes', '4', '--netns']).netns, true)
+    assert.equal(c.perProcess, undefined, 'the launcher chooses the packing')
+    assert.equal(parseSwarmFlags(['--nodes', '40', '--per-process', '8']).perProcess, 8)
     assert.equal(parseSwarmFlags(['--bogus', '-h']).help, true, 'help wins over other flags, as for the daemon')
   })
 
@@ -40,7 +42,9 @@ describe('peermon swarm flags', () => {
       [['--nodes'], /^--nodes: expected a value <n>$/],
       [['--nodes', '--json'], /^--nodes: expected a value <n>$/],
       [['--nodes', '3', '--nodes', '4'], /^--nodes: given more than once/],
-      [['--nodes', '3', '--json=yes'], /^--json: takes no value/]
+      [['--nodes', '3', '--json=yes'], /^--json: takes no value/],
+      [['--nodes', '3', '--per-process', '0'], /^--per-process: expected a whole number from 1/],
+      [['--nodes', '3', '--netns', '--per-process', '2'], /^--per-process: with --netns every daemon runs in a process/]
     ]
     for (const [argv, message] of cases) {
       assert.throws(() => parseSwarmFlags(argv), (err: unknown) => {
@@ -66,9 +70,9 @@ describe('swarm live view', () => {
     seed: 5,
     garbageLines: 0,
     nodes: [
-      { index: 0, peer: '12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', state: 'running', seen: 2, expected: 2, alerting: 0, pid: 100, rssKb: 80_000 },
-      { index: 1, peer: '12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB', state: 'running', seen: 1, expected: 2, alerting: 1, pid: 101, rssKb: undefined },
-      { index: 2, peer: undefined, state: 'exited', seen: 0, expected: 2, alerting: 0, pid: 102, rssKb: undefined, exit: 'exit code 1' }
+      { index: 0, peer: '12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', state: 'running', seen: 2, expected: 2, alerting: 0, pid: 100, packed: false, rssKb: 80_000 },
+      { index: 1, peer: '12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB', state: 'running', seen: 1, expected: 2, alerting: 1, pid: 101, packed: false, rssKb: undefined },
+      { index: 2, peer: undefined, state: 'exited', seen: 0, expected: 2, alerting: 0, pid: 102, packed: false, rssKb: undefined, exit: 'exit code 1' }
     ]
   }
 
@@ -83,6 +87,20 @@ describe('swarm live view', () => {
   it('summarises on one line when not on a terminal', () => {
     assert.equal(renderSummaryLine(snapshot),
       '2024-01-01T00:00:00.000Z up 12.00s: running 2/3, peers seen 3/6, alerting 1, rss 78 MB, incomplete: 1')
+  })
+
+  it('counts a packed process\'s memory once in the total and marks it shared in the table', () => {
+    const packed: SwarmSnapshot = {
+      ...snapshot,
+      nodes: [
+        { ...snapshot.nodes[0], pid: 200, packed: true, rssKb: 100_000 },
+        { ...snapshot.nodes[1], pid: 200, packed: true, rssKb: 100_000 },
+        { ...snapshot.nodes[0], index: 2, pid: 300, packed: false, rssKb: 50_000 }
+      ]
+    }
+    assert.equal(totalRssKb(packed.nodes), 150_000)
+    assert.match(renderSummaryLine(packed), /rss 146 MB/)
+    assert.match(renderTable(packed)[2], /200\s+98 MB \(shared\)$/)
   })
 
   it('gives daemons only the V8 flags the running Node starts with', () => {
