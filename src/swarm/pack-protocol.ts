@@ -52,7 +52,12 @@ export function parseFramedLine (text: string): PackLine | undefined {
 
 /** Reads one command line; throws on anything the launcher would never send. */
 export function parseCommand (text: string): PackCommand {
-  const value: unknown = JSON.parse(text)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    value = undefined
+  }
   if (typeof value === 'object' && value !== null) {
     const c = value as Record<string, unknown>
     if (isIndex(c.stop)) return { stop: c.stop }
