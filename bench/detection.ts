@@ -174,7 +174,7 @@ export async function runDetection (options: DetectionOptions): Promise<Detectio
   } finally {
     await traced.dispose()
   }
-  return { ...judge({ ...options, intervalMs }, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ pid: c.pid, peer: c.peer })), firstActionAt), neverFormed }
+  return { ...judge({ ...options, intervalMs }, load1, rounds, traced.events, traces, swarm.nodes.map((c) => ({ peer: c.peer })), firstActionAt), neverFormed }
 }
 
 /** A node whose loss, with the dead ones, leaves the rest connected. */
@@ -203,7 +203,7 @@ function connectedWithout (adjacency: Array<Set<number>>, removed: Set<number>):
 }
 
 function judge (options: DetectionOptions & { intervalMs: number }, load1: number, rounds: Round[], events: NodeEvent[],
-  traces: NodeTrace[], members: Array<{ pid: number | undefined, peer: string | undefined }>, firstActionAt: number): DetectionResult {
+  traces: NodeTrace[], members: Array<{ peer: string | undefined }>, firstActionAt: number): DetectionResult {
   const { ttl } = timing(options.intervalMs)
   const traceOf = new Map(traces.map((t) => [t.peer, t]))
   const samples: Record<Kind, { lag: number[], ticker: number[], since: number[], expected: number, detected: number }> = {
@@ -254,10 +254,9 @@ function judge (options: DetectionOptions & { intervalMs: number }, load1: numbe
   const all = { lag: [...samples.SIGKILL.lag, ...samples.SIGSTOP.lag], ticker: [...samples.SIGKILL.ticker, ...samples.SIGSTOP.ticker], since: [...samples.SIGKILL.since, ...samples.SIGSTOP.since] }
   const kindResult = (s: { lag: number[], ticker: number[], since: number[] }, expected: number, detected: number): DetectionResult['byKind']['all'] =>
     ({ expected, detected, lag: summarize(s.lag), tickerLag: summarize(s.ticker), sinceFailure: summarize(s.since) })
-  const pidOf = (node: number): number | undefined => members[node]?.pid
   const swarmStart = Math.min(...traces.map((t) => t.startedAt))
   return {
-    falseAlertDetails: explainAlerts([...forming, ...falseAlerts], traces, pidOf, swarmStart),
+    falseAlertDetails: explainAlerts([...forming, ...falseAlerts], traces, swarmStart),
     config: options.config,
     nodes: options.nodes,
     intervalMs: options.intervalMs,

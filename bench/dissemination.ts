@@ -34,6 +34,8 @@ export interface DisseminationOptions {
   intervalMs?: number
   gossipsub?: TracedSwarmOptions['gossipsub']
   execArgv?: string[]
+  /** Nodes per process: 1 (default) or 'auto', the launcher's packing. */
+  perProcess?: number | 'auto'
   seed?: number
   log?: (line: string) => void
 }
@@ -41,6 +43,9 @@ export interface DisseminationOptions {
 export interface DisseminationResult {
   nodes: number
   intervalMs: number
+  /** Processes the swarm ran in, and the most nodes in one. */
+  processes: number
+  perProcess: number
   config: string
   load1: number
   formedS: number
@@ -59,6 +64,10 @@ export interface DisseminationResult {
   benchCores: number
   rssMedianBytes: number
   rssMaxBytes: number
+  /** RSS of all the swarm's processes together. */
+  rssTotalBytes: number
+  /** Swarm CPU per report accepted (first copies, all nodes), µs. */
+  usPerReport: number
   /** Median private anonymous memory (RssAnon) and proportional set size (PSS) per daemon. */
   anonMedianBytes: number
   pssMedianBytes: number
@@ -92,7 +101,8 @@ export async function runDissemination (options: DisseminationOptions): Promise<
     ttlMs: 3 * intervalMs,
     seed: options.seed,
     gossipsub: options.gossipsub,
-    execArgv: options.execArgv
+    execArgv: options.execArgv,
+    perProcess: options.perProcess
   })
   const { swarm } = traced
   const startedAt = Date.now()
@@ -104,7 +114,7 @@ export async function runDissemination (options: DisseminationOptions): Promise<
   let formedAt = 0
   let benchCpu = 0
   try {
-    log(`${options.nodes} nodes: starting (load ${load1.toFixed(2)})`)
+    log(`${options.nodes} nodes: starting in ${swarm.processGroups.length} processes (load ${load1.toFixed(2)})`)
     await swarm.start()
     try {
       await swarm.waitFormed(60_000 + options.nodes * 1000)
@@ -158,6 +168,8 @@ export async function runDissemination (options: DisseminationOptions): Promise<
   return {
     nodes: options.nodes,
     intervalMs,
+    processes: swarm.processGroups.length,
+    perProcess: Math.max(...swarm.processGroups.map((g) => g.length)),
     config: describeConfig(options),
     load1,
     formedS: (formedAt - startedAt) / 1000, // NaN: never formed
@@ -172,9 +184,11 @@ export async function runDissemination (options: DisseminationOptions): Promise<
     benchCores: benchCpu / windowS,
     rssMedianBytes: median(rss),
     rssMaxBytes: Math.max(...rss),
+    rssTotalBytes: rss.reduce((sum, b) => sum + b, 0),
+    usPerReport: accepted === 0 ? NaN : cpuSeconds * 1e6 / accepted,
     anonMedianBytes: median(anon),
     pssMedianBytes: median(pss),
-    readPerInterval: rss.length === 0 ? NaN : readBytes / rss.length / windowS * (intervalMs / 1000),
+    readPerInterval: traces.length === 0 ? NaN : readBytes / traces.length / windowS * (intervalMs / 1000),
     idealPerInterval: (options.nodes - 1) * reportBytes,
     reportBytes,
     msgsIn: meanRate((r) => r.in[1]),
@@ -183,7 +197,7 @@ export async function runDissemination (options: DisseminationOptions): Promise<
     rpcsIn: meanRate((r) => r.in[0]),
     rpcsOut: meanRate((r) => r.out[0]),
     acceptedPerSecond: traces.length === 0 ? NaN : accepted / traces.length / windowS,
-    falseAlertDetails: explainAlerts(alertsIn(traced.events), traces, (i) => swarm.nodes[i]?.pid, startedAt),
+    falseAlertDetails: explainAlerts(alertsIn(traced.events), traces, startedAt),
     falseAlertsForming: alertsIn(traced.events, -Infinity, windowStart).length,
     falseAlertsWindow: alertsIn(traced.events, windowStart, windowEnd).length,
     exited: swarm.nodes.filter((child) => child.exit !== undefined && child.exit.signal !== 'SIGTERM' && child.exit.code !== 0).length
@@ -202,28 +216,27 @@ export interface FalseAlert {
 }
 
 /** Explains the first `limit` alerts (none is expected: nobody fails) from the traces. */
-export function explainAlerts (alerts: NodeEvent[], traces: NodeTrace[], pidOf: (node: number) => number | undefined, swarmStart: number, limit = 2000): FalseAlert[] {
-  const byPid = new Map(traces.map((t) => [t.pid, t]))
-  // Receipt times by (receiver pid, sender), in order, to count receipts before an alert by binary search.
+export function explainAlerts (alerts: NodeEvent[], traces: NodeTrace[], swarmStart: number, limit = 2000): FalseAlert[] {
+  const byNode = new Map(traces.map((t) => [t.node, t]))
+  // Receipt times by (receiving node, sender), in order, to count receipts before an alert by binary search.
   const receipts = new Map<number, Map<string, number[]>>()
-  const timesOf = (pid: number, sender: string): number[] => {
-    let bySender = receipts.get(pid)
+  const timesOf = (node: number, sender: string): number[] => {
+    let bySender = receipts.get(node)
     if (bySender === undefined) {
       bySender = new Map()
-      for (const r of byPid.get(pid)?.received ?? []) {
+      for (const r of byNode.get(node)?.received ?? []) {
         const times = bySender.get(r.sender)
         if (times === undefined) bySender.set(r.sender, [r.recvAt])
         else times.push(r.recvAt)
       }
       for (const times of bySender.values()) times.sort((x, y) => x - y)
-      receipts.set(pid, bySender)
+      receipts.set(node, bySender)
     }
     return bySender.get(sender) ?? []
   }
   return alerts.slice(0, limit).map((a) => {
-    const pid = pidOf(a.node) ?? -1
-    const trace = byPid.get(pid)
-    const times = timesOf(pid, String(a.event.peer))
+    const trace = byNode.get(a.node)
+    const times = timesOf(a.node, String(a.event.peer))
     let lo = 0
     let hi = times.length
     while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] <= a.at) lo = mid + 1; else hi = mid }
@@ -282,10 +295,10 @@ function describeConfig (options: DisseminationOptions): string {
 export function disseminationTable (results: DisseminationResult[], title = 'Dissemination (TTL 3 intervals)'): Table {
   return {
     title,
-    columns: ['nodes', 'interval s', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'RSS med MB', 'RSS max MB', 'anon med MB', 'PSS med MB', 'read/node/interval', 'ideal', 'x ideal', 'copies/report', 'msgs out/s', 'IHAVE ids in/s', 'RPCs in/s', 'RPCs out/s', 'false alerts forming', 'false alerts window'],
+    columns: ['nodes', 'interval s', 'processes', 'gossipsub', 'load', 'formed s', 'window s', 'delivered', 'to all', 'p50 ms', 'p99 ms', 'max ms', 'swarm cores', 'µs/report', 'RSS total MB', 'RSS med MB', 'RSS max MB', 'anon med MB', 'PSS med MB', 'read/node/interval', 'ideal', 'x ideal', 'copies/report', 'msgs out/s', 'IHAVE ids in/s', 'RPCs in/s', 'RPCs out/s', 'false alerts forming', 'false alerts window'],
     rows: results.map((r) => [
-      r.nodes, fmt((r.intervalMs ?? INTERVAL_MS) / 1000, 0), r.config, fmt(r.load1, 2), fmt(r.formedS), fmt(r.windowS, 0), pct(r.delivered, 3), pct(r.deliveredToAll, 2),
-      fmt(r.latencyP50, 0), fmt(r.latencyP99, 0), fmt(r.latencyMax, 0), fmt(r.swarmCores, 2),
+      r.nodes, fmt((r.intervalMs ?? INTERVAL_MS) / 1000, 0), r.processes === undefined ? '' : `${r.processes} × ≤${r.perProcess}`, r.config, fmt(r.load1, 2), fmt(r.formedS), fmt(r.windowS, 0), pct(r.delivered, 3), pct(r.deliveredToAll, 2),
+      fmt(r.latencyP50, 0), fmt(r.latencyP99, 0), fmt(r.latencyMax, 0), fmt(r.swarmCores, 2), fmt(r.usPerReport, 0), mb(r.rssTotalBytes),
       mb(r.rssMedianBytes), mb(r.rssMaxBytes), mb(r.anonMedianBytes), mb(r.pssMedianBytes), `${fmt(r.readPerInterval / 1024, 1)} KiB`, `${fmt(r.idealPerInterval / 1024, 1)} KiB`,
       fmt(r.readPerInterval / r.idealPerInterval, 1), fmt(r.msgsIn / r.acceptedPerSecond, 2), fmt(r.msgsOut, 0), fmt(r.ihaveIdsIn, 0), fmt(r.rpcsIn, 0), fmt(r.rpcsOut, 0), r.falseAlertsForming, r.falseAlertsWindow
     ])
@@ -295,15 +308,21 @@ export function disseminationTable (results: DisseminationResult[], title = 'Dis
 const BENCH: Bench = {
   name: 'dissemination',
   command: 'node dist/bench/dissemination.js',
-  flags: ['full', 'nodes', 'duration', 'seconds', 'interval', 'gossipsub', 'exec-argv', 'seed', 'json', 'out'],
+  flags: ['full', 'nodes', 'pack', 'duration', 'seconds', 'interval', 'gossipsub', 'exec-argv', 'seed', 'json', 'out'],
   help: `Usage: node dist/bench/dissemination.js [options]
 
 Swarms of N daemons on 127.0.0.1: share of reports delivered, propagation
-latency, CPU, memory and traffic per node, and (false) alerts.
+latency, CPU (in all and per report received), memory and traffic per node,
+and (false) alerts.
 
 Options:
-  --full                    sizes 10,50,100,200 for 1m each, 5m at 100 (default: 10,20 for 15s)
+  --full                    a process per node vs packed at 20 and 50 nodes at 1s, packed
+                            at 100 nodes at 2s and 200 at 5s; 1m each, 5m at 100
+                            (default: 10,20 nodes, a process each, 15s)
   --nodes <n,n,...>         swarm sizes
+  --pack <1|auto|n,...>     nodes per process, each run side by side: 1 a process per
+                            daemon, auto the launcher's packing (default: 1; with --full
+                            it picks runs of the matrix)
   --duration <duration>     measurement window per size (--seconds <n> is the older spelling)
   --interval <duration>     the daemons' report interval, 100ms..1h; the TTL is 3 intervals (default: 1s)
   --gossipsub <stock|json>  gossipsub's own parameters, or overrides of peermon's, e.g. '{"D":4}'
@@ -317,17 +336,36 @@ Durations: 500ms, 2s, 1m; a bare number is seconds.
 `
 }
 
+/** One run of the benchmark: a swarm size, its interval and its packing. */
+interface Run { nodes: number, intervalMs: number, perProcess: number | 'auto' }
+
+/**
+ * The full matrix (issue 11): a process per node against packed at 20 and 50
+ * nodes at 1 s, packed at 100 nodes at 2 s and 200 at 5 s.
+ */
+export const FULL_RUNS: readonly Run[] = [
+  { nodes: 20, intervalMs: 1000, perProcess: 1 },
+  { nodes: 20, intervalMs: 1000, perProcess: 'auto' },
+  { nodes: 50, intervalMs: 1000, perProcess: 1 },
+  { nodes: 50, intervalMs: 1000, perProcess: 'auto' },
+  { nodes: 100, intervalMs: 2000, perProcess: 'auto' },
+  { nodes: 200, intervalMs: 5000, perProcess: 'auto' }
+]
+
 async function main (args: BenchArgs): Promise<void> {
-  const sizes = args.nodes ?? (args.full ? [10, 50, 100, 200] : [10, 20])
   const gossipsub = gossipsubOverrides(args.gossipsub)
   const execArgv = args.execArgv
   const log = (line: string): void => { process.stderr.write(`dissemination: ${line}\n`) }
   log(machineLine())
+  const packs = args.pack ?? [1]
+  const runs: Run[] = args.full && args.nodes === undefined
+    ? FULL_RUNS.filter((run) => args.pack === undefined || args.pack.includes(run.perProcess)).map((run) => ({ ...run, intervalMs: args.intervalMs ?? run.intervalMs }))
+    : (args.nodes ?? [10, 20]).flatMap((nodes) => packs.map((perProcess) => ({ nodes, intervalMs: args.intervalMs ?? INTERVAL_MS, perProcess })))
   const results: DisseminationResult[] = []
-  for (const nodes of sizes) {
+  for (const run of runs) {
     // 5 minutes at 100 nodes: the false-alert target is over 5 minutes.
-    const seconds = args.durationMs !== undefined ? args.durationMs / 1000 : args.full ? (nodes === 100 ? 300 : 60) : 15
-    results.push(await runDissemination({ nodes, seconds, settleSeconds: args.full ? 10 : 5, intervalMs: args.intervalMs, gossipsub, execArgv, seed: args.seed, log }))
+    const seconds = args.durationMs !== undefined ? args.durationMs / 1000 : args.full ? (run.nodes === 100 ? 300 : 60) : 15
+    results.push(await runDissemination({ ...run, seconds, settleSeconds: args.full ? 10 : 5, gossipsub, execArgv, seed: args.seed, log }))
     process.stdout.write(renderText(disseminationTable(results.slice(-1))))
   }
   if (results.length > 1) process.stdout.write(renderText(disseminationTable(results)))

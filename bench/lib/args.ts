@@ -27,6 +27,7 @@ const BENCH_FLAGS = {
   clients: { value: '<n>' },
   path: { value: '<path>' },
   only: { value: '<name,...>' },
+  pack: { value: '<1|auto|n,...>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -71,6 +72,8 @@ export interface BenchArgs {
   path?: string
   /** `--only a,b`: the names as given; the caller checks them. */
   only?: string[]
+  /** `--pack 1,auto`: nodes per process of each run ('auto': the launcher's default packing). */
+  pack?: Array<number | 'auto'>
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -110,7 +113,8 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     peers: whole('peers', 1),
     clients: whole('clients', 1),
     path: text('path'),
-    only: text('only')?.split(',').map((name) => name.trim())
+    only: text('only')?.split(',').map((name) => name.trim()),
+    pack: text('pack')?.split(',').map((p) => p.trim() === 'auto' ? 'auto' as const : wholeNumberValue('--pack', p.trim(), 1, 100_000))
   }
 }
 

@@ -29,8 +29,8 @@ export interface Traffic {
 }
 
 export interface NodeTrace {
-  /** The file's pid (from its name, trace-<pid>.log). */
-  pid: number
+  /** The node's index in the swarm (from the file's name, trace-<node>.log). */
+  node: number
   peer: string
   /** Wall clock when the trace was opened (about the process start). */
   startedAt: number
@@ -49,7 +49,7 @@ export function trafficRates (trace: NodeTrace, from: number, to: number): Traff
   return { at: s, in: b.in.map((v, i) => (v - a.in[i]) / s), out: b.out.map((v, i) => (v - a.out[i]) / s) }
 }
 
-/** Parses every `trace-<pid>.log` in `dir`; files without a header (a node that never listened) are skipped. */
+/** Parses every `trace-<node>.log` in `dir`; files without a header (a node that never listened) are skipped. */
 export function readTraces (dir: string): NodeTrace[] {
   const traces: NodeTrace[] = []
   for (const name of readdirSync(dir)) {
@@ -61,7 +61,7 @@ export function readTraces (dir: string): NodeTrace[] {
   return traces
 }
 
-export function parseTrace (text: string, pid: number): NodeTrace | undefined {
+export function parseTrace (text: string, node: number): NodeTrace | undefined {
   let base = NaN
   let peer = ''
   const senders: string[] = []
@@ -80,5 +80,5 @@ export function parseTrace (text: string, pid: number): NodeTrace | undefined {
     }
   }
   if (peer === '') return undefined
-  return { pid, peer, startedAt: base, published, received, traffic }
+  return { node, peer, startedAt: base, published, received, traffic }
 }

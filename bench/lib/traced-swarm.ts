@@ -20,6 +20,8 @@ export interface TracedSwarmOptions {
   gossipsub?: 'stock' | Partial<GossipsubOpts>
   /** Node.js flags of the daemons (default: the launcher's). */
   execArgv?: string[]
+  /** Nodes per process: 1 (the default) a process per node, as the benchmarks measured before packing; 'auto' the launcher's packing. */
+  perProcess?: number | 'auto'
   maxBatch?: number
   onStderr?: SwarmOptions['onStderr']
 }
@@ -31,7 +33,7 @@ export class TracedSwarm {
 
   constructor (options: TracedSwarmOptions) {
     this.dir = mkdtempSync(join(tmpdir(), 'peermon-bench-'))
-    const env: NodeJS.ProcessEnv = { ...daemonEnv(process.env), PEERMON_TRACE: join(this.dir, 'trace-%p.log') }
+    const env: NodeJS.ProcessEnv = daemonEnv(process.env)
     if (options.gossipsub !== undefined) {
       env.PEERMON_GOSSIPSUB = options.gossipsub === 'stock' ? 'stock' : JSON.stringify(options.gossipsub)
     }
@@ -43,7 +45,10 @@ export class TracedSwarm {
       maxBatch: options.maxBatch,
       readyTimeoutMs: 120_000,
       execArgv: options.execArgv,
+      perProcess: options.perProcess === 'auto' ? undefined : options.perProcess ?? 1,
       env,
+      // A trace file per node, named by its index: packed nodes share a pid.
+      nodeEnv: (index) => ({ PEERMON_TRACE: join(this.dir, `trace-${index}.log`) }),
       onStderr: options.onStderr
     })
     this.swarm.onEvent((event) => { this.events.push(event) })
