@@ -26,7 +26,7 @@ import { PackedProcess } from './packed.js'
 import { assignProcesses, defaultPerProcess } from './packing.js'
 import { PeerTable } from './peer-table.js'
 import { seededRandom } from './random.js'
-import { planSwarm, type SwarmPlan } from './topology.js'
+import { DEFAULT_MAX_BATCH, planSwarm, type SwarmPlan } from './topology.js'
 
 export const DEFAULT_DEGREE = 3
 /**
@@ -81,7 +81,7 @@ export interface SwarmOptions {
   degree?: number
   /** Seed of every random choice (default: random). */
   seed?: number
-  /** Largest start batch (default 4). */
+  /** Largest start batch (default 4; packed: one node per packed process, at least 4). */
   maxBatch?: number
   /** How long each node may take to print `listening` (default 30 s). */
   readyTimeoutMs?: number
@@ -152,15 +152,16 @@ export class Swarm {
   constructor (options: SwarmOptions) {
     this.options = options
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
-    this.plan = planSwarm({
-      nodes: options.nodes,
-      degree: options.degree ?? DEFAULT_DEGREE,
-      maxBatch: options.maxBatch
-    }, seededRandom(this.seed))
-    this.tables = Array.from({ length: options.nodes }, () => new PeerTable())
     this.perProcess = options.netns === true ? 1 : options.perProcess ?? defaultPerProcess(options.nodes, os.availableParallelism())
     if (!Number.isInteger(this.perProcess) || this.perProcess < 1) throw new RangeError(`perProcess must be a positive integer, got ${this.perProcess}`)
     this.solo = new Set(options.solo)
+    this.plan = planSwarm({
+      nodes: options.nodes,
+      degree: options.degree ?? DEFAULT_DEGREE,
+      // Starting a packed node costs no process spawn: a batch may hold one node per packed process.
+      maxBatch: options.maxBatch ?? (this.perProcess > 1 ? Math.max(DEFAULT_MAX_BATCH, Math.ceil(options.nodes / this.perProcess)) : DEFAULT_MAX_BATCH)
+    }, seededRandom(this.seed))
+    this.tables = Array.from({ length: options.nodes }, () => new PeerTable())
   }
 
   /** Gives node `index` a process of its own, so signals reach it alone; before start() only. */
