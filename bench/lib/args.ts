@@ -27,6 +27,7 @@ const BENCH_FLAGS = {
   clients: { value: '<n>' },
   path: { value: '<path>' },
   only: { value: '<name,...>' },
+  variants: { value: '<name,...>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -71,6 +72,8 @@ export interface BenchArgs {
   path?: string
   /** `--only a,b`: the names as given; the caller checks them. */
   only?: string[]
+  /** `--variants a,b`: the names as given; the caller checks them. */
+  variants?: string[]
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -110,7 +113,8 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     peers: whole('peers', 1),
     clients: whole('clients', 1),
     path: text('path'),
-    only: text('only')?.split(',').map((name) => name.trim())
+    only: text('only')?.split(',').map((name) => name.trim()),
+    variants: text('variants')?.split(',').map((name) => name.trim())
   }
 }
 
