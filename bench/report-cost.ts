@@ -10,9 +10,10 @@
  *   baseline    every optimisation below off
  *   keys        imported Ed25519 public keys cached per signer
  *   memo        keys, and a signature verified once per process for all its nodes
- *   shared      the event-loop probe and the system informers sampled once per process
+ *   shared      one event-loop probe (local health) per process instead of one per node
  *   all         keys + memo + shared
- *   a+b         any '+'-joined set of keys, memo, shared
+ *   a+b         any '+'-joined set of keys, memo, shared, all, and semi<MB> (the child's
+ *               --max-semi-space-size, V8's young generation; default V8's own)
  *
  *   node dist/bench/report-cost.js [--nodes 50] [--interval 1s] [--warmup 10s] [--duration 30s]
  *     [--variants baseline,all] [--rounds 1] [--seed 1] [--exec-argv "<node flags>"] [--json] [--out file] [--help]
@@ -31,6 +32,8 @@ import { fmt, mb, pct, renderText, type Table } from './lib/table.js'
 
 const FEATURES = ['keys', 'memo', 'shared'] as const
 type Feature = typeof FEATURES[number]
+/** `semi<MB>` in a variant: the child runs with --max-semi-space-size=<MB> (V8's young generation). */
+const SEMI = /^semi(\d+)$/
 
 /** Environment variable that makes this script the child running one variant. */
 const CHILD_ENV = 'PEERMON_REPORT_COST_CHILD'
@@ -70,17 +73,26 @@ export interface ReportCostResult {
   memoHitShare: number
 }
 
+/** Node.js flags a variant adds to its child. */
+export function variantExecArgv (variant: string): string[] {
+  return variant.split('+').flatMap((part) => {
+    const semi = SEMI.exec(part)
+    return semi === null ? [] : [`--max-semi-space-size=${semi[1]}`]
+  })
+}
+
 /** The features a variant name turns on; throws ConfigError on an unknown name. */
 export function variantFeatures (variant: string): Set<Feature> {
   if (variant === 'baseline') return new Set()
   if (variant === 'all') return new Set(FEATURES)
-  const parts = variant.split('+')
+  const parts = variant.split('+').filter((part) => !SEMI.test(part))
   for (const part of parts) {
+    if (part === 'all' || part === 'baseline') continue
     if (!(FEATURES as readonly string[]).includes(part)) {
       throw new ConfigError(`--variants: unknown variant ${JSON.stringify(variant)}; expected baseline, all, or a '+'-joined set of ${FEATURES.join(', ')}`)
     }
   }
-  const features = new Set(parts as Feature[])
+  const features = new Set(parts.includes('all') ? FEATURES : parts as Feature[])
   if (features.has('memo')) features.add('keys')
   return features
 }
@@ -102,7 +114,7 @@ async function runChild (options: ChildOptions): Promise<ReportCostResult> {
       await Promise.all(batch.map(async (i) => {
         const node = await createNode({
           verificationCache: features.has('keys') ? { memo: features.has('memo') } : false,
-          monitor: { interval: options.intervalMs, ttl: 3 * options.intervalMs, shareSamples: features.has('shared') }
+          monitor: { interval: options.intervalMs, ttl: 3 * options.intervalMs, sharedLoopProbe: features.has('shared') }
         })
         node.services.monitor.addEventListener('alert', () => { if (counting) alerts++ })
         node.services.monitor.addEventListener('degraded', () => { if (counting) degraded++ })
@@ -161,7 +173,7 @@ async function runChild (options: ChildOptions): Promise<ReportCostResult> {
 /** Runs one variant as a fresh child process of this script; resolves to its result. */
 async function runVariant (options: ChildOptions, execArgv: string[]): Promise<ReportCostResult> {
   const script = fileURLToPath(import.meta.url)
-  const child = spawn(process.execPath, [...execArgv, '--import', fileURLToPath(new URL('../src/polyfills.js', import.meta.url)), script], {
+  const child = spawn(process.execPath, [...execArgv, ...variantExecArgv(options.variant), '--import', fileURLToPath(new URL('../src/polyfills.js', import.meta.url)), script], {
     env: { ...process.env, [CHILD_ENV]: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'inherit']
   })
@@ -199,8 +211,9 @@ variant runs in a fresh child process; the table compares them side by side.
 
 Variants: baseline (every optimisation off), keys (imported public keys cached
 per signer), memo (keys + each signature verified once per process), shared
-(event-loop probe and system informers sampled once per process), all, or a
-'+'-joined set such as keys+shared.
+(one event-loop probe per process instead of one per node), all, or a
+'+'-joined set such as keys+shared; semi<MB> in a set runs that child with
+--max-semi-space-size=<MB> (e.g. all+semi32).
 
 Options:
   --nodes <n>               nodes in the process (default: 50)

@@ -74,12 +74,11 @@ export interface PeerMonitorInit {
    */
   flapping?: Partial<FlapLimits> | false
   /**
-   * Share with the other monitors of this process what is the same for all of
-   * them: the event-loop probe of local health (one timer per process) and the
-   * system informers (`load`, `memory`, `freespace`, read at most once per
-   * LOOP_PROBE_MS). Default true; false: this monitor samples on its own.
+   * Local health's event-loop probe (how late a timer runs every 250 ms, how
+   * busy the loop was) is the same for every monitor of a process: by default
+   * they share one (src/monitor/loop-probe.ts); false: this monitor runs its own timer.
    */
-  shareSamples?: boolean
+  sharedLoopProbe?: boolean
 }
 
 /**
@@ -262,7 +261,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.started = true
     if (this.init.localHealth !== false) {
       // Local health's probe: how late a timer runs, how busy the loop was. The same for every monitor of a process.
-      const probe = this.init.shareSamples === false ? new LoopProbe(LOOP_PROBE_MS) : processLoopProbe
+      const probe = this.init.sharedLoopProbe === false ? new LoopProbe(LOOP_PROBE_MS) : processLoopProbe
       this.stopProbe = probe.listen((lateMs, utilization) => { this.core?.sampleLoop(lateMs, utilization) })
     }
   }

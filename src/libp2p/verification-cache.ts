@@ -6,11 +6,12 @@
  * every one. With this cache a node's gossipsub
  * - imports each signer's key once (a bounded map of raw key → KeyObject), and
  * - remembers the signatures that verified, keyed by the WHOLE signed message:
- *   the signer's key, the signature, and the signed bytes (gossipsub's
- *   "libp2p-pubsub:" + the message's from, data, seqno and topic). A copy that
- *   differs in any byte (a forged data or signature under a real from/seqno)
- *   is a different key, misses, and is verified from scratch. Only good
- *   signatures are remembered; the memo is bounded (oldest out first).
+ *   a hit needs the same signature, the same signer's key and the same signed
+ *   bytes (gossipsub's "libp2p-pubsub:" + the message's from, data, seqno and
+ *   topic), compared byte for byte. A copy that differs in any byte (forged
+ *   data or signature under a real from/seqno) misses and is verified from
+ *   scratch. Only good signatures are remembered; the memo is bounded (oldest
+ *   out first).
  * SECURITY.md argues both.
  *
  * The hook: gossipsub verifies with `publicKey.verify(bytes, signature)` on
@@ -26,7 +27,7 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 
-/** Good signatures remembered per process (about 0.4 KB each for a report: 1.6 MB at most). */
+/** Good signatures remembered per process (about 0.5 KB each for a report: about 2 MB at most). */
 export const DEFAULT_MEMO_ENTRIES = 4096
 /** Imported signer keys kept per process. */
 export const DEFAULT_KEY_ENTRIES = 1024
@@ -70,12 +71,14 @@ function latin1 (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
-/**
- * The memo's key: key, signature and signed bytes, byte for byte. The first
- * two have fixed lengths (32 and 64), so the concatenation is unambiguous.
- */
-export function signedMessageKey (publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): string {
-  return latin1(publicKey) + latin1(signature) + latin1(data)
+/** A good signature, remembered with the key and the bytes it signed. */
+interface Verified {
+  publicKey: Uint8Array
+  data: Uint8Array
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 }
 
 export interface VerificationCacheInit {
@@ -88,7 +91,8 @@ export interface VerificationCacheInit {
 /** Ed25519 verification with imported keys kept per signer and, optionally, good signatures remembered. */
 export class VerificationCache {
   private readonly keys: BoundedMap<string, KeyObject>
-  private readonly memo?: BoundedMap<string, true>
+  /** Good signatures by the signature's bytes; a hit must match the key and the signed bytes too, byte for byte. */
+  private readonly memo?: BoundedMap<string, Verified>
   private readonly counts: VerificationCacheStats = { checks: 0, memoHits: 0, keyImports: 0 }
 
   constructor (init: VerificationCacheInit = {}) {
@@ -101,13 +105,15 @@ export class VerificationCache {
     if (publicKey.byteLength !== ED25519_KEY_BYTES) throw new TypeError('"key" must be 32 bytes in length.')
     if (signature.byteLength !== ED25519_SIGNATURE_BYTES) throw new TypeError('"sig" must be 64 bytes in length.')
     this.counts.checks++
-    const memoKey = this.memo === undefined ? undefined : signedMessageKey(publicKey, data, signature)
-    if (memoKey !== undefined && this.memo?.get(memoKey) === true) {
+    const signatureKey = this.memo === undefined ? undefined : latin1(signature)
+    const known = signatureKey === undefined ? undefined : this.memo?.get(signatureKey)
+    if (known !== undefined && equalBytes(known.publicKey, publicKey) && equalBytes(known.data, data)) {
       this.counts.memoHits++
       return true
     }
     const good = verifySignature(null, data, this.keyObject(publicKey), signature)
-    if (good && memoKey !== undefined) this.memo?.set(memoKey, true)
+    // Copies: the caller's arrays may be reused. A good signature of other bytes replaces the entry (it cannot happen by chance).
+    if (good && signatureKey !== undefined) this.memo?.set(signatureKey, { publicKey: publicKey.slice(), data: data.slice() })
     return good
   }
 
