@@ -19,6 +19,7 @@
  *     [--variants baseline,all] [--rounds 1] [--seed 1] [--exec-argv "<node flags>"] [--json] [--out file] [--help]
  */
 import { spawn } from 'node:child_process'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from '../src/config-error.js'
@@ -68,6 +69,8 @@ export interface ReportCostResult {
   falseAlerts: number
   /** Local-health `degraded` events in the same span. */
   degraded: number
+  /** Time in garbage-collection pauses over the window, per accepted report, µs (main thread). */
+  gcUsPerReport: number
   /** Signature checks through the process's cache over the whole run, and the share answered by its memo. */
   cacheChecks: number
   memoHitShare: number
@@ -137,10 +140,14 @@ async function runChild (options: ChildOptions): Promise<ReportCostResult> {
     const published = (): number => nodes.reduce((sum, node) => sum + node.services.monitor.published, 0)
     const accepted0 = accepted()
     const published0 = published()
+    let gcMs = 0
+    const gc = new PerformanceObserver((list) => { for (const entry of list.getEntries()) gcMs += entry.duration })
+    gc.observe({ entryTypes: ['gc'] })
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     await sleep(options.windowMs)
     const cpu = process.cpuUsage(cpu0)
+    gc.disconnect()
     const windowS = (performance.now() - t0) / 1000
     const acceptedN = accepted() - accepted0
     const publishedN = published() - published0
@@ -159,6 +166,7 @@ async function runChild (options: ChildOptions): Promise<ReportCostResult> {
       usPerReport: cpuUs / Math.max(1, acceptedN),
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      gcUsPerReport: gcMs * 1000 / Math.max(1, acceptedN),
       falseAlerts: alerts,
       degraded,
       cacheChecks: cacheStats.checks,
@@ -190,10 +198,10 @@ export function reportCostTable (results: ReportCostResult[]): Table {
   const base = results.find((r) => r.variant === 'baseline')
   return {
     title: `CPU per report received, ${results[0]?.nodes ?? '?'} nodes in one process, interval ${fmt((results[0]?.intervalMs ?? 0) / 1000, 0)} s`,
-    columns: ['variant', 'formed s', 'window s', 'accepted', 'delivered', 'cores', 'µs/report', 'vs baseline', 'RSS MB', 'heap MB', 'false alerts', 'degraded', 'memo hits'],
+    columns: ['variant', 'formed s', 'window s', 'accepted', 'delivered', 'cores', 'µs/report', 'vs baseline', 'GC µs/report', 'RSS MB', 'heap MB', 'false alerts', 'degraded', 'memo hits'],
     rows: results.map((r) => [
       r.variant, fmt(r.formedS), fmt(r.windowS, 0), r.accepted, pct(r.delivered, 2), fmt(r.cores, 2), fmt(r.usPerReport, 0),
-      base === undefined ? '–' : `${fmt((r.usPerReport / base.usPerReport - 1) * 100, 0)} %`, mb(r.rssBytes), mb(r.heapUsedBytes), r.falseAlerts, r.degraded, r.cacheChecks === 0 ? '–' : pct(r.memoHitShare, 1)
+      base === undefined ? '–' : `${fmt((r.usPerReport / base.usPerReport - 1) * 100, 0)} %`, fmt(r.gcUsPerReport, 0), mb(r.rssBytes), mb(r.heapUsedBytes), r.falseAlerts, r.degraded, r.cacheChecks === 0 ? '–' : pct(r.memoHitShare, 1)
     ])
   }
 }

@@ -112,8 +112,8 @@ export class VerificationCache {
       return true
     }
     const good = verifySignature(null, data, this.keyObject(publicKey), signature)
-    // Copies: the caller's arrays may be reused. A good signature of other bytes replaces the entry (it cannot happen by chance).
-    if (good && signatureKey !== undefined) this.memo?.set(signatureKey, { publicKey: publicKey.slice(), data: data.slice() })
+    // Copies (`new Uint8Array(x)` copies; a Buffer's slice() would not): the caller's memory may be reused.
+    if (good && signatureKey !== undefined) this.memo?.set(signatureKey, { publicKey: new Uint8Array(publicKey), data: new Uint8Array(data) })
     return good
   }
 

@@ -55,6 +55,18 @@ describe('VerificationCache', () => {
     assert.equal(cache.stats().memoHits, 1)
   })
 
+  it('keeps its own copy of what it remembers: the caller reusing its Buffer cannot turn a forged copy into a hit', () => {
+    const cache = new VerificationCache()
+    const alice = signer()
+    const data = Buffer.from('libp2p-pubsub:real report')
+    const signature = Buffer.from(alice.sign(data))
+    assert.equal(cache.verify(alice.publicKey, data, signature), true)
+    const forged = Buffer.from('libp2p-pubsub:fake report')
+    forged.copy(data) // the caller's memory now holds the forged bytes (Buffer#slice() would have kept a view of it)
+    assert.equal(cache.verify(alice.publicKey, forged, signature), false)
+    assert.equal(cache.stats().memoHits, 0)
+  })
+
   it('does not remember bad signatures', () => {
     const cache = new VerificationCache()
     const alice = signer()
