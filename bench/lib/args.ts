@@ -28,6 +28,7 @@ const BENCH_FLAGS = {
   path: { value: '<path>' },
   only: { value: '<name,...>' },
   pack: { value: '<1|auto|n,...>' },
+  variants: { value: '<name,...>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -74,6 +75,8 @@ export interface BenchArgs {
   only?: string[]
   /** `--pack 1,auto`: nodes per process of each run ('auto': the launcher's default packing). */
   pack?: Array<number | 'auto'>
+  /** `--variants a,b`: the names as given; the caller checks them. */
+  variants?: string[]
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -114,7 +117,8 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     clients: whole('clients', 1),
     path: text('path'),
     only: text('only')?.split(',').map((name) => name.trim()),
-    pack: text('pack')?.split(',').map((p) => p.trim() === 'auto' ? 'auto' as const : wholeNumberValue('--pack', p.trim(), 1, 100_000))
+    pack: text('pack')?.split(',').map((p) => p.trim() === 'auto' ? 'auto' as const : wholeNumberValue('--pack', p.trim(), 1, 100_000)),
+    variants: text('variants')?.split(',').map((name) => name.trim())
   }
 }
 

@@ -27,6 +27,7 @@ import { DEFAULT_TOPIC } from '../constants.js'
 import { batchForwarding } from './gossip-batching.js'
 import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
+import { cacheVerification, processVerificationCache } from './verification-cache.js'
 import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
 
 export interface CreateNodeOptions {
@@ -61,6 +62,14 @@ export interface CreateNodeOptions {
    * on its own, as gossipsub does (src/libp2p/gossip-batching.ts).
    */
   batchForwardingMs?: number
+  /**
+   * Signature checks shared with the other nodes of this process
+   * (src/libp2p/verification-cache.ts): each signer's key is imported once, and
+   * with `memo` (the default) a message's signature verified by one node is
+   * not verified again by the others, keyed by the whole signed message.
+   * Default on; `false`: this node verifies every message itself, as gossipsub does.
+   */
+  verificationCache?: boolean | { memo?: boolean }
 }
 
 export type PeermonNode = Libp2p<{ identify: Identify, pubsub: PubSub, monitor: PeerMonitor }>
@@ -91,10 +100,18 @@ export const TOPIC_SCORE_PARAMS: Partial<TopicScoreParams> = {
   invalidMessageDeliveriesDecay: 0.9
 }
 
-/** Gossipsub, with message-only RPCs merged per peer unless `batchMs` is negative. */
-function batchedGossipsub (init: Partial<GossipsubOpts>, batchMs: number): (components: any) => PubSub {
+/**
+ * Gossipsub, with message-only RPCs merged per peer unless `batchMs` is negative,
+ * and signatures checked through the process's cache unless `verification` is false.
+ */
+function tunedGossipsub (init: Partial<GossipsubOpts>, batchMs: number, verification: CreateNodeOptions['verificationCache']): (components: any) => PubSub {
   const factory = gossipsub(init) as (components: any) => PubSub
-  return batchMs < 0 ? factory : (components) => batchForwarding(factory(components), batchMs)
+  const cache = verification === false ? undefined : processVerificationCache(verification === true || verification === undefined ? true : verification.memo !== false)
+  return (components) => {
+    const pubsub = factory(components)
+    if (cache !== undefined) cacheVerification(pubsub, cache)
+    return batchMs < 0 ? pubsub : batchForwarding(pubsub, batchMs)
+  }
 }
 
 export async function createNode (options: CreateNodeOptions = {}): Promise<PeermonNode> {
@@ -130,7 +147,7 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     ...(isAllowed != null ? { connectionGater: allowListGater(isAllowed) } : {}),
     services: {
       identify: identify(),
-      pubsub: batchedGossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }, options.batchForwardingMs ?? 0),
+      pubsub: tunedGossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }, options.batchForwardingMs ?? 0, options.verificationCache),
       monitor: (components: PeerMonitorComponents): PeerMonitor => new PeerMonitorService(components, monitorInit)
     }
   })

@@ -5,8 +5,6 @@
  * core's events as events of the service. Everything else lives in
  * `src/monitor/` and knows nothing of libp2p.
  */
-import { performance } from 'node:perf_hooks'
-import type { EventLoopUtilization } from 'node:perf_hooks'
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { Startable } from '@libp2p/interface'
 import {
@@ -15,6 +13,7 @@ import {
 } from '../constants.js'
 import type { FlapLimits } from '../monitor/flapping.js'
 import { Informers } from '../monitor/informers.js'
+import { LoopProbe, processLoopProbe } from '../monitor/loop-probe.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import { MonitorCore } from '../monitor/monitor.js'
 import { emptyCounters } from '../monitor/core-api.js'
@@ -74,6 +73,12 @@ export interface PeerMonitorInit {
    * (src/constants.ts says why). `false` turns it off.
    */
   flapping?: Partial<FlapLimits> | false
+  /**
+   * Local health's event-loop probe (how late a timer runs every 250 ms, how
+   * busy the loop was) is the same for every monitor of a process: by default
+   * they share one (src/monitor/loop-probe.ts); false: this monitor runs its own timer.
+   */
+  sharedLoopProbe?: boolean
 }
 
 /**
@@ -199,7 +204,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   private readonly wallClock: () => number
   private core?: MonitorCore
   private timer?: NodeJS.Timeout
-  private probe?: NodeJS.Timeout
+  private stopProbe?: () => void
   private epoch = 0
   private seq = 0
   private started = false
@@ -254,18 +259,11 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
-    if (this.init.localHealth !== false) this.probeLoop(performance.now(), performance.eventLoopUtilization())
-  }
-
-  /** Local health's probe: how late this timer runs, and how busy the loop was since the last run. */
-  private probeLoop (due: number, elu: EventLoopUtilization): void {
-    this.probe = setTimeout(() => {
-      const now = performance.now()
-      const since = performance.eventLoopUtilization(elu)
-      this.core?.sampleLoop(Math.max(0, now - due - LOOP_PROBE_MS), since.utilization)
-      if (this.started) this.probeLoop(now, performance.eventLoopUtilization())
-    }, LOOP_PROBE_MS)
-    this.probe.unref()
+    if (this.init.localHealth !== false) {
+      // Local health's probe: how late a timer runs, how busy the loop was. The same for every monitor of a process.
+      const probe = this.init.sharedLoopProbe === false ? new LoopProbe(LOOP_PROBE_MS) : processLoopProbe
+      this.stopProbe = probe.listen((lateMs, utilization) => { this.core?.sampleLoop(lateMs, utilization) })
+    }
   }
 
   /** Subscribe once gossipsub has started (services start in parallel), then publish soon. */
@@ -297,8 +295,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.started = false
     if (this.timer != null) clearTimeout(this.timer)
     this.timer = undefined
-    clearTimeout(this.probe)
-    this.probe = undefined
+    this.stopProbe?.()
+    this.stopProbe = undefined
     const { pubsub } = this.components
     if (pubsub.topicValidators.get(this.topic) === this.validate) pubsub.topicValidators.delete(this.topic)
     try { pubsub.unsubscribe(this.topic) } catch {}
