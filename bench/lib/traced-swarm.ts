@@ -18,7 +18,7 @@ export interface TracedSwarmOptions {
   seed?: number
   /** `stock` for gossipsub's own parameters, an object for overrides, undefined for peermon's. */
   gossipsub?: 'stock' | Partial<GossipsubOpts>
-  /** Node.js flags of the daemons (default: the launcher's). */
+  /** Node.js flags of the daemons' processes, packed or not (default: the launcher's). */
   execArgv?: string[]
   /** Nodes per process: 1 (the default) a process per node, as the benchmarks measured before packing; 'auto' the launcher's packing. */
   perProcess?: number | 'auto'
@@ -45,6 +45,7 @@ export class TracedSwarm {
       maxBatch: options.maxBatch,
       readyTimeoutMs: 120_000,
       execArgv: options.execArgv,
+      packedExecArgv: options.execArgv,
       perProcess: options.perProcess === 'auto' ? undefined : options.perProcess ?? 1,
       env,
       // A trace file per node, named by its index: packed nodes share a pid.

@@ -44,10 +44,13 @@ export const DAEMON_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1', '
 
 /**
  * Node.js flags of packed processes: the interrupt budget as for a daemon, and
- * V8's default young generation (a 1 MB one, right for one idle daemon, made a
- * process of a dozen nodes scavenge hundreds of times a second).
+ * a large young generation. Garbage collection is the largest cost of a busy
+ * packed process; a 64 MB semi-space (V8's default: 16 MB; a daemon's: 1 MB)
+ * lets most of a report's garbage die young: 100 nodes at 2 s in 4 processes,
+ * p99 propagation 1.7 s instead of 3.4 s (32 MB) and 6.2 s (16 MB), for about
+ * 100 MB more per process (docs/benchmarks.md).
  */
-export const PACKED_EXEC_ARGV: readonly string[] = ['--interrupt-budget=8192']
+export const PACKED_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=64', '--interrupt-budget=8192']
 
 const accepted = new Map<string, boolean>()
 
@@ -100,7 +103,7 @@ export interface SwarmOptions {
   /**
    * Nodes per process: 1 runs each daemon in a process of its own; more packs
    * that many real libp2p nodes into one process (packed.ts). Default:
-   * defaultPerProcess(nodes, cores): 1 up to 4 processes per core, then packed.
+   * defaultPerProcess(nodes, cores): 1 up to 2 processes per core, then packed.
    */
   perProcess?: number
   /** Nodes that get a process of their own whatever the packing (the targets of signals). */

@@ -5,18 +5,20 @@
  * runtime work (timers, GC, the JIT warming up the same code once per
  * process) and ~60 MB; nodes packed in one process share all of that
  * (docs/benchmarks.md: ~4.5 ms/s per packed node). One process is one
- * JavaScript thread, so a swarm is spread over a few processes per core: each
- * stays well below a saturated thread, whose queueing delay would turn into
- * propagation delay and then false alerts.
+ * JavaScript thread, so a swarm is spread over two processes per core: both
+ * cores are used, and no process is a saturated thread whose queueing delay
+ * turns into propagation delay. Fewer, larger processes measured better than
+ * more, smaller ones (100 nodes at 2 s: 4 processes of 25 formed in 31 s with
+ * 2.3 GB in all; 8 of 13 in 50-56 s with 2.7-3.3 GB; the same CPU).
  */
 
 /** Packed processes per core the default packing aims at. */
-export const PROCESSES_PER_CORE = 4
+export const PROCESSES_PER_CORE = 2
 
 /**
  * The default number of nodes per process for a swarm of `nodes` on `cores`
  * cores: 1 (a process per node, every signal real) while the swarm has at most
- * PROCESSES_PER_CORE processes per core, more beyond (100 nodes on 2 cores: 13).
+ * PROCESSES_PER_CORE processes per core, more beyond (100 nodes on 2 cores: 25).
  */
 export function defaultPerProcess (nodes: number, cores: number): number {
   const processes = Math.max(1, Math.floor(cores)) * PROCESSES_PER_CORE

@@ -6,12 +6,12 @@ import { frameLine, parseCommand, parseFramedLine } from '../../src/swarm/pack-p
 describe('packing nodes into processes', () => {
   it('gives each node a process of its own in small swarms, and packs large ones onto a few processes per core', () => {
     assert.equal(defaultPerProcess(4, 2), 1)
-    assert.equal(defaultPerProcess(8, 2), 1)
-    assert.equal(defaultPerProcess(10, 2), 2)
-    assert.equal(defaultPerProcess(100, 2), 13)
-    assert.equal(defaultPerProcess(200, 2), 25)
-    assert.equal(defaultPerProcess(100, 8), 4, 'more cores, more processes')
-    assert.equal(defaultPerProcess(5, 0), 2, 'a machine that reports no core counts as one')
+    assert.equal(defaultPerProcess(5, 2), 2)
+    assert.equal(defaultPerProcess(10, 2), 3)
+    assert.equal(defaultPerProcess(100, 2), 25)
+    assert.equal(defaultPerProcess(200, 2), 50)
+    assert.equal(defaultPerProcess(100, 8), 7, 'more cores, more processes')
+    assert.equal(defaultPerProcess(5, 0), 3, 'a machine that reports no core counts as one')
   })
 
   it('puts every node in exactly one process, solo nodes alone, packs no larger than asked and dealt round-robin', () => {
