@@ -61,6 +61,8 @@ async function withSwarm<T> (o: RunOptions, body: (swarm: Swarm, events: NodeEve
     ttlMs: TTL_MS,
     seed: o.seed,
     readyTimeoutMs: 180_000,
+    // A process per daemon: the stall scenario stops them all with SIGSTOP.
+    perProcess: 1,
     nodeArgs: () => ['--local-health', o.mode]
   })
   const events: NodeEvent[] = []

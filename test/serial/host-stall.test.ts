@@ -22,7 +22,8 @@ describe('local health, real daemons', () => {
   })
 
   it('a whole-host stall and CPU starvation raise no alert; a crash after them is still alerted on by every survivor', async () => {
-    swarm = new Swarm({ nodes: 5, intervalMs: 1000, ttlMs: 3000, seed: 3, readyTimeoutMs: 60_000 })
+    // A process per daemon: the test stops them all with SIGSTOP.
+    swarm = new Swarm({ nodes: 5, intervalMs: 1000, ttlMs: 3000, seed: 3, readyTimeoutMs: 60_000, perProcess: 1 })
     const events: NodeEvent[] = []
     swarm.onEvent((e) => { events.push(e) })
     await swarm.start()

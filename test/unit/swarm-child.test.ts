@@ -113,7 +113,7 @@ describe('DaemonChild', () => {
 
 describe('Swarm with a stand-in daemon', () => {
   it('starts batches with bootstrap addresses, forms, and stops every child', async () => {
-    const swarm = new Swarm({ nodes: 6, intervalMs: 500, ttlMs: 1500, seed: 3, binPath: bin, env: { ...process.env, FAKE_MODE: '' } })
+    const swarm = new Swarm({ nodes: 6, intervalMs: 500, ttlMs: 1500, seed: 3, perProcess: 1, binPath: bin, env: { ...process.env, FAKE_MODE: '' } })
     try {
       await swarm.start()
       assert.equal(swarm.pids.length, 6)
