@@ -12,6 +12,9 @@
  *   since it last forgot it) and has no alert open on it.
  * - noAlerts: no node of `by` raises an alert (any metric) on a node of `on`
  *   between the steps `from` and `until` (default: the whole timeline).
+ * - isolated: every node of `nodes` reports itself `isolated` (every peer it
+ *   heard went silent at once: its local health, instead of an alert per
+ *   peer) after the step, within `within` when given.
  * - noFalseAlerts: every alert during the timeline is explained by a step: its
  *   subject was killed; its subject or its raiser hung (until the resume plus
  *   a grace of ttl + 2 intervals + 1 s); the two were on different sides of a
@@ -114,6 +117,7 @@ class Context {
       case 'alerted': return this.alerted(e)
       case 'recovered': return this.recovered(e)
       case 'noAlerts': return this.noAlerts(e)
+      case 'isolated': return this.isolated(e)
       case 'noFalseAlerts': return this.noFalseAlerts(e)
     }
   }
@@ -195,6 +199,25 @@ class Context {
     return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), value: last }
   }
 
+  private isolated (e: Extract<Expectation, { kind: 'isolated' }>): Verdict {
+    const description = `isolated: ${e.nodesText} report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off${withinText(e.within)} after ${this.stepText(e.after)}`
+    const base = { number: e.number, kind: e.kind, description }
+    const from = this.stepTime(e.after)
+    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
+    const deadline = e.within === undefined ? this.record.endAt : from + e.within.ms
+    const { judged, excluded } = this.split(e.nodes, from, deadline)
+    const times: number[] = []
+    const failures: string[] = []
+    for (const node of judged) {
+      const first = this.record.events.filter((ev) => ev.node === node && ev.event.event === 'isolated' && ev.at >= from && ev.at <= this.record.endAt).sort((a, b) => a.at - b.at)[0]
+      if (first === undefined) failures.push(`node ${node} did not report isolated`)
+      else if (first.at > deadline) failures.push(`node ${node} reported isolated after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
+      if (first !== undefined) times.push(first.at - from)
+    }
+    const figure = `${judged.length - failures.length}/${judged.length} isolated${times.length === 0 ? '' : `, max ${formatMs(Math.max(...times))}`}`
+    return { ...base, pass: judged.length > 0 && failures.length === 0, figure, failures: judged.length === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+  }
+
   private noAlerts (e: Extract<Expectation, { kind: 'noAlerts' }>): Verdict {
     const window = `${e.from === undefined ? '' : ` from ${this.stepText(e.from)}`}${e.until === undefined ? '' : ` until ${this.stepText(e.until)}`}`
     const description = e.byText === e.onText && formatNodes(e.by) === formatNodes(e.on)
@@ -233,7 +256,7 @@ class Context {
       const down = this.downDuring(node, this.record.startAt, this.record.endAt)
       if (down !== 'killed' && down !== 'gone') failures.push(`node ${node} exited (${how})`)
     }
-    return { number, kind: 'running', description: 'every node no step stopped kept running', pass: failures.length === 0, figure: `${failures.length} unexpected exit${failures.length === 1 ? '' : 's'}`, failures, value: failures.length }
+    return { number, kind: 'running', description: 'no node exited unless a step killed it or made it leave', pass: failures.length === 0, figure: `${failures.length} unexpected exit${failures.length === 1 ? '' : 's'}`, failures, value: failures.length }
   }
 
   /** Whether a step explains an alert by `by` on `on` at `at` (see the file's comment). */

@@ -78,8 +78,9 @@ export type Expectation =
   | { kind: 'alerted', number: number, on: number[], by: number[], byText: string, onText: string, within?: TimeSpec, after: number }
   | { kind: 'recovered', number: number, on: number[], by: number[], byText: string, onText: string, within?: TimeSpec, after: number }
   | { kind: 'noAlerts', number: number, on: number[], by: number[], byText: string, onText: string, from?: number, until?: number }
+  | { kind: 'isolated', number: number, nodes: number[], nodesText: string, within?: TimeSpec, after: number }
   | { kind: 'noFalseAlerts', number: number }
-export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'noFalseAlerts'] as const
+export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noFalseAlerts'] as const
 
 export interface Timeline {
   /** Where it came from, for messages. */
@@ -367,7 +368,7 @@ function parseExpectation (value: unknown, number: number, swarm: TimelineSwarm,
     return { kind, number }
   }
   const spec = object(outer[kind], fail(), 'its settings')
-  const allowed = kind === 'noAlerts' ? ['among', 'by', 'on', 'from', 'until'] : ['on', 'by', 'within', 'after']
+  const allowed = kind === 'noAlerts' ? ['among', 'by', 'on', 'from', 'until'] : kind === 'isolated' ? ['nodes', 'within', 'after'] : ['on', 'by', 'within', 'after']
   onlyKeys(spec, allowed, fail())
   const nodesOf = (field: string, value: unknown): number[] => {
     try {
@@ -397,20 +398,29 @@ function parseExpectation (value: unknown, number: number, swarm: TimelineSwarm,
     }
   }
 
+  const withinOf = (): TimeSpec | undefined => {
+    if (spec.within === undefined) return undefined
+    try {
+      return parseTimeSpec(spec.within, swarm)
+    } catch (err) {
+      throw fail('within')((err as Error).message)
+    }
+  }
+  if (kind === 'isolated') {
+    if (spec.nodes === undefined) throw fail('nodes')('required: the node(s) that must report themselves isolated, e.g. 3')
+    const nodes = nodesOf('nodes', spec.nodes)
+    const first = spec.after !== undefined ? stepRef('after', spec.after) : steps.find((s) => (s.action === 'partition' || s.action === 'split') && targetsOf(s).some((n) => nodes.includes(n)))?.number
+    if (first === undefined) throw fail('after')(`no partition or split acts on ${formatNodes(nodes)}: name the step`)
+    const within = withinOf()
+    return { kind, number, nodes, nodesText: typeof spec.nodes === 'string' ? spec.nodes : formatNodes(nodes), ...(within === undefined ? {} : { within }), after: first }
+  }
   const on = kind === 'alerted'
     ? (spec.on === undefined ? (() => { throw fail('on')('required: the node(s) that must be alerted on, e.g. 3 or "5-9"') })() : nodesOf('on', spec.on))
     : nodesOf('on', spec.on ?? 'all')
   const byWord = spec.by ?? (kind === 'alerted' ? 'others' : 'all')
   const by = byWord === 'others' ? all.filter((i) => !on.includes(i)) : nodesOf('by', byWord)
   if (by.length === 0) throw fail('by')('no node left to judge (every node is in on)')
-  let within: TimeSpec | undefined
-  if (spec.within !== undefined) {
-    try {
-      within = parseTimeSpec(spec.within, swarm)
-    } catch (err) {
-      throw fail('within')((err as Error).message)
-    }
-  }
+  const within = withinOf()
   let after: number
   if (spec.after !== undefined) {
     after = stepRef('after', spec.after)
