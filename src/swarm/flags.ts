@@ -2,8 +2,9 @@
  * `peermon swarm` flags: parsing and validation into a SwarmConfig. Bad input
  * throws the CLI's ConfigError (one line naming the flag; exit code 2).
  */
+import { existsSync } from 'node:fs'
 import os from 'node:os'
-import { ConfigError } from '../config-error.js'
+import { ConfigError, quote } from '../config-error.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
@@ -131,6 +132,8 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
 
 /** `--scenario <file>`: the file sets the swarm; the command line the rest. */
 function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_FLAGS>>['values']): SwarmConfig {
+  const file = values.scenario as string
+  if (!existsSync(file)) throw new ConfigError(`--scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file, got ${quote(file)} (no such file)`)
   for (const flag of ['nodes', 'interval', 'ttl', 'degree', 'netns', 'hang-for'] as const) {
     if (values[flag] !== undefined) throw new ConfigError(`--${flag}: a scenario file sets it (its "swarm" settings); drop --${flag}`)
   }
@@ -142,7 +145,7 @@ function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_F
     verbose: values.verbose === true,
     ...(values['per-process'] === undefined ? {} : { perProcess: wholeNumberValue('--per-process', values['per-process'], 1, SWARM_LIMITS.maxNodes) }),
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
-    timeline: { file: values.scenario as string, ...(values.junit === undefined ? {} : { junit: values.junit }), ...(timeoutMs === undefined ? {} : { timeoutMs }) }
+    timeline: { file, ...(values.junit === undefined ? {} : { junit: values.junit }), ...(timeoutMs === undefined ? {} : { timeoutMs }) }
   }
 }
 

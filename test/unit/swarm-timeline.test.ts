@@ -97,11 +97,13 @@ describe('scenario files', () => {
   })
 
   it('the command line takes a scenario file instead of --nodes, and refuses what the file sets', () => {
-    const config = parseSwarmFlags(['--scenario', 'scenarios/x.json', '--junit', 'out.xml', '--seed', '3'])
-    assert.deepEqual(config.timeline, { file: 'scenarios/x.json', junit: 'out.xml' })
+    const file = `${SCENARIOS}split-5-5.json`
+    const config = parseSwarmFlags(['--scenario', file, '--junit', 'out.xml', '--seed', '3'])
+    assert.deepEqual(config.timeline, { file, junit: 'out.xml' })
     assert.equal(config.seed, 3)
     assert.equal(parseSwarmFlags(['--nodes', '3', '--scenario', 'crash']).timeline, undefined)
-    assert.throws(() => parseSwarmFlags(['--scenario', 'x.json', '--nodes', '3']), /--nodes: a scenario file sets it/)
+    assert.throws(() => parseSwarmFlags(['--scenario', file, '--nodes', '3']), /--nodes: a scenario file sets it/)
+    assert.throws(() => parseSwarmFlags(['--scenario', 'crsh']), /--scenario: expected one of crash, hang, leave or a scenario file, got "crsh" \(no such file\)$/)
     assert.throws(() => parseSwarmFlags(['--nodes', '3', '--junit', 'x.xml']), /--junit: only with --scenario <file>/)
   })
 })
