@@ -43,6 +43,14 @@ describe('scenario files', () => {
     }
   })
 
+  it("the README's example parses", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8')
+    const block = /### Scenario files[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)
+    assert.ok(block !== null, 'a json block in the scenario files section')
+    const t = parseTimeline(block[1], 'README.md')
+    assert.deepEqual(t.steps.map((s) => describeStep(s)), ['split 0-4 | 5-9', 'heal all', 'stop'])
+  })
+
   it('reads node sets: numbers, ranges, lists, all', () => {
     assert.deepEqual(parseNodes(3, 10), [3])
     assert.deepEqual(parseNodes('0-4', 10), [0, 1, 2, 3, 4])
