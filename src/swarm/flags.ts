@@ -2,8 +2,9 @@
  * `peermon swarm` flags: parsing and validation into a SwarmConfig. Bad input
  * throws the CLI's ConfigError (one line naming the flag; exit code 2).
  */
+import { existsSync } from 'node:fs'
 import os from 'node:os'
-import { ConfigError } from '../config-error.js'
+import { ConfigError, quote } from '../config-error.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
@@ -28,12 +29,15 @@ export interface SwarmConfig {
   /** Start + formation must finish within this. */
   timeoutMs: number
   seed?: number
+  /** `--scenario <file>`: a timeline (timeline.ts) instead of a built-in scenario. */
+  timeline?: { file: string, junit?: string, timeoutMs?: number }
   help: boolean
 }
 
 export const SWARM_LIMITS = Object.freeze({ maxNodes: 200 })
 
 export const SWARM_HELP: string = `Usage: peermon swarm --nodes N [options]
+       peermon swarm --scenario <file> [--junit <file>] [--json] [--seed <n>]
 
 Start N local daemons on 127.0.0.1 (fresh identities; packed several to a
 process in large swarms, see --per-process), each bootstrapping to up to --degree earlier ones, and show their view of the swarm
@@ -41,8 +45,12 @@ process in large swarms, see --per-process), each bootstrapping to up to --degre
 
 Options:
   --nodes <n>             number of daemons (1..${SWARM_LIMITS.maxNodes}; 2 or more for a scenario)
-  --scenario <name>       crash (SIGKILL a node), hang (SIGSTOP, later SIGCONT) or
-                          leave (SIGTERM); without it: live view until Ctrl-C
+  --scenario <name|file>  crash (SIGKILL a node), hang (SIGSTOP, later SIGCONT) or
+                          leave (SIGTERM); any other value is a scenario file (JSON:
+                          the swarm, timed steps, expectations; see scenarios/); the
+                          file sets nodes, interval, ttl, degree and netns.
+                          Without it: live view until Ctrl-C
+  --junit <file>          scenario file: also write a JUnit XML report there
   --interval <duration>   daemons' publish interval, ${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)} (default: 1s)
   --ttl <duration>        daemons' metric TTL, >= 1.5 x interval (default: 3s)
   --degree <n>            bootstrap peers per node, at most (default: ${DEFAULT_DEGREE})
@@ -74,6 +82,7 @@ const SWARM_FLAGS = {
   degree: { value: '<n>' },
   'per-process': { value: '<n>' },
   'hang-for': { value: '<duration>' },
+  junit: { value: '<file>' },
   timeout: { value: '<duration>' },
   seed: { value: '<n>' },
   json: {},
@@ -86,6 +95,8 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
   if (wantsHelp(argv)) return { ...defaults(1), help: true }
   const { values } = parseFlags(argv, SWARM_FLAGS, { help: 'peermon swarm --help' })
 
+  if (values.scenario !== undefined && !(SCENARIOS as readonly string[]).includes(values.scenario)) return scenarioFileConfig(values)
+  if (values.junit !== undefined) throw new ConfigError('--junit: only with --scenario <file>')
   if (values.nodes === undefined) throw new ConfigError('--nodes: required, a whole number of daemons to start, e.g. --nodes 5')
   const nodes = wholeNumberValue('--nodes', values.nodes, 1, SWARM_LIMITS.maxNodes)
   const scenario = values.scenario === undefined ? undefined : choiceValue('--scenario', values.scenario, SCENARIOS)
@@ -116,6 +127,25 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
     timeoutMs,
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
     help: false
+  }
+}
+
+/** `--scenario <file>`: the file sets the swarm; the command line the rest. */
+function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_FLAGS>>['values']): SwarmConfig {
+  const file = values.scenario as string
+  if (!existsSync(file)) throw new ConfigError(`--scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file, got ${quote(file)} (no such file)`)
+  for (const flag of ['nodes', 'interval', 'ttl', 'degree', 'netns', 'hang-for'] as const) {
+    if (values[flag] !== undefined) throw new ConfigError(`--${flag}: a scenario file sets it (its "swarm" settings); drop --${flag}`)
+  }
+  if (values.junit === '') throw new ConfigError('--junit: expected a file name')
+  const timeoutMs = duration('--timeout', values.timeout, { min: 1 })
+  return {
+    ...defaults(0),
+    json: values.json === true,
+    verbose: values.verbose === true,
+    ...(values['per-process'] === undefined ? {} : { perProcess: wholeNumberValue('--per-process', values['per-process'], 1, SWARM_LIMITS.maxNodes) }),
+    seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
+    timeline: { file, ...(values.junit === undefined ? {} : { junit: values.junit }), ...(timeoutMs === undefined ? {} : { timeoutMs }) }
   }
 }
 

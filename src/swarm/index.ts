@@ -11,6 +11,7 @@ import { parseSwarmFlags, SWARM_HELP, type SwarmConfig } from './flags.js'
 import { runLive } from './live.js'
 import { renderScenarioResult } from './result-table.js'
 import { runScenario } from './scenario.js'
+import { runTimelineCommand } from './timeline.js'
 
 /** Where runSwarm writes; the process's own streams by default. */
 export interface SwarmIO {
@@ -29,6 +30,7 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
     io.stdout.write(SWARM_HELP)
     return 0
   }
+  if (config.timeline !== undefined) return await runTimelineCommand(config, io)
   const netnsProblem = config.netns ? netnsUnavailableReason() : undefined
   if (netnsProblem !== undefined) throw new ConfigError(`--netns: ${netnsProblem}`)
 

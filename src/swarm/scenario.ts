@@ -157,7 +157,7 @@ export function describePacking (swarm: Pick<Swarm, 'processGroups'>): string {
 }
 
 /** Starts the swarm and waits until it is formed, all within `timeoutMs`. */
-async function startAndForm (swarm: Swarm, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function startAndForm (swarm: Swarm, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const startedAt = performance.now()
   const timeout = AbortSignal.timeout(timeoutMs)
   try {

@@ -29,7 +29,7 @@ describe('peermon swarm flags', () => {
       [['--nodes', 'x'], /^--nodes: expected a whole number/],
       [['--nodes', '0'], /^--nodes/],
       [['--nodes', '1', '--scenario', 'crash'], /^--nodes: a scenario needs at least 2/],
-      [['--nodes', '3', '--scenario', 'explode'], /^--scenario: expected one of crash, hang, leave/],
+      [['--nodes', '3', '--scenario', 'explode'], /^--scenario: expected one of crash, hang, leave or a scenario file, got "explode" \(no such file\)$/],
       [['--nodes', '3', '--interval', 'soon'], /^--interval: expected a duration like 250ms, 2s or 1m, got "soon"$/],
       [['--nodes', '3', '--interval', '50ms'], /^--interval: expected a duration from 100ms to 1h, got "50ms"$/],
       [['--nodes', '3', '--scenario', 'crash', '--timeout', '0'], /^--timeout: expected a duration of at least 1ms/],

@@ -1,0 +1,329 @@
+/**
+ * Judging a timeline's expectations from the events the nodes printed. Pure:
+ * the runner (timeline.ts) records when each step took effect and every event;
+ * this says per expectation whether it held, the figure, and who failed.
+ *
+ * - alerted: every node of `by` raises a `ping` alert on every node of `on`
+ *   (itself excepted) after the step, within `within` when given. Nodes of `by`
+ *   that were down (killed, gone, hung) at any moment of that window are not
+ *   judged, and the verdict says so.
+ * - recovered: at `within` after the step (or the end), every node of `by`
+ *   that is up hears every node of `on` that is up again (it reported it
+ *   since it last forgot it) and has no alert open on it.
+ * - noAlerts: no node of `by` raises an alert (any metric) on a node of `on`
+ *   between the steps `from` and `until` (default: the whole timeline).
+ * - isolated: every node of `nodes` reports itself `isolated` (every peer it
+ *   heard went silent at once: its local health, instead of an alert per
+ *   peer) after the step, within `within` when given.
+ * - noFalseAlerts: every alert during the timeline is explained by a step: its
+ *   subject was killed; its subject or its raiser hung (until the resume plus
+ *   a grace of ttl + 2 intervals + 1 s); the two were on different sides of a
+ *   partition or split; or one of them had a lossy or narrow link (each until
+ *   its heal plus the grace). A node that leaves must cause no alert at all.
+ * - running (always judged): no node exited that no step killed or stopped.
+ */
+import type { NodeEvent } from './child.js'
+import { formatMs } from './format.js'
+import { HEARTBEAT_METRIC, percentile } from './assessment.js'
+import { PeerTable } from './peer-table.js'
+import { describeStep, formatNodes, type Expectation, type Timeline } from './timeline-file.js'
+
+export interface TimelineRecord {
+  timeline: Timeline
+  /** Epoch ms the timeline's clock started (the swarm formed and settled). */
+  startAt: number
+  /** Per step, in order: epoch ms it took effect, or undefined if it never ran. */
+  stepsAt: Array<number | undefined>
+  /** Epoch ms the timeline ended (before the nodes were stopped). */
+  endAt: number
+  /** Peer id of each node, by index. */
+  peers: string[]
+  /** Every event of every node, in any order. */
+  events: NodeEvent[]
+  /** Nodes that exited before the end: index → how (e.g. `signal SIGKILL`). */
+  exits: Map<number, string>
+}
+
+export interface Verdict {
+  /** 1-based, as the file lists it (implicit ones follow). */
+  number: number
+  kind: Expectation['kind'] | 'running'
+  /** What was expected, for a person: `alerted on 3 by others within ttl+1s (4s) after step 1 (kill 3)`. */
+  description: string
+  pass: boolean
+  /** The measured figure: `9/9 alerted, p50 3.41s, max 3.62s`. */
+  figure: string
+  /** One phrase per failing node or pair: `node 4 did not alert on 3`. */
+  failures: string[]
+  /** Nodes left out of the judgement and why: `node 5 (hung)`. */
+  excluded?: string[]
+  /** The figure's main number: the slowest time (ms) or a count. */
+  value?: number
+}
+
+/** The grace after a fault ends during which its alerts are still explained. */
+export function faultGraceMs (timeline: Pick<Timeline, 'swarm'>): number {
+  return timeline.swarm.ttlMs + 2 * timeline.swarm.intervalMs + 1000
+}
+
+/** The verdict of every expectation of the record's timeline, then `running`. */
+export function judgeTimeline (record: TimelineRecord): Verdict[] {
+  const ctx = new Context(record)
+  const verdicts = record.timeline.expect.map((e) => ctx.judge(e))
+  verdicts.push(ctx.running(verdicts.length + 1))
+  return verdicts
+}
+
+type Down = 'killed' | 'gone' | 'hung'
+
+class Context {
+  readonly record: TimelineRecord
+  readonly indexOf: Map<string, number>
+  /** Alerts of the timeline: [raiser, subject, at], sorted by time. */
+  readonly alerts: Array<{ by: number, on: number, at: number, metric: string }>
+  private readonly grace: number
+  /** Per node: its down periods [from, to) in epoch ms (to Infinity when it never came back). */
+  private readonly downs: Map<number, Array<{ from: number, to: number, why: Down }>> = new Map()
+
+  constructor (record: TimelineRecord) {
+    this.record = record
+    this.indexOf = new Map(record.peers.map((peer, i) => [peer, i]))
+    this.grace = faultGraceMs(record.timeline)
+    this.alerts = record.events
+      .filter((e) => e.event.event === 'alert' && e.at >= record.startAt && e.at <= record.endAt)
+      .map((e) => ({ by: e.node, on: this.indexOf.get(e.event.peer ?? '') ?? -1, at: e.at, metric: e.event.metric ?? '' }))
+      .sort((a, b) => a.at - b.at)
+    const { steps } = record.timeline
+    steps.forEach((step, i) => {
+      const at = record.stepsAt[i]
+      if (at === undefined || !('nodes' in step) || step.nodes === undefined) return
+      if (step.action === 'kill' || step.action === 'leave' || step.action === 'hang') {
+        for (const node of step.nodes) {
+          const list = this.downs.get(node) ?? []
+          list.push({ from: at, to: Infinity, why: step.action === 'kill' ? 'killed' : step.action === 'leave' ? 'gone' : 'hung' })
+          this.downs.set(node, list)
+        }
+      } else if (step.action === 'resume') {
+        for (const node of step.nodes) {
+          const open = this.downs.get(node)?.find((d) => d.why === 'hung' && d.to === Infinity)
+          if (open !== undefined) open.to = at
+        }
+      }
+    })
+  }
+
+  judge (e: Expectation): Verdict {
+    switch (e.kind) {
+      case 'alerted': return this.alerted(e)
+      case 'recovered': return this.recovered(e)
+      case 'noAlerts': return this.noAlerts(e)
+      case 'isolated': return this.isolated(e)
+      case 'noFalseAlerts': return this.noFalseAlerts(e)
+    }
+  }
+
+  /** Why node `i` was down at some moment of [from, to], or undefined. */
+  downDuring (i: number, from: number, to: number): Down | undefined {
+    return this.downs.get(i)?.find((d) => d.from <= to && d.to > from)?.why
+  }
+
+  private stepTime (number: number): number | undefined {
+    return this.record.stepsAt[number - 1]
+  }
+
+  private stepText (number: number): string {
+    return `step ${number} (${describeStep(this.record.timeline.steps[number - 1])})`
+  }
+
+  private alerted (e: Extract<Expectation, { kind: 'alerted' }>): Verdict {
+    const description = `alerted on ${e.onText} by ${e.byText}${withinText(e.within)} after ${this.stepText(e.after)}`
+    const base = { number: e.number, kind: e.kind, description }
+    const from = this.stepTime(e.after)
+    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
+    const deadline = e.within === undefined ? this.record.endAt : from + e.within.ms
+    const { judged, excluded } = this.split(e.by, from, deadline)
+    const times: number[] = []
+    const failures: string[] = []
+    let pairs = 0
+    for (const by of judged) {
+      for (const on of e.on) {
+        if (on === by) continue
+        pairs++
+        const first = this.alerts.find((a) => a.by === by && a.on === on && a.metric === HEARTBEAT_METRIC && a.at >= from)
+        if (first === undefined || first.at > this.record.endAt) {
+          failures.push(`node ${by} did not alert on ${on}`)
+        } else if (first.at > deadline) {
+          failures.push(`node ${by} alerted on ${on} after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
+          times.push(first.at - from)
+        } else {
+          times.push(first.at - from)
+        }
+      }
+    }
+    const inTime = pairs - failures.length
+    const figure = `${inTime}/${pairs} alerted${times.length === 0 ? '' : `, p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
+    return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+  }
+
+  private recovered (e: Extract<Expectation, { kind: 'recovered' }>): Verdict {
+    const description = `recovered: ${e.byText} hear ${e.onText} with no alert open${withinText(e.within)} after ${this.stepText(e.after)}`
+    const base = { number: e.number, kind: e.kind, description }
+    const from = this.stepTime(e.after)
+    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
+    const deadline = Math.min(e.within === undefined ? this.record.endAt : from + e.within.ms, this.record.endAt)
+    // Judged: nodes up at the deadline, on both sides.
+    const upAt = (i: number): boolean => this.downDuring(i, deadline, deadline) === undefined
+    const excluded = [...new Set([...e.by, ...e.on])].filter((i) => !upAt(i)).map((i) => `node ${i} (${this.downDuring(i, deadline, deadline) ?? ''})`)
+    const by = e.by.filter(upAt)
+    const on = e.on.filter(upAt)
+    const failures: string[] = []
+    let last = 0
+    let pairs = 0
+    for (const b of by) {
+      const table = new PeerTable()
+      const mine = this.record.events.filter((ev) => ev.node === b && ev.at <= deadline).sort((x, y) => x.at - y.at || x.receivedAt - y.receivedAt)
+      for (const ev of mine) {
+        table.apply(ev.event)
+        const subject = this.indexOf.get(ev.event.peer ?? '')
+        if (ev.at > from && subject !== undefined && on.includes(subject) && (ev.event.event === 'recovered' || ev.event.event === 'joined')) last = Math.max(last, ev.at - from)
+      }
+      for (const o of on) {
+        if (o === b) continue
+        pairs++
+        const peer = this.record.peers[o]
+        if (table.alerting.has(peer)) failures.push(`node ${b} still alerting on ${o}`)
+        else if (!table.peers.has(peer)) failures.push(`node ${b} does not hear ${o}`)
+      }
+    }
+    const figure = `${pairs - failures.length}/${pairs} recovered${last > 0 ? `, last recovery ${formatMs(last)} after the step` : ', nothing to recover'}`
+    return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), value: last }
+  }
+
+  private isolated (e: Extract<Expectation, { kind: 'isolated' }>): Verdict {
+    const description = `isolated: ${e.nodesText} report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off${withinText(e.within)} after ${this.stepText(e.after)}`
+    const base = { number: e.number, kind: e.kind, description }
+    const from = this.stepTime(e.after)
+    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
+    const deadline = e.within === undefined ? this.record.endAt : from + e.within.ms
+    const { judged, excluded } = this.split(e.nodes, from, deadline)
+    const times: number[] = []
+    const failures: string[] = []
+    for (const node of judged) {
+      const first = this.record.events.filter((ev) => ev.node === node && ev.event.event === 'isolated' && ev.at >= from && ev.at <= this.record.endAt).sort((a, b) => a.at - b.at)[0]
+      if (first === undefined) failures.push(`node ${node} did not report isolated`)
+      else if (first.at > deadline) failures.push(`node ${node} reported isolated after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
+      if (first !== undefined) times.push(first.at - from)
+    }
+    const figure = `${judged.length - failures.length}/${judged.length} isolated${times.length === 0 ? '' : `, max ${formatMs(Math.max(...times))}`}`
+    return { ...base, pass: judged.length > 0 && failures.length === 0, figure, failures: judged.length === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+  }
+
+  private noAlerts (e: Extract<Expectation, { kind: 'noAlerts' }>): Verdict {
+    const window = `${e.from === undefined ? '' : ` from ${this.stepText(e.from)}`}${e.until === undefined ? '' : ` until ${this.stepText(e.until)}`}`
+    const description = e.byText === e.onText && formatNodes(e.by) === formatNodes(e.on)
+      ? `no alerts among ${e.byText}${window}`
+      : `no alerts by ${e.byText} on ${e.onText}${window}`
+    const from = e.from === undefined ? this.record.startAt : this.stepTime(e.from) ?? Infinity
+    const until = e.until === undefined ? this.record.endAt : this.stepTime(e.until) ?? this.record.endAt
+    const found = this.alerts.filter((a) => a.at >= from && a.at <= until && e.by.includes(a.by) && e.on.includes(a.on) && a.by !== a.on)
+    return {
+      number: e.number,
+      kind: e.kind,
+      description,
+      pass: found.length === 0,
+      figure: `${found.length} alert${found.length === 1 ? '' : 's'}`,
+      failures: found.map((a) => this.alertText(a)),
+      value: found.length
+    }
+  }
+
+  private noFalseAlerts (e: Extract<Expectation, { kind: 'noFalseAlerts' }>): Verdict {
+    const unexplained = this.alerts.filter((a) => !this.explained(a.by, a.on, a.at))
+    return {
+      number: e.number,
+      kind: e.kind,
+      description: 'no false alerts (every alert explained by a step)',
+      pass: unexplained.length === 0,
+      figure: `${unexplained.length} false alert${unexplained.length === 1 ? '' : 's'} of ${this.alerts.length}`,
+      failures: unexplained.map((a) => this.alertText(a)),
+      value: unexplained.length
+    }
+  }
+
+  running (number: number): Verdict {
+    const failures: string[] = []
+    for (const [node, how] of this.record.exits) {
+      const down = this.downDuring(node, this.record.startAt, this.record.endAt)
+      if (down !== 'killed' && down !== 'gone') failures.push(`node ${node} exited (${how})`)
+    }
+    return { number, kind: 'running', description: 'no node exited unless a step killed it or made it leave', pass: failures.length === 0, figure: `${failures.length} unexpected exit${failures.length === 1 ? '' : 's'}`, failures, value: failures.length }
+  }
+
+  /** Whether a step explains an alert by `by` on `on` at `at` (see the file's comment). */
+  explained (by: number, on: number, at: number): boolean {
+    if (on < 0) return false
+    const { steps } = this.record.timeline
+    for (const [i, step] of steps.entries()) {
+      const start = this.record.stepsAt[i]
+      if (start === undefined || start > at) continue
+      const endOf = (ends: (s: typeof step) => boolean): number => {
+        for (let j = i + 1; j < steps.length; j++) {
+          const t = this.record.stepsAt[j]
+          if (t !== undefined && ends(steps[j])) return t + this.grace
+        }
+        return Infinity
+      }
+      switch (step.action) {
+        case 'kill':
+          if (step.nodes.includes(on)) return true
+          break
+        case 'hang': {
+          if (!step.nodes.includes(on) && !step.nodes.includes(by)) break
+          const node = step.nodes.includes(on) ? on : by
+          if (at <= endOf((s) => s.action === 'resume' && s.nodes.includes(node))) return true
+          break
+        }
+        case 'partition': case 'split': {
+          const side = (n: number): number => step.groups.findIndex((g) => g.includes(n))
+          if (side(by) < 0 || side(on) < 0 || side(by) === side(on)) break
+          if (at <= endOf((s) => s.action === 'partition' || s.action === 'split' || (s.action === 'heal' && s.nodes === undefined))) return true
+          break
+        }
+        case 'loss': case 'rate': {
+          const node = step.nodes.includes(on) ? on : step.nodes.includes(by) ? by : undefined
+          if (node === undefined) break
+          if (at <= endOf((s) => s.action === 'heal' && (s.nodes === undefined || s.nodes.includes(node)))) return true
+          break
+        }
+        default:
+          break
+      }
+    }
+    return false
+  }
+
+  private split (nodes: number[], from: number, to: number): { judged: number[], excluded: string[] } {
+    const judged: number[] = []
+    const excluded: string[] = []
+    for (const n of nodes) {
+      const down = this.downDuring(n, from, to)
+      if (down === undefined) judged.push(n)
+      else excluded.push(`node ${n} (${down})`)
+    }
+    return { judged, excluded }
+  }
+
+  private alertText (a: { by: number, on: number, at: number, metric: string }): string {
+    const on = a.on < 0 ? 'an unknown peer' : String(a.on)
+    return `node ${a.by} on ${on} (${a.metric}) at +${formatMs(a.at - this.record.startAt)}`
+  }
+}
+
+function withinText (within: { text: string, ms: number } | undefined): string {
+  if (within === undefined) return ''
+  return /^\d/.test(within.text) && !within.text.includes('+') ? ` within ${within.text}` : ` within ${within.text} (${formatMs(within.ms)})`
+}
+
+function excludedOf (excluded: string[]): { excluded?: string[] } {
+  return excluded.length === 0 ? {} : { excluded }
+}

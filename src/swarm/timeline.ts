@@ -1,0 +1,285 @@
+/**
+ * Running a scenario file (timeline-file.ts) on a swarm: start it, wait until
+ * it is formed and settled, run each step at its time (signals to nodes,
+ * faults on their links), keep every event until the timeline ends, and judge
+ * the expectations (expectations.ts). `peermon swarm --scenario <file>` is
+ * runTimelineCommand(); tests call runTimeline() with a Swarm of their own.
+ */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ConfigError, describeFsError, quote } from '../config-error.js'
+import { formatDuration } from '../duration.js'
+import { describeExit, type NodeEvent } from './child.js'
+import { judgeTimeline, type Verdict } from './expectations.js'
+import { formatMs } from './format.js'
+import { junitXml } from './junit.js'
+import { Swarm } from './launcher.js'
+import { netnsUnavailableReason } from './netns-tools.js'
+import { describePacking, startAndForm } from './scenario.js'
+import { defaultTimeoutMs, type SwarmConfig } from './flags.js'
+import { describeStep, parseTimeline, type Timeline, type TimelineStep } from './timeline-file.js'
+
+export interface TimelineRunOptions {
+  /** Start plus formation must finish within this. */
+  timeoutMs: number
+  signal?: AbortSignal
+  /** Progress lines for a person. */
+  log?: (line: string) => void
+}
+
+export interface StepReport {
+  number: number
+  action: TimelineStep['action']
+  description: string
+  /** When the file says it runs (ms from the timeline's start). */
+  plannedMs: number
+  /** When it took effect (ms from the timeline's start). */
+  atMs: number
+}
+
+export interface TimelineReport {
+  name: string
+  file: string
+  seed: number
+  nodes: number
+  intervalMs: number
+  ttlMs: number
+  netns: boolean
+  /** e.g. "a process per node". */
+  packing: string
+  /** From the first spawn until every node had heard from every other. */
+  formedMs: number
+  settleMs: number
+  /** The timeline's length (ms from its start to its end). */
+  endMs: number
+  steps: StepReport[]
+  verdicts: Verdict[]
+  /** Alerts raised during the timeline, all nodes. */
+  alerts: number
+  garbageLines: number
+  pass: boolean
+}
+
+/** Reads and checks a scenario file (ConfigError: one line naming the file, the step and the field). */
+export async function loadTimeline (file: string): Promise<Timeline> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`--scenario: ${quote(file)} is neither crash, hang nor leave, nor a readable scenario file (${describeFsError(err)})`)
+  }
+  return parseTimeline(text, file)
+}
+
+/** The swarm a timeline asks for; `overrides` are the command line's. */
+export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, perProcess?: number, onStderr?: (index: number, line: string) => void } = {}): Swarm {
+  const { swarm } = timeline
+  return new Swarm({
+    nodes: swarm.nodes,
+    intervalMs: swarm.intervalMs,
+    ttlMs: swarm.ttlMs,
+    netns: swarm.netns,
+    ...(swarm.degree === undefined ? {} : { degree: swarm.degree }),
+    ...(overrides.seed ?? swarm.seed) === undefined ? {} : { seed: overrides.seed ?? swarm.seed },
+    ...(overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
+    ...(overrides.onStderr === undefined ? {} : { onStderr: overrides.onStderr })
+  })
+}
+
+/**
+ * Runs `timeline` on `swarm` (not started yet; the caller stops it). Nodes
+ * that a step signals get a process of their own first.
+ */
+export async function runTimeline (swarm: Swarm, timeline: Timeline, options: TimelineRunOptions): Promise<TimelineReport> {
+  const { signal } = options
+  const log = options.log ?? (() => {})
+  const { nodes, intervalMs, ttlMs, settleMs } = timeline.swarm
+  if (swarm.options.nodes !== nodes) throw new Error(`the swarm has ${swarm.options.nodes} nodes, the timeline ${nodes}`)
+  for (const index of timeline.signalled) swarm.keepAlone(index)
+  const events: NodeEvent[] = []
+  const unsubscribe = swarm.onEvent((event) => { events.push(event) })
+  try {
+    log(`${timeline.name}: starting ${nodes} nodes (seed ${swarm.seed}, interval ${formatMs(intervalMs)}, ttl ${formatMs(ttlMs)}, ${timeline.swarm.netns ? 'network namespaces, ' : ''}${describePacking(swarm)})`)
+    const startedAt = performance.now()
+    await startAndForm(swarm, options.timeoutMs, signal)
+    const formedMs = performance.now() - startedAt
+    log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(settleMs)}`)
+    await sleep(settleMs, undefined, { signal })
+    const early = swarm.nodes.find((child) => child.exit !== undefined)
+    if (early !== undefined) throw new Error(`node ${early.index} exited before the timeline (${describeExit(early.exit)})${early.stderrSummary()}`)
+
+    const startAt = Date.now()
+    const stepsAt: Array<number | undefined> = []
+    const steps: StepReport[] = []
+    for (const step of timeline.steps) {
+      const wait = startAt + step.atMs - Date.now()
+      if (wait > 0) await sleep(wait, undefined, { signal })
+      await runStep(swarm, step)
+      const at = Date.now()
+      stepsAt.push(at)
+      steps.push({ number: step.number, action: step.action, description: describeStep(step), plannedMs: step.atMs, atMs: at - startAt })
+      log(`+${formatMs(at - startAt)} step ${step.number}: ${describeStep(step)}`)
+    }
+    const rest = startAt + timeline.endMs - Date.now()
+    if (rest > 0) await sleep(rest, undefined, { signal })
+    const endAt = Date.now()
+    log(`+${formatMs(endAt - startAt)} end of the timeline`)
+
+    const exits = new Map(swarm.nodes.flatMap((child) => child.exit === undefined ? [] : [[child.index, describeExit(child.exit)] as const]))
+    const verdicts = judgeTimeline({ timeline, startAt, stepsAt, endAt, peers: swarm.nodes.map((c) => c.peer ?? ''), events, exits })
+    return {
+      name: timeline.name,
+      file: timeline.file,
+      seed: swarm.seed,
+      nodes,
+      intervalMs,
+      ttlMs,
+      netns: timeline.swarm.netns,
+      packing: describePacking(swarm),
+      formedMs: Math.round(formedMs),
+      settleMs,
+      endMs: endAt - startAt,
+      steps,
+      verdicts,
+      alerts: events.filter((e) => e.event.event === 'alert' && e.at >= startAt && e.at <= endAt).length,
+      garbageLines: swarm.nodes.reduce((sum, c) => sum + c.lineStats.garbage, 0),
+      pass: verdicts.every((v) => v.pass)
+    }
+  } finally {
+    unsubscribe()
+  }
+}
+
+async function runStep (swarm: Swarm, step: TimelineStep): Promise<void> {
+  const send = (nodes: number[], sig: NodeJS.Signals): void => {
+    for (const index of nodes) {
+      if (!swarm.node(index).signal(sig)) throw new Error(`step ${step.number} (${describeStep(step)}): could not send ${sig} to node ${index} (${describeExit(swarm.node(index).exit)})`)
+    }
+  }
+  const lan = (): NonNullable<Swarm['lan']> => {
+    if (swarm.lan === undefined) throw new Error(`step ${step.number} (${describeStep(step)}): the swarm has no network namespaces`)
+    return swarm.lan
+  }
+  switch (step.action) {
+    case 'kill': send(step.nodes, 'SIGKILL'); break
+    case 'hang': send(step.nodes, 'SIGSTOP'); break
+    case 'resume': send(step.nodes, 'SIGCONT'); break
+    case 'leave': send(step.nodes, 'SIGTERM'); break
+    case 'partition': case 'split': await lan().partition(step.groups); break
+    case 'loss': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.loss(n, step.percent, step.direction) })); break }
+    case 'rate': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.rate(n, step.kbit) })); break }
+    case 'heal': {
+      const l = lan()
+      if (step.nodes === undefined) await l.heal()
+      else await Promise.all(step.nodes.map(async (n) => { await l.heal(n) }))
+      break
+    }
+    case 'stop': break
+  }
+}
+
+/** The report for a person: the steps as they ran, a verdict per expectation, a summary line. */
+export function renderTimelineReport (report: TimelineReport): string[] {
+  const lines = [
+    `scenario ${quote(report.name)}: ${report.nodes} nodes, interval ${formatDuration(report.intervalMs)}, ttl ${formatDuration(report.ttlMs)}${report.netns ? ', network namespaces' : ''}, seed ${report.seed}; formed in ${formatMs(report.formedMs)}`,
+    ...report.steps.map((s) => `  step ${s.number}  +${formatMs(s.atMs)}  ${s.description}`),
+    `  end   +${formatMs(report.endMs)}  (${report.alerts} alert${report.alerts === 1 ? '' : 's'} raised)`,
+    ''
+  ]
+  for (const v of report.verdicts) {
+    lines.push(`${v.pass ? 'PASS' : 'FAIL'}  ${v.number}. ${v.description}: ${v.figure}`)
+    if (v.excluded !== undefined) lines.push(`        not judged: ${v.excluded.join(', ')}`)
+    for (const failure of v.failures.slice(0, 10)) lines.push(`        ${failure}`)
+    if (v.failures.length > 10) lines.push(`        and ${v.failures.length - 10} more`)
+  }
+  const held = report.verdicts.filter((v) => v.pass).length
+  lines.push('', `${held}/${report.verdicts.length} expectations held: ${report.pass ? 'PASS' : 'FAIL'}`)
+  return lines
+}
+
+/** The IO runTimelineCommand writes to (runSwarm's). */
+export interface TimelineIO {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+/**
+ * `peermon swarm --scenario <file>`: loads and checks the file (ConfigError
+ * before anything starts), runs it, prints the verdicts (or the JSON result),
+ * writes the JUnit report if asked; resolves with 0 (every expectation held)
+ * or 1. Every node is stopped before it resolves.
+ */
+export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): Promise<number> {
+  const options = config.timeline
+  if (options === undefined) throw new Error('runTimelineCommand: no scenario file')
+  const timeline = await loadTimeline(options.file)
+  if (timeline.swarm.netns) {
+    const problem = netnsUnavailableReason()
+    if (problem !== undefined) throw new ConfigError(`${options.file}: swarm: netns: ${problem}`)
+  }
+  if (options.junit !== undefined) {
+    const dir = dirname(options.junit)
+    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
+    if (!isDir) throw new ConfigError(`--junit: no directory ${quote(dir)} to write ${quote(options.junit)} in`)
+  }
+
+  const interrupt = new AbortController()
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) io.stderr.write(`peermon swarm: ${sig}, stopping the nodes\n`)
+    interrupt.abort(new Error(`interrupted by ${sig}`))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const log = (line: string): void => { io.stderr.write(`peermon swarm: ${line}\n`) }
+  const swarm = timelineSwarm(timeline, {
+    ...(config.seed === undefined ? {} : { seed: config.seed }),
+    ...(config.perProcess === undefined ? {} : { perProcess: config.perProcess }),
+    ...(config.verbose ? { onStderr: (index: number, line: string) => { io.stderr.write(`${index < 0 ? '[pack]' : `[node ${index}]`} ${line}\n`) } } : {})
+  })
+  const started = new Date()
+  const logLines: string[] = []
+  const logBoth = (line: string): void => { logLines.push(line); log(line) }
+  let report: TimelineReport | undefined
+  let failure: string | undefined
+  try {
+    report = await runTimeline(swarm, timeline, {
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs(timeline.swarm.nodes, timeline.swarm.ttlMs),
+      signal: interrupt.signal,
+      log: logBoth
+    })
+  } catch (err) {
+    failure = interrupt.signal.aborted ? (interrupt.signal.reason as Error).message : err instanceof Error ? err.message : String(err)
+    io.stderr.write(`peermon swarm: ${failure}\n`)
+    if (!config.verbose && !interrupt.signal.aborted) {
+      for (const child of swarm.nodes.filter((c) => c.exit !== undefined && c.stderrTail.length > 0)) io.stderr.write(`${child.stderrSummary().replace(/^\n/, '')}\n`)
+    }
+  } finally {
+    if (swarm.nodes.length > 0) log(`stopping ${swarm.nodes.length} nodes`)
+    try {
+      await swarm.stop()
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+
+  if (report !== undefined) {
+    io.stdout.write(config.json ? `${JSON.stringify(report)}\n` : `${renderTimelineReport(report).join('\n')}\n`)
+  }
+  if (options.junit !== undefined) {
+    const xml = junitXml({
+      name: timeline.name,
+      timeMs: Date.now() - started.getTime(),
+      timestamp: started,
+      properties: { file: timeline.file, seed: swarm.seed, nodes: timeline.swarm.nodes, interval: formatDuration(timeline.swarm.intervalMs), ttl: formatDuration(timeline.swarm.ttlMs), netns: timeline.swarm.netns },
+      verdicts: report?.verdicts ?? [],
+      ...(failure === undefined ? {} : { error: failure }),
+      log: logLines.join('\n')
+    })
+    await mkdir(dirname(options.junit), { recursive: true })
+    await writeFile(options.junit, xml)
+  }
+  return report?.pass === true ? 0 : 1
+}
