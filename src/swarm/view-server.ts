@@ -97,14 +97,18 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
     feed.addEvent(node, at, event, indexOf)
   })
 
-  const state = (): ViewState => {
-    const nodes = Array.from({ length: n }, (_, i): NodeFacts | undefined => swarm.nodes[i])
-    for (const [i, node] of nodes.entries()) {
-      if (node?.state === 'exited' && !reportedExit.has(i)) {
+  /** Adds an `exited` feed entry for each node that ended since the last call. */
+  const noteExits = (): void => {
+    for (const [i, node] of swarm.nodes.entries()) {
+      if (node?.exit !== undefined && !reportedExit.has(i)) {
         reportedExit.add(i)
-        feed.add({ at: now(), node: i, event: 'exited', peer: null, detail: describeExit(swarm.nodes[i].exit) })
+        feed.add({ at: now(), node: i, event: 'exited', peer: null, detail: describeExit(node.exit) })
       }
     }
+  }
+  const state = (): ViewState => {
+    noteExits()
+    const nodes = Array.from({ length: n }, (_, i): NodeFacts | undefined => swarm.nodes[i])
     const netns = swarm.lan !== undefined
     return {
       intervalMs: swarm.options.intervalMs,
@@ -119,6 +123,7 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
 
   let lastSent = ''
   const tick = setInterval(() => {
+    noteExits()
     if (streams.size === 0) return
     const json = JSON.stringify(state())
     const fresh = feed.take()

@@ -155,9 +155,14 @@ function drawCounts (state: ViewState): void {
   ;($('heal-all') as HTMLButtonElement).hidden = !state.netns
 }
 
+/** The newest feed entry shown: a tick may repeat entries the snapshot already had. */
+let lastSeq = 0
+
 function addFeed (entries: FeedEntry[]): void {
   const feed = $('feed')
   for (const entry of entries) {
+    if (entry.seq <= lastSeq) continue
+    lastSeq = entry.seq
     const li = el('li', '', [
       el('span', 'muted', [new Date(entry.at).toLocaleTimeString()]), ' ',
       entry.node < 0 ? '' : `node ${entry.node} `,
@@ -175,7 +180,10 @@ function addFeed (entries: FeedEntry[]): void {
 function apply (tick: ViewTick, fresh: boolean): void {
   const { state } = tick
   if (state.nodes.length !== size) build(state.nodes.length)
-  if (fresh) $('feed').replaceChildren()
+  if (fresh) {
+    $('feed').replaceChildren()
+    lastSeq = 0
+  }
   drawMatrix(state)
   drawNodes(state.nodes)
   drawCounts(state)
