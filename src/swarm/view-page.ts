@@ -27,7 +27,6 @@ export const VIEW_STYLE = `
 :root {
   --bg: #f6f7f9; --panel: #fff; --text: #1d2430; --muted: #6b7280; --line: #e3e6eb;
   --alive: #1f9d55; --alerting: #d93f3f; --left: #9aa1ab; --unknown: #e8ebef; --self: #3b4250; --down: #c9ced6;
-  --cell: 14px;
   color-scheme: light dark;
 }
 @media (prefers-color-scheme: dark) {
@@ -46,16 +45,10 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 16px; pa
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; min-width: 0; }
 h2 { font-size: 14px; margin: 0 0 8px; }
 .scroll { overflow: auto; }
-#matrix { border-collapse: separate; border-spacing: 1px; }
-#matrix th { font: 10px ui-monospace, monospace; color: var(--muted); padding: 0 3px; text-align: right; }
-#matrix thead th { text-align: center; padding: 0; width: var(--cell); }
-#matrix td { width: var(--cell); height: var(--cell); min-width: var(--cell); padding: 0; border-radius: 2px; background: var(--unknown); }
-#matrix td.a { background: var(--alive); } #matrix td.x { background: var(--alerting); }
-#matrix td.l { background: var(--left); } #matrix td.s { background: var(--self); }
-#matrix td.d { background: transparent; outline: 1px dashed var(--down); outline-offset: -1px; }
-#matrix th.exited, #nodes tr.exited td { color: var(--muted); text-decoration: line-through; }
-#matrix th.paused, #nodes tr.paused .state { color: #c77700; }
-#matrix th.partitioned, #nodes tr.partitioned .state { font-weight: bold; color: #2f6fd6; }
+#matrix { display: block; }
+#nodes tr.exited td { color: var(--muted); text-decoration: line-through; }
+#nodes tr.paused .state { color: #c77700; }
+#nodes tr.partitioned .state { font-weight: bold; color: #2f6fd6; }
 .legend { display: flex; gap: 12px; flex-wrap: wrap; font-size: 12px; color: var(--muted); margin-top: 8px; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; background: var(--unknown); }
 .legend i.a { background: var(--alive); } .legend i.x { background: var(--alerting); } .legend i.l { background: var(--left); }
@@ -87,7 +80,7 @@ const BODY = `
   <div>
     <section>
       <h2>Who sees whom <span class="muted">(row: observer, column: peer)</span></h2>
-      <div class="scroll"><table id="matrix"><thead></thead><tbody></tbody></table></div>
+      <div class="scroll"><canvas id="matrix" role="img" aria-label="who sees whom: row observer, column peer"></canvas></div>
       <div class="legend">
         <span><i class="a"></i>alive</span><span><i class="x"></i>alerting</span><span><i class="l"></i>left</span>
         <span><i></i>unknown</span><span><i class="s"></i>self</span><span><i class="d"></i>observer not running</span>

@@ -57,9 +57,9 @@ describe('swarm view: a partition in the matrix (netns)', { skip }, () => {
     }
   })
 
-  /** The matrix as the page draws it: one string of cell classes per row. */
-  const drawn = async (): Promise<string[]> => await page.locator('#matrix tbody tr').evaluateAll((rows) =>
-    rows.map((row) => [...row.querySelectorAll('td')].map((td) => ({ a: 'a', x: 'x', s: 's', l: 'l', d: '-' } as Record<string, string>)[td.className] ?? '.').join('')))
+  /** The matrix as the page drew it (the canvas's data-matrix), row by row. */
+  const drawn = async (): Promise<string[]> =>
+    (await page.locator('#matrix').getAttribute('data-matrix') ?? '').match(new RegExp(`.{${NODES}}`, 'g')) ?? []
 
   it('shows a partition as blocks of alerts, and a heal as everyone alive again', async () => {
     const view_ = view as ViewServer

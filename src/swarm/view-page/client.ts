@@ -19,7 +19,6 @@ const ACTION_TITLES: Record<ViewAction, string> = {
   partition: 'move the node to the other side of a partition (nodes there still hear each other)',
   heal: 'bring the node back from the partition and clear its link faults'
 }
-const CELL_CLASS: Record<MatrixCell, string> = { s: 's', a: 'a', x: 'x', l: 'l', '.': 'u', '-': 'd' }
 const CELL_WORD: Record<MatrixCell, string> = { s: 'self', a: 'alive', x: 'alerting', l: 'left', '.': 'unknown', '-': 'not running' }
 const FEED_MAX = 200
 
@@ -45,40 +44,59 @@ function el<K extends keyof HTMLElementTagNameMap> (tag: K, cls: string, childre
   return node
 }
 
-const matrixHead = ($('matrix') as HTMLTableElement).tHead as HTMLTableSectionElement
-const matrixBody = ($('matrix') as HTMLTableElement).tBodies[0]
+const canvas = $('matrix') as HTMLCanvasElement
+const context = canvas.getContext('2d') as CanvasRenderingContext2D
 const nodesBody = ($('nodes') as HTMLTableElement).tBodies[0]
+/** Margin for the row and column numbers, and the side of a cell (CSS px). */
+const PAD = 26
+let cellPx = 14
 let size = -1
-let cells: HTMLTableCellElement[] = []
-let rowHeads: HTMLTableCellElement[] = []
 let drawn = ''
+let colors: Record<MatrixCell, string> = { s: '#3b4250', a: '#1f9d55', x: '#d93f3f', l: '#9aa1ab', '.': '#e8ebef', '-': '#c9ced6' }
 const nodeKeys: string[] = []
 
-/** Builds the matrix and node tables for `n` nodes (once, and when the size changes). */
+function cssColor (name: string, fallback: string): string {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+  return value === '' ? fallback : value
+}
+
+/**
+ * Sizes the matrix canvas and the node table for `n` nodes (once, and when the
+ * size changes). The matrix is a canvas: a change repaints its cells alone
+ * (a 10 000-cell table repainted whole on every change).
+ */
 function build (n: number): void {
   size = n
   drawn = ''
   nodeKeys.length = 0
-  document.documentElement.style.setProperty('--cell', `${Math.max(8, Math.min(22, Math.floor(560 / Math.max(n, 1))))}px`)
-  const head = el('tr', '', [el('th', '', [])])
-  for (let col = 0; col < n; col++) head.appendChild(el('th', '', [n <= 30 || col % 5 === 0 ? String(col) : '']))
-  matrixHead.replaceChildren(head)
-  cells = []
-  rowHeads = []
-  const rows: HTMLTableRowElement[] = []
-  for (let row = 0; row < n; row++) {
-    const th = el('th', '', [String(row)])
-    const tr = el('tr', '', [th])
-    tr.dataset.node = String(row)
-    rowHeads.push(th)
-    for (let col = 0; col < n; col++) {
-      const td = document.createElement('td')
-      tr.appendChild(td)
-      cells.push(td)
-    }
-    rows.push(tr)
+  cellPx = Math.max(6, Math.min(22, Math.floor(560 / Math.max(n, 1))))
+  const side = PAD + n * (cellPx + 1)
+  const ratio = window.devicePixelRatio || 1
+  canvas.width = Math.ceil(side * ratio)
+  canvas.height = Math.ceil(side * ratio)
+  canvas.style.width = `${side}px`
+  canvas.style.height = `${side}px`
+  context.setTransform(ratio, 0, 0, ratio, 0, 0)
+  colors = {
+    s: cssColor('--self', colors.s),
+    a: cssColor('--alive', colors.a),
+    x: cssColor('--alerting', colors.x),
+    l: cssColor('--left', colors.l),
+    '.': cssColor('--unknown', colors['.']),
+    '-': cssColor('--down', colors['-'])
   }
-  matrixBody.replaceChildren(...rows)
+  context.clearRect(0, 0, side, side)
+  context.fillStyle = cssColor('--muted', '#6b7280')
+  context.font = '10px ui-monospace, monospace'
+  context.textBaseline = 'middle'
+  for (let i = 0; i < n; i++) {
+    if (n > 30 && i % 5 !== 0) continue
+    const at = PAD + i * (cellPx + 1) + cellPx / 2
+    context.textAlign = 'center'
+    context.fillText(String(i), at, PAD / 2)
+    context.textAlign = 'right'
+    context.fillText(String(i), PAD - 4, at)
+  }
   nodesBody.replaceChildren(...Array.from({ length: n }, (_, i) => {
     const tr = document.createElement('tr')
     tr.dataset.node = String(i)
@@ -86,25 +104,38 @@ function build (n: number): void {
   }))
 }
 
-function drawMatrix (state: ViewState): void {
-  const { matrix, nodes } = state
-  const n = nodes.length
-  for (let i = 0; i < matrix.length; i++) {
-    const cell = matrix[i] as MatrixCell
-    if (drawn[i] === cell) continue
-    const td = cells[i]
-    td.className = CELL_CLASS[cell]
-    const row = Math.floor(i / n)
-    const col = i % n
-    td.title = row === col ? `node ${row}` : `node ${row} sees node ${col}: ${CELL_WORD[cell]}`
-  }
-  drawn = matrix
-  for (const node of nodes) {
-    const th = rowHeads[node.index]
-    const cls = node.state === 'exited' || node.state === 'paused' ? node.state : node.partitioned ? 'partitioned' : ''
-    if (th.className !== cls) th.className = cls
+function paintCell (row: number, col: number, cell: MatrixCell): void {
+  const x = PAD + col * (cellPx + 1)
+  const y = PAD + row * (cellPx + 1)
+  context.clearRect(x, y, cellPx, cellPx)
+  if (cell === '-') {
+    context.strokeStyle = colors['-']
+    context.strokeRect(x + 0.5, y + 0.5, cellPx - 1, cellPx - 1)
+  } else {
+    context.fillStyle = colors[cell]
+    context.fillRect(x, y, cellPx, cellPx)
   }
 }
+
+function drawMatrix (state: ViewState): void {
+  const { matrix } = state
+  const n = state.nodes.length
+  for (let i = 0; i < matrix.length; i++) {
+    if (drawn[i] !== matrix[i]) paintCell(Math.floor(i / n), i % n, matrix[i] as MatrixCell)
+  }
+  drawn = matrix
+  // What is drawn, in words, for tests and tools (MatrixCell characters, row by row).
+  canvas.dataset.matrix = matrix
+}
+
+canvas.addEventListener('mousemove', (e) => {
+  const col = Math.floor((e.offsetX - PAD) / (cellPx + 1))
+  const row = Math.floor((e.offsetY - PAD) / (cellPx + 1))
+  const cell = drawn[row * size + col] as MatrixCell | undefined
+  canvas.title = row < 0 || col < 0 || row >= size || col >= size || cell === undefined
+    ? ''
+    : row === col ? `node ${row}` : `node ${row} sees node ${col}: ${CELL_WORD[cell]}`
+})
 
 function stateText (node: ViewNode): string {
   if (node.state === 'exited') return `exited (${node.exit ?? '?'})`
