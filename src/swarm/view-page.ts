@@ -44,6 +44,7 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 16px; pa
 @media (max-width: 1100px) { main { grid-template-columns: 1fr; } }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; min-width: 0; }
 h2 { font-size: 14px; margin: 0 0 8px; }
+section + section { margin-top: 16px; }
 .scroll { overflow: auto; }
 #matrix { display: block; }
 #nodes tr.exited td { color: var(--muted); text-decoration: line-through; }
