@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { ConfigError, quote } from '../config-error.js'
+import { apiOf, isLoopback } from '../daemon/config-values.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
@@ -31,6 +32,10 @@ export interface SwarmConfig {
   seed?: number
   /** `--scenario <file>`: a timeline (timeline.ts) instead of a built-in scenario. */
   timeline?: { file: string, junit?: string, timeoutMs?: number }
+  /** `--view`: where the live page listens (undefined: no page). */
+  view?: { host: string, port: number }
+  /** The page's bearer token (--view-token or PEERMON_VIEW_TOKEN); required off loopback. */
+  viewToken?: string
   help: boolean
 }
 
@@ -66,6 +71,11 @@ Options:
   --seed <n>              seed of the bootstrap graph and victim choice (default: random, printed)
   --netns                 each daemon in a network namespace of its own, on a private
                           bridge (10.77.0.0/16) instead of 127.0.0.1; needs root, ip, tc, nft
+  --view [host:port]      serve a live page of the swarm (who sees whom, events, buttons
+                          to kill, hang, resume, stop, partition, heal nodes); default
+                          127.0.0.1:0, its URL printed on stderr
+  --view-token <token>    bearer token of the page (env PEERMON_VIEW_TOKEN); required
+                          for a non-loopback --view; open the page as /?token=<token>
   --json                  JSON lines (live) or one JSON result object (scenario)
   --verbose               forward the daemons' stderr, prefixed with the node index
   -h, --help              show this help
@@ -88,12 +98,14 @@ const SWARM_FLAGS = {
   json: {},
   verbose: {},
   netns: {},
+  view: { value: '<host:port>' },
+  'view-token': { value: '<token>' },
   help: { short: 'h' }
 } as const satisfies FlagSpecs
 
-export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
+export function parseSwarmFlags (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SwarmConfig {
   if (wantsHelp(argv)) return { ...defaults(1), help: true }
-  const { values } = parseFlags(argv, SWARM_FLAGS, { help: 'peermon swarm --help' })
+  const { values } = parseFlags(withViewDefault(argv), SWARM_FLAGS, { help: 'peermon swarm --help' })
 
   if (values.scenario !== undefined && !(SCENARIOS as readonly string[]).includes(values.scenario)) return scenarioFileConfig(values)
   if (values.junit !== undefined) throw new ConfigError('--junit: only with --scenario <file>')
@@ -126,6 +138,7 @@ export function parseSwarmFlags (argv: readonly string[]): SwarmConfig {
     hangForMs,
     timeoutMs,
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
+    ...viewOf(values.view, values['view-token'], env.PEERMON_VIEW_TOKEN),
     help: false
   }
 }
@@ -138,6 +151,7 @@ function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_F
     if (values[flag] !== undefined) throw new ConfigError(`--${flag}: a scenario file sets it (its "swarm" settings); drop --${flag}`)
   }
   if (values.junit === '') throw new ConfigError('--junit: expected a file name')
+  if (values.view !== undefined) throw new ConfigError('--view: not with a scenario file (yet); run the swarm in live mode to watch it')
   const timeoutMs = duration('--timeout', values.timeout, { min: 1 })
   return {
     ...defaults(0),
@@ -147,6 +161,25 @@ function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_F
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
     timeline: { file, ...(values.junit === undefined ? {} : { junit: values.junit }), ...(timeoutMs === undefined ? {} : { timeoutMs }) }
   }
+}
+
+/** `--view` takes an optional value: alone (last, or before another flag) it means 127.0.0.1:0. */
+function withViewDefault (argv: readonly string[]): string[] {
+  const end = argv.indexOf('--')
+  return argv.map((arg, i) => arg === '--view' && (end < 0 || i < end) && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? '--view=127.0.0.1:0' : arg)
+}
+
+function viewOf (text: string | undefined, flagToken: string | undefined, envToken: string | undefined): Pick<SwarmConfig, 'view' | 'viewToken'> {
+  if (text === undefined) {
+    if (flagToken !== undefined) throw new ConfigError('--view-token: only applies with --view')
+    return {}
+  }
+  const view = apiOf({ value: text, source: '--view' })
+  if (view == null) throw new ConfigError('--view: expected host:port (e.g. 127.0.0.1:8080, :0 for a free port), got off')
+  const token = flagToken ?? envToken
+  const viewToken = token === undefined || token === '' ? undefined : token
+  if (viewToken === undefined && !isLoopback(view.host)) throw new ConfigError(`--view: ${view.host} is not a loopback address; serving the view there requires --view-token <token> (or PEERMON_VIEW_TOKEN)`)
+  return { view, ...(viewToken === undefined ? {} : { viewToken }) }
 }
 
 /** Start and formation time allowed by default: 20 s plus 2 s per node, plus a few TTLs. */

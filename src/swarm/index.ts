@@ -12,6 +12,7 @@ import { runLive } from './live.js'
 import { renderScenarioResult } from './result-table.js'
 import { runScenario } from './scenario.js'
 import { runTimelineCommand } from './timeline.js'
+import { startSwarmView, type ViewServer } from './view-server.js'
 
 /** Where runSwarm writes; the process's own streams by default. */
 export interface SwarmIO {
@@ -54,13 +55,16 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
     onStderr: config.verbose ? (index, line) => { io.stderr.write(`${index < 0 ? '[pack]' : `[node ${index}]`} ${line}\n`) } : undefined
   })
 
+  let view: ViewServer | undefined
   try {
+    if (config.view !== undefined) view = await startSwarmView(swarm, config.view, config.viewToken, log)
     if (config.scenario === undefined) {
       await runLive(swarm, { json: config.json, out: io.stdout, log, signal: interrupt.signal })
       return 0
     }
     return await scenarioMode(swarm, config, io, log, interrupt.signal)
   } catch (err) {
+    if (err instanceof ConfigError) throw err
     if (interrupt.signal.aborted) return config.scenario === undefined ? 0 : 1
     const failing = swarm.nodes.filter((child) => child.exit !== undefined && child.stderrTail.length > 0)
     io.stderr.write(`peermon swarm: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -69,6 +73,7 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
   } finally {
     if (swarm.nodes.length > 0) log(`stopping ${swarm.nodes.length} nodes`)
     try {
+      await view?.close()
       await swarm.stop()
     } finally {
       process.off('SIGINT', onSignal)
