@@ -140,6 +140,7 @@ export const GOSSIPSUB_STOCK: Partial<GossipsubOpts> = {
   mcacheGossip: 3,
   floodPublish: true,
   idontwantMinDataSize: 512,
+  seenTTL: 120_000,
   fastMsgIdFn: undefined,
   msgIdToStrFn: undefined,
   scoreParams: { IPColocationFactorWeight: -5 }

@@ -40,6 +40,22 @@ function latin1 (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
+/**
+ * How long gossipsub remembers a message id it has seen (its seen cache, its
+ * fast-id cache, the ids it published) and keeps a message's delivery record
+ * for peer scoring. Gossipsub: 2 minutes for both. Each node keeps about 1 KB
+ * per message in these four structures, so with every node receiving every
+ * report the process holds nodes × reports per second × TTL of them: 25 nodes
+ * of a 100-node swarm at 2 s keep 150 000 of each at 2 minutes, most of a
+ * packed process's heap, and V8's old space grows far past that live set as
+ * the 200 000-entry maps churn. 30 s is still 6 times gossipsub's message cache
+ * history (mcacheLength 5 heartbeats, 5 s), the longest a peer can still
+ * serve a message by IWANT; a copy that arrives later is no longer a duplicate
+ * to gossipsub and reaches the monitor's validator, which ignores it as a
+ * replay (epoch, seq): no score penalty, not delivered twice.
+ */
+export const SEEN_TTL_MS = 30_000
+
 /** Gossipsub options peermon sets for its topic (over gossipsub's defaults). */
 export const GOSSIPSUB_TUNING: Partial<GossipsubOpts> = {
   // Mesh degree 3 (gossipsub: 6, 4..12): every node wants every report, so each
@@ -52,6 +68,8 @@ export const GOSSIPSUB_TUNING: Partial<GossipsubOpts> = {
   Dhi: 4,
   Dout: 1,
   Dscore: 1,
+  // Message ids are remembered 30 s instead of 2 minutes: see SEEN_TTL_MS.
+  seenTTL: SEEN_TTL_MS,
   fastMsgIdFn: fastMsgId,
   msgIdToStrFn: msgIdToKey
 }
@@ -66,4 +84,51 @@ export const GOSSIPSUB_TUNING: Partial<GossipsubOpts> = {
  */
 export const SCORE_TUNING: Partial<PeerScoreParams> = {
   IPColocationFactorWeight: 0
+}
+
+/** The internals of gossipsub's score that `shortenDeliveryRecords` touches. */
+interface DeliveryRecordsInternals {
+  records: Map<string, { firstSeenTsMs: number }>
+  queue: { peekFront: () => { msgId: string } | undefined, shift: () => unknown }
+  gc: () => void
+}
+
+/**
+ * Makes gossipsub's peer score forget a message's delivery record `ttlMs`
+ * after it was first seen instead of its fixed 2 minutes (TimeCacheDuration,
+ * not an option). The records only serve the score: who delivered a message,
+ * to penalise them all (P4) if it turns out invalid, and mesh delivery counts,
+ * which peermon's scoring does not use (src/libp2p/node.ts); validation ends
+ * within the same turn, long before 30 s. Returns the instance. When the
+ * internals are not there (renamed in a gossipsub release), the records keep
+ * gossipsub's 2 minutes and a process warning (code PEERMON_DELIVERY_RECORDS)
+ * says so once.
+ */
+export function shortenDeliveryRecords<T> (pubsub: T, ttlMs = SEEN_TTL_MS): T {
+  const deliveries = (pubsub as { score?: { deliveryRecords?: Partial<DeliveryRecordsInternals> } }).score?.deliveryRecords
+  const { records, queue } = deliveries ?? {}
+  if (deliveries === undefined || !(records instanceof Map) || typeof queue?.peekFront !== 'function' || typeof queue.shift !== 'function' || typeof deliveries.gc !== 'function') {
+    warnOnce()
+    return pubsub
+  }
+  // Called by the score's background task (every decayInterval, 1 s). The queue is in order of first sight.
+  deliveries.gc = () => {
+    const oldest = Date.now() - ttlMs
+    for (let head = queue.peekFront(); head !== undefined; head = queue.peekFront()) {
+      const record = records.get(head.msgId)
+      if (record !== undefined && record.firstSeenTsMs >= oldest) break
+      records.delete(head.msgId)
+      queue.shift()
+    }
+  }
+  return pubsub
+}
+
+let warned = false
+
+function warnOnce (): void {
+  if (warned) return
+  warned = true
+  process.emitWarning('gossipsub\'s score has no deliveryRecords (renamed in an upgrade of @chainsafe/libp2p-gossipsub?): ' +
+    'delivery records are kept for gossipsub\'s 2 minutes instead of peermon\'s SEEN_TTL_MS (src/libp2p/gossip-tuning.ts)', { code: 'PEERMON_DELIVERY_RECORDS' })
 }

@@ -25,7 +25,7 @@ import { createLibp2p } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { DEFAULT_TOPIC } from '../constants.js'
 import { batchForwarding } from './gossip-batching.js'
-import { GOSSIPSUB_TUNING, SCORE_TUNING } from './gossip-tuning.js'
+import { GOSSIPSUB_TUNING, SCORE_TUNING, SEEN_TTL_MS, shortenDeliveryRecords } from './gossip-tuning.js'
 import { PeerMonitorService } from './service.js'
 import { cacheVerification, processVerificationCache } from './verification-cache.js'
 import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
@@ -109,6 +109,7 @@ function tunedGossipsub (init: Partial<GossipsubOpts>, batchMs: number, verifica
   const cache = verification === false ? undefined : processVerificationCache(verification === true || verification === undefined ? true : verification.memo !== false)
   return (components) => {
     const pubsub = factory(components)
+    shortenDeliveryRecords(pubsub, init.seenTTL ?? SEEN_TTL_MS)
     if (cache !== undefined) cacheVerification(pubsub, cache)
     return batchMs < 0 ? pubsub : batchForwarding(pubsub, batchMs)
   }

@@ -8,7 +8,7 @@
  * - `replayRaw(victim)`: re-sends the victim's ORIGINAL signed gossipsub messages
  *   (valid signatures, by the victim) straight over the rogue's gossipsub streams,
  *   bypassing its own publish path: a true replay. Gossipsub drops them as duplicates
- *   while its seen-cache (`seenTTL`, 2 min by default) remembers them; after that they
+ *   while its seen-cache (`seenTTL`: gossipsub 2 min, peermon 30 s) remembers them; after that they
  *   reach the receiver's topic validator, where (epoch, seq) stops them ('replay').
  * - `publishGarbage(kind)`: random bytes, truncated protobuf, wrong version, oversize,
  *   NaN, huge TTL, empty names, ... (see {@link GARBAGE_KINDS}).
