@@ -4,23 +4,12 @@
  * inline style and script (by hash), requests to this origin only, and no
  * framing. Pass {@link registerDashboard} to buildApiServer's `plugins`.
  */
-import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-page.js'
-
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
+import { pageCsp } from './page-csp.js'
 
 /** The page's CSP: its own inline style and script, fetch/EventSource to this origin, nothing else. */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(DASHBOARD_SCRIPT)}`,
-  `style-src ${sha256(DASHBOARD_STYLE)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'"
-].join('; ')
+export const DASHBOARD_CSP = pageCsp(DASHBOARD_SCRIPT, DASHBOARD_STYLE)
 
 /** Registers `GET /` (and HEAD) serving the dashboard page. */
 export function registerDashboard (app: FastifyInstance): void {

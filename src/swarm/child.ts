@@ -245,24 +245,38 @@ export class DaemonChild extends SwarmNode {
     return signalProcess(this, this.process, signal)
   }
 
-  /**
-   * Stops the process for sure: SIGCONT (a stopped process cannot handle
-   * SIGTERM), SIGTERM, then SIGKILL after `graceMs`. Resolves once it exited.
-   */
+  /** Stops the process for sure (stopForSure). */
   async stop (graceMs = STOP_GRACE_MS): Promise<ChildExit> {
-    if (this.exit !== undefined) return this.exit
-    this.signal('SIGCONT')
-    this.signal('SIGTERM')
-    if (await exitsWithin(this.exited, graceMs)) return await this.exited
-    this.signal('SIGKILL')
-    await exitsWithin(this.exited, graceMs)
-    return this.exit ?? { code: null, signal: null }
+    return await stopForSure(this, graceMs)
   }
 
   killNow (): void {
     this.signal('SIGCONT')
     this.signal('SIGKILL')
   }
+}
+
+/** A process as stopForSure sees it: a solo daemon or a packed process. */
+export interface StoppableProcess {
+  readonly exit: ChildExit | undefined
+  readonly exited: Promise<ChildExit>
+  signal: (signal: NodeJS.Signals) => boolean
+}
+
+/**
+ * Stops a process for sure: SIGCONT (a stopped process cannot handle
+ * SIGTERM), SIGTERM, then SIGKILL after `graceMs`. Resolves once it exited
+ * (or, should even SIGKILL not end it, after a second `graceMs`).
+ */
+export async function stopForSure (target: StoppableProcess, graceMs: number, afterTerm?: () => void): Promise<ChildExit> {
+  if (target.exit !== undefined) return target.exit
+  target.signal('SIGCONT')
+  target.signal('SIGTERM')
+  afterTerm?.()
+  if (await exitsWithin(target.exited, graceMs)) return await target.exited
+  target.signal('SIGKILL')
+  await exitsWithin(target.exited, graceMs)
+  return target.exit ?? { code: null, signal: null }
 }
 
 /** Sends `signal` to `child`'s process and keeps `node.state` in step; false when the process is gone. */

@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { pipe } from 'it-pipe'
 import { countGarbage, decodeEventLine, splitLines } from '../events/parse.js'
-import { PEERMON_BIN, STOP_GRACE_MS, SwarmNode, exitsWithin, type ChildExit } from './child.js'
+import { PEERMON_BIN, STOP_GRACE_MS, SwarmNode, exitsWithin, stopForSure, type ChildExit } from './child.js'
 import { parseFramedLine, type PackCommand } from './pack-protocol.js'
 
 export interface PackedProcessOptions {
@@ -121,14 +121,7 @@ export class PackedProcess {
    * (a process of 25 nodes in a saturated 100-node swarm needed more than 3 s).
    */
   async stop (graceMs = STOP_GRACE_MS + PACKED_STOP_GRACE_PER_NODE_MS * this.nodes.size): Promise<ChildExit> {
-    if (this.exit !== undefined) return this.exit
-    this.signal('SIGCONT')
-    this.signal('SIGTERM')
-    this.process.stdin?.end()
-    if (await exitsWithin(this.exited, graceMs)) return await this.exited
-    this.signal('SIGKILL')
-    await exitsWithin(this.exited, graceMs)
-    return this.exit ?? { code: null, signal: null }
+    return await stopForSure(this, graceMs, () => { this.process.stdin?.end() })
   }
 
   killNow (): void {

@@ -20,13 +20,13 @@
  * when the browser says where it comes from (Origin), come from this page's
  * origin: another site's form or no-cors fetch cannot act on the swarm.
  */
-import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { bearerToken, isLoopbackHost, tokenMatches } from '../api/auth.js'
 import { ConfigError } from '../config-error.js'
 import { EventStreams } from '../api/events.js'
 import { describeExit } from './child.js'
+import { pageCsp } from '../api/page-csp.js'
 import type { Swarm } from './launcher.js'
 import { Feed, LeftPeers, matrixOf, partitionGroups, viewNode, type NodeFacts } from './view-model.js'
 import { VIEW_HTML, VIEW_SCRIPT, VIEW_STYLE } from './view-page.js'
@@ -35,18 +35,8 @@ import { VIEW_ACTIONS, type ActionResponse, type ViewAction, type ViewState, typ
 /** At most one state update per this many ms, whatever the event rate. */
 export const TICK_MS = 500
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
-
-export const VIEW_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(VIEW_SCRIPT)}`,
-  `style-src ${sha256(VIEW_STYLE)}`,
-  "connect-src 'self'",
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'"
-].join('; ')
+/** The page's CSP (the dashboard's rules: its own inline script and style, this origin only). */
+export const VIEW_CSP = pageCsp(VIEW_SCRIPT, VIEW_STYLE)
 
 export interface ViewServerOptions {
   host: string

@@ -12,15 +12,7 @@ import { Swarm } from '../../src/swarm/launcher.js'
 import { parseFramedLine } from '../../src/swarm/pack-protocol.js'
 import type { ScenarioReport } from '../../src/swarm/scenario.js'
 import { waitFor } from '../helpers/wait.js'
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { alive } from '../helpers/process.js'
 
 const swarms: Swarm[] = []
 after(async () => { await Promise.all(swarms.map(async (s) => { await s.stop() })) })

@@ -19,6 +19,7 @@ import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import { waitFor } from '../helpers/wait.js'
+import { alive } from '../helpers/process.js'
 
 const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -37,15 +38,6 @@ interface Canvas {
 }
 
 interface NodeJson { node: number, pid: number | null, state: string }
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** A raw HTTP request (Host and Origin as given), resolving with the status. */
 async function request (url: string, method: string, headers: Record<string, string>, body?: string): Promise<number> {

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { after, describe, it } from 'node:test'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import type { ScenarioReport } from '../../src/swarm/scenario.js'
+import { alive } from '../helpers/process.js'
 
 const FAST = ['--nodes', '4', '--interval', '500ms', '--ttl', '1500ms', '--json']
 
@@ -43,15 +44,6 @@ async function finish (run: Run, timeoutMs: number): Promise<number | null> {
     return await Promise.race([run.exited, timeout])
   } finally {
     clearTimeout(timer)
-  }
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
 

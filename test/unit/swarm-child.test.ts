@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test'
 import { DaemonChild, type NodeEvent } from '../../src/swarm/child.js'
 import { Swarm } from '../../src/swarm/launcher.js'
 import { waitFor } from '../helpers/wait.js'
+import { alive } from '../helpers/process.js'
 
 const FAKE_DAEMON = `
 const mode = process.env.FAKE_MODE ?? ''
@@ -49,15 +50,6 @@ function spawnFake (mode = ''): DaemonChild {
   const child = new DaemonChild({ index: 1, args: ['--json'], binPath: bin, env: { ...process.env, FAKE_MODE: mode } })
   started.push(child)
   return child
-}
-
-function alive (pid: number | undefined): boolean {
-  try {
-    process.kill(pid as number, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 describe('DaemonChild', () => {
