@@ -31,6 +31,22 @@ describe('VerificationCache', () => {
     assert.deepEqual(cache.stats(), { checks: 2, memoHits: 1, keyImports: 1 })
   })
 
+  it('keeps no memo for a node alone in its process: the same message is verified again, nothing is held', () => {
+    const cache = new VerificationCache()
+    cache.users = 1
+    const alice = signer()
+    const data = bytes('libp2p-pubsub:report 1')
+    const signature = alice.sign(data)
+    assert.equal(cache.verify(alice.publicKey, data, signature), true)
+    assert.equal(cache.verify(alice.publicKey, data, signature), true)
+    assert.deepEqual(cache.stats(), { checks: 2, memoHits: 0, keyImports: 1 }, 'the key is still imported once')
+    assert.equal(cache.memoSize, 0)
+    cache.users = 2
+    assert.equal(cache.verify(alice.publicKey, data, signature), true)
+    assert.equal(cache.verify(alice.publicKey, data, signature), true)
+    assert.equal(cache.stats().memoHits, 1, 'a second node of the process: remembered again')
+  })
+
   it('rejects a forged copy of a remembered message: other data, another signature, or another key under the same signature', () => {
     const cache = new VerificationCache()
     const alice = signer()
