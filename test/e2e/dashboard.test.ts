@@ -13,14 +13,11 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { countEvents, listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { sleep, waitFor } from '../helpers/wait.js'
+import { CHROMIUM, openPage } from '../helpers/chromium.js'
 
-/** Debian's package; PEERMON_CHROMIUM points elsewhere (another distribution's path). */
-const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const TOKEN = 'e2e-dashboard-token'
 
 const haveChromium = existsSync(CHROMIUM)
@@ -48,10 +45,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     ids = [first.child.peer ?? '']
     for (const d of daemons.slice(1)) ids.push((await d.child.whenListening(20_000)).peer)
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
-    page = await browser.newPage()
-    page.on('console', message => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
-    page.on('pageerror', err => { problems.push(`page error: ${err.message}`) })
+    ;({ browser, page } = await openPage(problems))
   })
 
   after(async () => {

@@ -16,14 +16,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import { waitFor } from '../helpers/wait.js'
 import { alive } from '../helpers/process.js'
+import { CHROMIUM, openPage } from '../helpers/chromium.js'
 
-const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const haveChromium = existsSync(CHROMIUM)
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 const skip = !haveChromium && !inCi ? `${CHROMIUM} is missing (apt-get install chromium); CI fails here instead of skipping` : false
@@ -74,10 +72,7 @@ describe('peermon swarm --view in headless Chromium', { skip }, () => {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
     await waitFor('the view URL on stderr', () => /view http:\/\/127\.0\.0\.1:\d+\//.test(stderr), 30_000)
     url = (/view (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr) as RegExpExecArray)[1]
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
-    page = await browser.newPage()
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
-    page.on('pageerror', (err) => { problems.push(`page error: ${err.message}`) })
+    ;({ browser, page } = await openPage(problems))
   })
 
   after(async () => {

@@ -9,15 +9,13 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { Swarm } from '../../src/swarm/launcher.js'
 import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
 import { startViewServer, type ViewServer } from '../../src/swarm/view-server.js'
 import { waitFor } from '../helpers/wait.js'
+import { CHROMIUM, openPage } from '../helpers/chromium.js'
 
-const CHROMIUM = process.env.PEERMON_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const reason = netnsUnavailableReason()
 const skip = reason !== undefined && process.env.CI !== 'true'
   ? `needs network namespaces: ${reason}`
@@ -39,10 +37,7 @@ describe('swarm view: a partition in the matrix (netns)', { skip }, () => {
     view = await startViewServer(swarm, { host: '127.0.0.1', port: 0, log: (line) => { logged.push(line) } })
     await swarm.start()
     await swarm.waitFormed(60_000)
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
-    page = await browser.newPage()
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
-    page.on('pageerror', (err) => { problems.push(`page error: ${err.message}`) })
+    ;({ browser, page } = await openPage(problems))
   })
 
   after(async () => {
