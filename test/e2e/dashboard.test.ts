@@ -11,18 +11,16 @@
  * set (.ci/run installs it) and skips otherwise.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { countEvents, listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { sleep, waitFor } from '../helpers/wait.js'
-import { CHROMIUM, openPage } from '../helpers/chromium.js'
+import { openPage } from '../helpers/chromium.js'
+import { chromiumSkip } from '../helpers/ci.js'
 
 const TOKEN = 'e2e-dashboard-token'
 
-const haveChromium = existsSync(CHROMIUM)
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
-const skip = !haveChromium && !inCi ? `${CHROMIUM} is missing (apt-get install chromium); CI fails here instead of skipping` : false
+const skip = chromiumSkip()
 
 describe('dashboard in headless Chromium', { skip }, () => {
   const daemons: Recorded[] = []
@@ -33,9 +31,6 @@ describe('dashboard in headless Chromium', { skip }, () => {
   const problems: string[] = []
 
   before(async () => {
-    if (!haveChromium) {
-      throw new Error(`${CHROMIUM} is missing: the dashboard browser test needs Debian's chromium package (apt-get install -y --no-install-recommends chromium; .ci/run does this)`)
-    }
     const first = startDaemon(0, ['--api', '127.0.0.1:0', '--api-token', TOKEN])
     daemons.push(first)
     await first.child.whenListening(20_000)

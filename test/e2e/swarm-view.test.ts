@@ -13,18 +13,16 @@
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import { waitFor } from '../helpers/wait.js'
 import { alive } from '../helpers/process.js'
-import { CHROMIUM, openPage } from '../helpers/chromium.js'
+import { openPage } from '../helpers/chromium.js'
+import { chromiumSkip } from '../helpers/ci.js'
 
-const haveChromium = existsSync(CHROMIUM)
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
-const skip = !haveChromium && !inCi ? `${CHROMIUM} is missing (apt-get install chromium); CI fails here instead of skipping` : false
+const skip = chromiumSkip()
 
 const NODES = 4
 
@@ -63,7 +61,6 @@ describe('peermon swarm --view in headless Chromium', { skip }, () => {
   }
 
   before(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does this)`)
     cli = spawn(process.execPath, [PEERMON_BIN, 'swarm', '--nodes', String(NODES), '--interval', '500ms', '--ttl', '1500ms',
       '--per-process', '1', '--seed', '5', '--json', '--view'], { stdio: ['ignore', 'pipe', 'pipe'] })
     const child = cli

@@ -12,11 +12,10 @@ import { describe, it } from 'node:test'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import { listLanNames } from '../../src/swarm/netns-cleanup.js'
 import { ownerOf } from '../../src/swarm/netns-names.js'
-import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
+import { firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
 import type { TimelineReport } from '../../src/swarm/timeline.js'
 
-const reason = netnsUnavailableReason()
-const skip = reason !== undefined && process.env.CI !== 'true' ? `needs network namespaces: ${reason}` : false
+const skip = netnsSkip() || firstCiPassOnly()
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url))
 
 async function runScenarioFile (name: string): Promise<{ code: number | null, report: TimelineReport, stderr: string, leftovers: string[] }> {

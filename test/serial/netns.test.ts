@@ -15,12 +15,11 @@ import { Swarm } from '../../src/swarm/launcher.js'
 import { listLanNames, removeLeftovers } from '../../src/swarm/netns-cleanup.js'
 import { NetnsLan } from '../../src/swarm/netns.js'
 import { ownerOf } from '../../src/swarm/netns-names.js'
-import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
 import { adjacencyOf, removableNodes } from '../../src/swarm/topology.js'
+import { netnsSkip } from '../helpers/ci.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const reason = netnsUnavailableReason()
-const skip = reason !== undefined && process.env.CI !== 'true' ? `needs network namespaces: ${reason}` : false
+const skip = netnsSkip()
 
 const NETNS_JS = fileURLToPath(new URL('../../src/swarm/netns.js', import.meta.url))
 const PORT = 7000

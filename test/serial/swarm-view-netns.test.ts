@@ -7,19 +7,15 @@
  * link" brings the whole matrix back to alive.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { Swarm } from '../../src/swarm/launcher.js'
-import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
 import { startViewServer, type ViewServer } from '../../src/swarm/view-server.js'
 import { waitFor } from '../helpers/wait.js'
-import { CHROMIUM, openPage } from '../helpers/chromium.js'
+import { openPage } from '../helpers/chromium.js'
+import { chromiumSkip, firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
 
-const reason = netnsUnavailableReason()
-const skip = reason !== undefined && process.env.CI !== 'true'
-  ? `needs network namespaces: ${reason}`
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : false
+const skip = netnsSkip() || chromiumSkip() || firstCiPassOnly()
 
 const NODES = 5
 const SIDE = new Set([3, 4])
