@@ -73,7 +73,8 @@ Options:
                           bridge (10.77.0.0/16) instead of 127.0.0.1; needs root, ip, tc, nft
   --view [host:port]      serve a live page of the swarm (who sees whom, events, buttons
                           to kill, hang, resume, stop, partition, heal nodes); default
-                          127.0.0.1:0, its URL printed on stderr
+                          127.0.0.1:0, its URL printed on stderr; with a scenario
+                          file, the page watches (steps in its feed, no buttons)
   --view-token <token>    bearer token of the page (env PEERMON_VIEW_TOKEN); required
                           for a non-loopback --view; open the page as /?token=<token>
   --json                  JSON lines (live) or one JSON result object (scenario)
@@ -107,7 +108,7 @@ export function parseSwarmFlags (argv: readonly string[], env: NodeJS.ProcessEnv
   if (wantsHelp(argv)) return { ...defaults(1), help: true }
   const { values } = parseFlags(withViewDefault(argv), SWARM_FLAGS, { help: 'peermon swarm --help' })
 
-  if (values.scenario !== undefined && !(SCENARIOS as readonly string[]).includes(values.scenario)) return scenarioFileConfig(values)
+  if (values.scenario !== undefined && !(SCENARIOS as readonly string[]).includes(values.scenario)) return scenarioFileConfig(values, env)
   if (values.junit !== undefined) throw new ConfigError('--junit: only with --scenario <file>')
   if (values.nodes === undefined) throw new ConfigError('--nodes: required, a whole number of daemons to start, e.g. --nodes 5')
   const nodes = wholeNumberValue('--nodes', values.nodes, 1, SWARM_LIMITS.maxNodes)
@@ -144,14 +145,13 @@ export function parseSwarmFlags (argv: readonly string[], env: NodeJS.ProcessEnv
 }
 
 /** `--scenario <file>`: the file sets the swarm; the command line the rest. */
-function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_FLAGS>>['values']): SwarmConfig {
+function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_FLAGS>>['values'], env: NodeJS.ProcessEnv): SwarmConfig {
   const file = values.scenario as string
   if (!existsSync(file)) throw new ConfigError(`--scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file, got ${quote(file)} (no such file)`)
   for (const flag of ['nodes', 'interval', 'ttl', 'degree', 'netns', 'hang-for'] as const) {
     if (values[flag] !== undefined) throw new ConfigError(`--${flag}: a scenario file sets it (its "swarm" settings); drop --${flag}`)
   }
   if (values.junit === '') throw new ConfigError('--junit: expected a file name')
-  if (values.view !== undefined) throw new ConfigError('--view: not with a scenario file (yet); run the swarm in live mode to watch it')
   const timeoutMs = duration('--timeout', values.timeout, { min: 1 })
   return {
     ...defaults(0),
@@ -159,7 +159,8 @@ function scenarioFileConfig (values: ReturnType<typeof parseFlags<typeof SWARM_F
     verbose: values.verbose === true,
     ...(values['per-process'] === undefined ? {} : { perProcess: wholeNumberValue('--per-process', values['per-process'], 1, SWARM_LIMITS.maxNodes) }),
     seed: values.seed === undefined ? undefined : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
-    timeline: { file, ...(values.junit === undefined ? {} : { junit: values.junit }), ...(timeoutMs === undefined ? {} : { timeoutMs }) }
+    timeline: { file, ...(values.junit === undefined ? {} : { junit: values.junit }), ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+    ...viewOf(values.view, values['view-token'], env.PEERMON_VIEW_TOKEN)
   }
 }
 

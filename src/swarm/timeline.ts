@@ -20,6 +20,7 @@ import { netnsUnavailableReason } from './netns-tools.js'
 import { describePacking, startAndForm } from './scenario.js'
 import { defaultTimeoutMs, type SwarmConfig } from './flags.js'
 import { describeStep, parseTimeline, type Timeline, type TimelineStep } from './timeline-file.js'
+import { startSwarmView, type ViewServer } from './view-server.js'
 
 export interface TimelineRunOptions {
   /** Start plus formation must finish within this. */
@@ -240,10 +241,12 @@ export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): 
   })
   const started = new Date()
   const logLines: string[] = []
-  const logBoth = (line: string): void => { logLines.push(line); log(line) }
+  let view: ViewServer | undefined
+  const logBoth = (line: string): void => { logLines.push(line); log(line); view?.note(line) }
   let report: TimelineReport | undefined
   let failure: string | undefined
   try {
+    if (config.view !== undefined) view = await startSwarmView(swarm, config.view, config.viewToken, log, 'the scenario file drives this swarm')
     report = await runTimeline(swarm, timeline, {
       timeoutMs: options.timeoutMs ?? defaultTimeoutMs(timeline.swarm.nodes, timeline.swarm.ttlMs),
       signal: interrupt.signal,
@@ -258,6 +261,7 @@ export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): 
   } finally {
     if (swarm.nodes.length > 0) log(`stopping ${swarm.nodes.length} nodes`)
     try {
+      await view?.close()
       await swarm.stop()
     } finally {
       process.off('SIGINT', onSignal)

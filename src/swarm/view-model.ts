@@ -51,10 +51,20 @@ function cellOf (table: PeerTable, left: ReadonlySet<string> | undefined, peer: 
   return '.'
 }
 
+/** What the view knows of the swarm besides the node itself. */
+export interface ViewNodeOptions {
+  netns: boolean
+  /** Whether the view's own partition put the node on the other side. */
+  partitioned: boolean
+  /** Why the view takes no action at all (a scenario file drives the swarm); undefined: it does. */
+  readOnly?: string
+}
+
 /** Why each action cannot be done to a node now; an action not listed can be. */
-export function disabledActions (node: NodeFacts | undefined, options: { netns: boolean, partitioned: boolean }): Partial<Record<ViewAction, string>> {
+export function disabledActions (node: NodeFacts | undefined, options: ViewNodeOptions): Partial<Record<ViewAction, string>> {
   const all = (reason: string): Partial<Record<ViewAction, string>> =>
     ({ kill: reason, hang: reason, resume: reason, stop: reason, partition: reason, heal: reason })
+  if (options.readOnly !== undefined) return all(options.readOnly)
   if (node === undefined) return all('not started yet')
   if (node.state === 'exited') return all('the node has exited')
   const out: Partial<Record<ViewAction, string>> = {}
@@ -91,7 +101,7 @@ export function partitionGroups (partitioned: ReadonlySet<number>, nodes: number
 }
 
 /** The page's view of one node. */
-export function viewNode (index: number, node: NodeFacts | undefined, exit: string | undefined, options: { netns: boolean, partitioned: boolean }): ViewNode {
+export function viewNode (index: number, node: NodeFacts | undefined, exit: string | undefined, options: ViewNodeOptions): ViewNode {
   return {
     index,
     peer: node?.peer ?? null,

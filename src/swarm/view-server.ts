@@ -47,6 +47,8 @@ export interface ViewServerOptions {
   log: (line: string) => void
   /** Clock of feed entries (default Date.now). */
   now?: () => number
+  /** Why the view takes no action (a scenario file drives the swarm): buttons disabled, POSTs refused with 409. */
+  readOnly?: string
 }
 
 export interface ViewServer {
@@ -55,6 +57,8 @@ export interface ViewServer {
   app: FastifyInstance
   /** The state and feed now (what `GET /api/state` answers). */
   snapshot: () => ViewTick
+  /** Adds a line to the feed (a scenario file's step), about no node in particular. */
+  note: (line: string) => void
   close: () => Promise<void>
 }
 
@@ -63,7 +67,7 @@ const QUERY_TOKEN_ROUTES = new Set(['/', '/api/events'])
 
 /** Starts serving the view of `swarm` (started or not); rejects if it cannot listen. */
 export async function startViewServer (swarm: Swarm, options: ViewServerOptions): Promise<ViewServer> {
-  const { token, log } = options
+  const { token, log, readOnly } = options
   const now = options.now ?? Date.now
   const loopbackOnly = token === undefined
   const n = swarm.options.nodes
@@ -105,7 +109,8 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
       ttlMs: swarm.options.ttlMs,
       seed: swarm.seed,
       netns,
-      nodes: nodes.map((node, i) => viewNode(i, node, node?.state === 'exited' ? describeExit(swarm.nodes[i].exit) : undefined, { netns, partitioned: partitioned.has(i) })),
+      readOnly: readOnly ?? null,
+      nodes: nodes.map((node, i) => viewNode(i, node, node?.state === 'exited' ? describeExit(swarm.nodes[i].exit) : undefined, { netns, partitioned: partitioned.has(i), readOnly })),
       matrix: matrixOf(nodes, swarm.tables.slice(0, n), left.sets(n))
     }
   }
@@ -126,7 +131,7 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
   const act = async (index: number | undefined, action: ViewAction | 'heal-all', from: string): Promise<ActionResponse> => {
     const what = index === undefined ? 'heal every link' : `${action} node ${index}`
     const facts = index === undefined ? undefined : state().nodes[index]
-    const reason = facts?.disabled[action as ViewAction]
+    const reason = readOnly ?? facts?.disabled[action as ViewAction]
     if (reason !== undefined) {
       log(`view: ${what} refused (${reason}), asked from ${from}`)
       return { ok: false, message: `cannot ${what}: ${reason}` }
@@ -214,7 +219,8 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
   })
   app.post('/api/heal', async (req, reply) => {
     if (swarm.lan === undefined) return await reply.code(409).send({ ok: false, message: 'no partitions without --netns' } satisfies ActionResponse)
-    return await act(undefined, 'heal-all', req.ip)
+    const result = await act(undefined, 'heal-all', req.ip)
+    return await reply.code(result.ok ? 200 : 409).send(result)
   })
 
   try {
@@ -231,6 +237,7 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
     url: `http://${host}:${address.port}`,
     app,
     snapshot,
+    note: (line) => { feed.add({ at: now(), node: -1, event: 'step', peer: null, detail: line }) },
     close: async () => {
       clearInterval(tick)
       offEvents()
@@ -252,10 +259,10 @@ function queryToken (req: FastifyRequest): string | undefined {
  * `peermon swarm --view`: starts the view of `swarm` and prints its URL; a
  * place it cannot listen on is the operator's mistake (ConfigError, exit 2).
  */
-export async function startSwarmView (swarm: Swarm, at: { host: string, port: number }, token: string | undefined, log: (line: string) => void): Promise<ViewServer> {
+export async function startSwarmView (swarm: Swarm, at: { host: string, port: number }, token: string | undefined, log: (line: string) => void, readOnly?: string): Promise<ViewServer> {
   let server: ViewServer
   try {
-    server = await startViewServer(swarm, { ...at, token, log })
+    server = await startViewServer(swarm, { ...at, token, log, ...(readOnly === undefined ? {} : { readOnly }) })
   } catch (err) {
     throw new ConfigError(`--view: cannot listen on ${at.host}:${at.port}: ${(err as Error).message}`)
   }

@@ -42,6 +42,8 @@ export interface ViewState {
   seed: number
   /** Whether the swarm runs on network namespaces (partitions possible). */
   netns: boolean
+  /** Why the page offers no action (a scenario file drives the swarm); null: it does. */
+  readOnly: string | null
   nodes: ViewNode[]
   /** The matrix, row by row (row = observer, column = peer): nodes.length² MatrixCell characters. */
   matrix: string
@@ -57,7 +59,8 @@ export interface FeedEntry {
   node: number
   /**
    * A daemon's event (`alert`, `recovered`, `joined`, `left`, `forgotten`, `degraded`,
-   * `isolated`, ...), `exited` (the node's process ended) or `action` (done from the view).
+   * `isolated`, ...), `exited` (the node's process ended), `action` (done from the view) or
+   * `step` (a scenario file's step, or its end; node -1).
    */
   event: string
   /** The node the event is about, when it is a node of this swarm. */

@@ -181,9 +181,12 @@ function drawCounts (state: ViewState): void {
   }
   const running = state.nodes.filter((n) => n.state === 'running').length
   $('counts').textContent = `${running}/${state.nodes.length} running · ${alive} alive · ${alerting} alerting`
-  $('about').textContent = `${state.nodes.length} nodes, interval ${state.intervalMs} ms, ttl ${state.ttlMs} ms, seed ${state.seed}${state.netns ? ', netns' : ''}`
+  $('about').textContent = `${state.nodes.length} nodes, interval ${state.intervalMs} ms, ttl ${state.ttlMs} ms, seed ${state.seed}${state.netns ? ', netns' : ''}${state.readOnly === null ? '' : `; no buttons: ${state.readOnly}`}`
   document.title = alerting > 0 ? `(${alerting} alerting) peermon swarm` : 'peermon swarm'
-  ;($('heal-all') as HTMLButtonElement).hidden = !state.netns
+  const healAll = $('heal-all') as HTMLButtonElement
+  healAll.hidden = !state.netns
+  healAll.disabled = state.readOnly !== null
+  healAll.title = state.readOnly ?? ''
 }
 
 /** The newest feed entry shown: a tick may repeat entries the snapshot already had. */
