@@ -81,6 +81,7 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
     intervalMs: swarm.intervalMs,
     ttlMs: swarm.ttlMs,
     netns: swarm.netns,
+    ...(timeline.slowed.length === 0 ? {} : { latencyNodes: timeline.slowed }),
     ...(swarm.degree === undefined ? {} : { degree: swarm.degree }),
     ...(overrides.seed ?? swarm.seed) === undefined ? {} : { seed: overrides.seed ?? swarm.seed },
     ...(overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
@@ -170,10 +171,20 @@ async function runStep (swarm: Swarm, step: TimelineStep): Promise<void> {
     case 'partition': case 'split': await lan().partition(step.groups); break
     case 'loss': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.loss(n, step.percent, step.direction) })); break }
     case 'rate': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.rate(n, step.kbit) })); break }
+    case 'latency': {
+      lan()
+      if (swarm.latency === undefined) throw new Error(`step ${step.number} (${describeStep(step)}): the swarm relays no node's connections (Swarm option latencyNodes)`)
+      for (const n of step.nodes) swarm.latency.setDelay(n, { delayMs: step.delayMs, jitterMs: step.jitterMs })
+      break
+    }
     case 'heal': {
       const l = lan()
-      if (step.nodes === undefined) await l.heal()
-      else await Promise.all(step.nodes.map(async (n) => { await l.heal(n) }))
+      if (step.nodes === undefined) {
+        swarm.latency?.heal()
+        await l.heal()
+      } else {
+        await Promise.all(step.nodes.map(async (n) => { swarm.latency?.heal(n); await l.heal(n) }))
+      }
       break
     }
     case 'stop': break
