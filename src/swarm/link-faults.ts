@@ -32,7 +32,8 @@
  *   and delay grows only while the node sends or receives faster than that,
  *   and packets beyond the queue are dropped (tail drop). It does not add a fixed
  *   propagation delay or jitter: this kernel has no `netem` qdisc, so no fault
- *   here adds latency to an idle link.
+ *   here adds latency to an idle link; the latency relay does, for TCP
+ *   (netns-latency.ts).
  */
 
 export type LossDirection = 'in' | 'out' | 'both'
