@@ -59,6 +59,8 @@ export interface TimelineReport {
   /** Alerts raised during the timeline, all nodes. */
   alerts: number
   garbageLines: number
+  /** With a latency step: what the launcher's relay carried (netns-latency.ts). */
+  relay?: { connections: number, bytes: number }
   pass: boolean
 }
 
@@ -146,6 +148,7 @@ export async function runTimeline (swarm: Swarm, timeline: Timeline, options: Ti
       verdicts,
       alerts: events.filter((e) => e.event.event === 'alert' && e.at >= startAt && e.at <= endAt).length,
       garbageLines: swarm.nodes.reduce((sum, c) => sum + c.lineStats.garbage, 0),
+      ...(swarm.latency === undefined ? {} : { relay: { connections: swarm.latency.relay.stats.connections, bytes: swarm.latency.relay.stats.bytes } }),
       pass: verdicts.every((v) => v.pass)
     }
   } finally {
@@ -197,6 +200,7 @@ export function renderTimelineReport (report: TimelineReport): string[] {
     `scenario ${quote(report.name)}: ${report.nodes} nodes, interval ${formatDuration(report.intervalMs)}, ttl ${formatDuration(report.ttlMs)}${report.netns ? ', network namespaces' : ''}, seed ${report.seed}; formed in ${formatMs(report.formedMs)}`,
     ...report.steps.map((s) => `  step ${s.number}  +${formatMs(s.atMs)}  ${s.description}`),
     `  end   +${formatMs(report.endMs)}  (${report.alerts} alert${report.alerts === 1 ? '' : 's'} raised)`,
+    ...(report.relay === undefined ? [] : [`  relay: ${report.relay.connections} connections, ${(report.relay.bytes / 1e6).toFixed(1)} MB relayed (latency)`]),
     ''
   ]
   for (const v of report.verdicts) {
