@@ -18,7 +18,7 @@
  * - noFalseAlerts: every alert during the timeline is explained by a step: its
  *   subject was killed; its subject or its raiser hung (until the resume plus
  *   a grace of ttl + 2 intervals + 1 s); the two were on different sides of a
- *   partition or split; or one of them had a lossy or narrow link (each until
+ *   partition or split; or one of them had a lossy, narrow or slow link (each until
  *   its heal plus the grace). A node that leaves must cause no alert at all.
  * - running (always judged): no node exited that no step killed or stopped.
  */
@@ -289,7 +289,7 @@ class Context {
           if (at <= endOf((s) => s.action === 'partition' || s.action === 'split' || (s.action === 'heal' && s.nodes === undefined))) return true
           break
         }
-        case 'loss': case 'rate': {
+        case 'loss': case 'rate': case 'latency': {
           const node = step.nodes.includes(on) ? on : step.nodes.includes(by) ? by : undefined
           if (node === undefined) break
           if (at <= endOf((s) => s.action === 'heal' && (s.nodes === undefined || s.nodes.includes(node)))) return true

@@ -53,7 +53,10 @@ Options:
   --scenario <name|file>  crash (SIGKILL a node), hang (SIGSTOP, later SIGCONT) or
                           leave (SIGTERM); any other value is a scenario file (JSON:
                           the swarm, timed steps, expectations; see scenarios/); the
-                          file sets nodes, interval, ttl, degree and netns.
+                          file sets nodes, interval, ttl, degree and netns. Its latency
+                          step delays what a node sends over TCP (delay ± jitter, no
+                          reordering) through a relay in this process: TCP itself
+                          still sees short round trips (README: --netns)
                           Without it: live view until Ctrl-C
   --junit <file>          scenario file: also write a JUnit XML report there
   --interval <duration>   daemons' publish interval, ${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)} (default: 1s)

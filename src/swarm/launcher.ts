@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process'
 import os from 'node:os'
 import { DaemonChild, type NodeEvent, type SwarmNode } from './child.js'
 import { NetnsLan } from './netns.js'
+import { LanLatency } from './netns-latency.js'
 import { PackedProcess } from './packed.js'
 import { assignProcesses, defaultPerProcess } from './packing.js'
 import { PeerTable } from './peer-table.js'
@@ -118,6 +119,11 @@ export interface SwarmOptions {
    * process of its own (perProcess 1).
    */
   netns?: boolean
+  /**
+   * With `netns`: nodes whose TCP connections the launcher relays from the
+   * start, so `swarm.latency` can delay what they send (netns-latency.ts).
+   */
+  latencyNodes?: number[]
 }
 
 export interface WaitOptions {
@@ -140,6 +146,8 @@ export class Swarm {
 
   /** The nodes' network, with `netns: true`, once start() made it. */
   lan: NetnsLan | undefined
+  /** The relay that delays the latencyNodes' traffic, once start() made it. */
+  latency: LanLatency | undefined
 
   private readonly listeners = new Set<(event: NodeEvent) => void>()
   private readonly killAllNow = (): void => {
@@ -186,6 +194,9 @@ export class Swarm {
   async start (signal?: AbortSignal): Promise<void> {
     process.on('exit', this.killAllNow)
     if (this.options.netns === true && this.lan === undefined) this.lan = await NetnsLan.create({ hosts: this.options.nodes })
+    if (this.lan !== undefined && this.latency === undefined && (this.options.latencyNodes ?? []).length > 0) {
+      this.latency = await LanLatency.create(this.lan, this.options.latencyNodes ?? [], async (index) => await this.listenTarget(index))
+    }
     if (this.packs.length === 0) this.spawnPacks()
     for (const batch of this.plan.batches) {
       signal?.throwIfAborted()
@@ -278,10 +289,21 @@ export class Swarm {
         ])
       } finally {
         process.off('exit', this.killAllNow)
+        await this.latency?.close()
         await this.lan?.destroy()
       }
     })()
     await this.stopping
+  }
+
+  /** Where node `index` listens (its LAN address and port), once it does; undefined if it never will. */
+  private async listenTarget (index: number): Promise<{ host: string, port: number } | undefined> {
+    const host = this.lan?.hosts[index]?.address
+    const node = this.nodes[index]
+    if (host === undefined || node === undefined) return undefined
+    const info = await node.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS).catch(() => undefined)
+    const port = info?.addrs.map((a) => /\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(a)).find((m) => m !== null && m[1] === host)?.[2]
+    return port === undefined ? undefined : { host, port: Number(port) }
   }
 
   /** Spawns the packed processes (they load the code while the first nodes start). */

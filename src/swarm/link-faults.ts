@@ -18,7 +18,9 @@
  * - **partition**: the node can neither reach nor hear the addresses listed (a
  *   firewall between groups of nodes, e.g. both sides of a split brain): IPv4
  *   packets from and to them are dropped silently, both ways. ARP still works
- *   across it; the node still talks to everyone not listed.
+ *   across it; the node still talks to everyone not listed. Connections the
+ *   latency relay carries are dropped at the node that opened them, by their
+ *   original destination.
  * - **loss**: each IPv4 packet of the node's link is dropped with probability
  *   `percent` %, independently (nftables `numgen random`), in the direction(s)
  *   chosen: `in` (received), `out` (sent) or `both`, each direction drawing on
@@ -30,7 +32,8 @@
  *   and delay grows only while the node sends or receives faster than that,
  *   and packets beyond the queue are dropped (tail drop). It does not add a fixed
  *   propagation delay or jitter: this kernel has no `netem` qdisc, so no fault
- *   here adds latency to an idle link.
+ *   here adds latency to an idle link; the latency relay does, for TCP
+ *   (netns-latency.ts).
  */
 
 export type LossDirection = 'in' | 'out' | 'both'
@@ -105,6 +108,8 @@ export function nftScript (faults: LinkFaults, iface: string): string {
       const set = `{ ${faults.blocked.map(checkAddress).join(', ')} }`
       input.push(`iifname ${dev} ip saddr ${set} counter drop`)
       output.push(`oifname ${dev} ip daddr ${set} counter drop`)
+      // A connection the latency relay carries (netns-latency.ts) leaves for the relay's address: its original destination decides.
+      output.push(`oifname ${dev} ct original ip daddr ${set} counter drop`)
     }
     if (faults.loss !== undefined) {
       checkLossPercent(faults.loss.percent)

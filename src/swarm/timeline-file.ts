@@ -33,7 +33,7 @@ export const TIMELINE_LIMITS = Object.freeze({ maxNodes: 200, maxSteps: 200, max
 
 /** Signal actions (loopback or netns) and network actions (netns only). */
 export const SIGNAL_ACTIONS = ['kill', 'hang', 'resume', 'leave'] as const
-export const NETWORK_ACTIONS = ['partition', 'split', 'loss', 'rate', 'heal'] as const
+export const NETWORK_ACTIONS = ['partition', 'split', 'loss', 'rate', 'latency', 'heal'] as const
 export const STEP_ACTIONS = [...SIGNAL_ACTIONS, ...NETWORK_ACTIONS, 'stop'] as const
 export type StepAction = typeof STEP_ACTIONS[number]
 /** Accepted as another word for an action. */
@@ -63,6 +63,8 @@ export type TimelineStep = StepBase & (
   | { action: 'partition' | 'split', groups: number[][] }
   | { action: 'loss', nodes: number[], percent: number, direction: LossDirection }
   | { action: 'rate', nodes: number[], kbit: number }
+  /** What the nodes send is delayed by delayMs ± jitterMs (netns-latency.ts). */
+  | { action: 'latency', nodes: number[], delayMs: number, jitterMs: number }
   /** nodes undefined: every link and the partition. */
   | { action: 'heal', nodes?: number[] }
   | { action: 'stop' }
@@ -94,6 +96,8 @@ export interface Timeline {
   expect: Expectation[]
   /** Nodes some step signals: each gets a process of its own. */
   signalled: number[]
+  /** Nodes some latency step slows: their connections are relayed from the start. */
+  slowed: number[]
 }
 
 /** Parses and checks a scenario file's text; `file` names it in messages. */
@@ -135,7 +139,8 @@ export function parseTimeline (text: string, file: string): Timeline {
     : [])
   const endMs = stopStep?.atMs ?? Math.max(lastMs + Math.max(10_000, 2 * swarm.ttlMs + 2 * swarm.intervalMs), ...windows)
   const signalled = [...new Set(steps.flatMap((s) => (SIGNAL_ACTIONS as readonly string[]).includes(s.action) && 'nodes' in s ? s.nodes ?? [] : []))].sort((a, b) => a - b)
-  return { file, name, swarm, steps, endMs, expect, signalled }
+  const slowed = [...new Set(steps.flatMap((s) => s.action === 'latency' ? s.nodes : []))].sort((a, b) => a - b)
+  return { file, name, swarm, steps, endMs, expect, signalled, slowed }
 }
 
 /** The time of step `number` (1-based) from the timeline's start. */
@@ -156,6 +161,8 @@ export function describeStep (step: TimelineStep): string {
       return `loss ${step.percent}% ${step.direction} on ${formatNodes(step.nodes)}`
     case 'rate':
       return `rate ${step.kbit} kbit/s on ${formatNodes(step.nodes)}`
+    case 'latency':
+      return `latency ${formatDuration(step.delayMs)}${step.jitterMs === 0 ? '' : ` ± ${formatDuration(step.jitterMs)}`} on ${formatNodes(step.nodes)}`
     case 'heal':
       return step.nodes === undefined ? 'heal all' : `heal ${formatNodes(step.nodes)}`
     case 'stop':
@@ -344,6 +351,14 @@ function parseStep (value: unknown, number: number, swarm: TimelineSwarm, previo
       onlyKeys(spec, ['node', 'kbit'], fail(word))
       if (spec.kbit === undefined) throw fail('rate.kbit')('required, the link capacity each way in kbit/s (8 or more)')
       return { ...base, action, nodes: nodesOf(spec.node, 'rate.node'), kbit: wholeNumber(spec.kbit, 8, 10_000_000, fail('rate.kbit')) }
+    }
+    case 'latency': {
+      const spec = object(arg, fail(word), 'the latency, e.g. { "node": 2, "delay": "200ms", "jitter": "50ms" }')
+      onlyKeys(spec, ['node', 'delay', 'jitter'], fail(word))
+      if (spec.delay === undefined) throw fail('latency.delay')('required, the one-way delay of what the node sends, e.g. "200ms"')
+      const delayMs = duration(spec.delay, fail('latency.delay'), 1, 60_000)
+      const jitterMs = spec.jitter === undefined ? 0 : duration(spec.jitter, fail('latency.jitter'), 0, delayMs)
+      return { ...base, action, nodes: nodesOf(spec.node, 'latency.node'), delayMs, jitterMs }
     }
     case 'heal':
       if (arg === true || arg === 'all') return { ...base, action }

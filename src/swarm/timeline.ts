@@ -60,6 +60,8 @@ export interface TimelineReport {
   /** Alerts raised during the timeline, all nodes. */
   alerts: number
   garbageLines: number
+  /** With a latency step: what the launcher's relay carried (netns-latency.ts). */
+  relay?: { connections: number, bytes: number }
   pass: boolean
 }
 
@@ -82,6 +84,7 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
     intervalMs: swarm.intervalMs,
     ttlMs: swarm.ttlMs,
     netns: swarm.netns,
+    ...(timeline.slowed.length === 0 ? {} : { latencyNodes: timeline.slowed }),
     ...(swarm.degree === undefined ? {} : { degree: swarm.degree }),
     ...(overrides.seed ?? swarm.seed) === undefined ? {} : { seed: overrides.seed ?? swarm.seed },
     ...(overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
@@ -146,6 +149,7 @@ export async function runTimeline (swarm: Swarm, timeline: Timeline, options: Ti
       verdicts,
       alerts: events.filter((e) => e.event.event === 'alert' && e.at >= startAt && e.at <= endAt).length,
       garbageLines: swarm.nodes.reduce((sum, c) => sum + c.lineStats.garbage, 0),
+      ...(swarm.latency === undefined ? {} : { relay: { connections: swarm.latency.relay.stats.connections, bytes: swarm.latency.relay.stats.bytes } }),
       pass: verdicts.every((v) => v.pass)
     }
   } finally {
@@ -171,10 +175,20 @@ async function runStep (swarm: Swarm, step: TimelineStep): Promise<void> {
     case 'partition': case 'split': await lan().partition(step.groups); break
     case 'loss': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.loss(n, step.percent, step.direction) })); break }
     case 'rate': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.rate(n, step.kbit) })); break }
+    case 'latency': {
+      lan()
+      if (swarm.latency === undefined) throw new Error(`step ${step.number} (${describeStep(step)}): the swarm relays no node's connections (Swarm option latencyNodes)`)
+      for (const n of step.nodes) swarm.latency.setDelay(n, { delayMs: step.delayMs, jitterMs: step.jitterMs })
+      break
+    }
     case 'heal': {
       const l = lan()
-      if (step.nodes === undefined) await l.heal()
-      else await Promise.all(step.nodes.map(async (n) => { await l.heal(n) }))
+      if (step.nodes === undefined) {
+        swarm.latency?.heal()
+        await l.heal()
+      } else {
+        await Promise.all(step.nodes.map(async (n) => { swarm.latency?.heal(n); await l.heal(n) }))
+      }
       break
     }
     case 'stop': break
@@ -187,6 +201,7 @@ export function renderTimelineReport (report: TimelineReport): string[] {
     `scenario ${quote(report.name)}: ${report.nodes} nodes, interval ${formatDuration(report.intervalMs)}, ttl ${formatDuration(report.ttlMs)}${report.netns ? ', network namespaces' : ''}, seed ${report.seed}; formed in ${formatMs(report.formedMs)}`,
     ...report.steps.map((s) => `  step ${s.number}  +${formatMs(s.atMs)}  ${s.description}`),
     `  end   +${formatMs(report.endMs)}  (${report.alerts} alert${report.alerts === 1 ? '' : 's'} raised)`,
+    ...(report.relay === undefined ? [] : [`  relay: ${report.relay.connections} connections, ${(report.relay.bytes / 1e6).toFixed(1)} MB relayed (latency)`]),
     ''
   ]
   for (const v of report.verdicts) {

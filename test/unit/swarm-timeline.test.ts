@@ -85,6 +85,20 @@ describe('scenario files', () => {
     assert.equal(describeStep(t.steps[1]), 'hang 4-5')
   })
 
+  it('reads a latency step, lists the nodes it slows (their connections are relayed from the start), and a heal ends it', () => {
+    const t = timeline({
+      swarm: { nodes: 4, netns: true },
+      steps: [{ at: '1s', latency: { node: 2, delay: '200ms', jitter: '50ms' } }, { after: '10s', latency: { node: '0-1', delay: '1s' } }, { after: '10s', heal: 'all' }]
+    })
+    assert.deepEqual(t.steps[0], { number: 1, atMs: 1000, action: 'latency', nodes: [2], delayMs: 200, jitterMs: 50 })
+    assert.deepEqual(t.slowed, [0, 1, 2])
+    assert.deepEqual(t.steps.map(describeStep), ['latency 200ms ± 50ms on 2', 'latency 1s on 0-1', 'heal all'])
+    const events = [alert(0, 5000, 2), alert(3, 26_000, 0), alert(1, 28_000, 3)]
+    const verdicts = judgeTimeline(record(t, [1000, 11_000, 21_000], events))
+    const falseAlerts = verdicts.find((v) => v.kind === 'noFalseAlerts')
+    assert.deepEqual(falseAlerts?.failures, ['node 1 on 3 (ping) at +28.00s'], 'alerts with a slowed node are explained until the grace after the heal')
+  })
+
   it('refuses a bad file in one line naming the file, the step or expectation, and the field', () => {
     assert.match(configError(() => parseTimeline('{', 'a.json')), /^a\.json: not valid JSON/)
     assert.match(configError(() => timeline({ steps: [{ at: '1s', kill: 12 }] })), /^x\.json: step 1 \(kill\): kill: node 12 is out of range/)
@@ -96,6 +110,14 @@ describe('scenario files', () => {
     assert.match(configError(() => timeline({ steps: [{ at: '1s', split: '0-4 | 5-9' }] })), /step 1 \(split\): a network fault needs "netns": true/)
     assert.match(configError(() => timeline({ swarm: { nodes: 4, netns: true }, steps: [{ at: '1s', split: '0-2 | 2-3' }] })), /split: node 2 is in more than one group/)
     assert.match(configError(() => timeline({ swarm: { nodes: 4, netns: true }, steps: [{ at: '1s', loss: { node: 1 } }] })), /step 1 \(loss\): loss\.percent: required/)
+    assert.match(configError(() => timeline({ steps: [{ at: '1s', latency: { node: 2, delay: '200ms' } }] })), /^x\.json: step 1 \(latency\): a network fault needs "netns": true/)
+    const netns = { nodes: 4, netns: true }
+    assert.match(configError(() => timeline({ swarm: netns, steps: [{ at: '1s', latency: { node: 1 } }] })), /^x\.json: step 1 \(latency\): latency\.delay: required/)
+    assert.match(configError(() => timeline({ swarm: netns, steps: [{ at: '1s', latency: { node: 1, delay: 'slow' } }] })), /step 1 \(latency\): latency\.delay: expected a duration like 250ms/)
+    assert.match(configError(() => timeline({ swarm: netns, steps: [{ at: '1s', latency: { node: 1, delay: '200ms', jitter: '300ms' } }] })), /step 1 \(latency\): latency\.jitter: expected a duration from 0ms to 200ms, got "300ms"/)
+    assert.match(configError(() => timeline({ swarm: netns, steps: [{ at: '1s', latency: { node: 7, delay: '200ms' } }] })), /step 1 \(latency\): latency\.node: node 7 is out of range/)
+    assert.match(configError(() => timeline({ swarm: netns, steps: [{ at: '1s', latency: { node: 1, delay: '200ms', loss: 3 } }] })), /step 1 \(latency\): latency: unknown field "loss"; expected node, delay, jitter/)
+    assert.match(configError(() => timeline({ swarm: netns, steps: [{ at: '1s', latency: 2, delay: '200ms' }] })), /step 1: one action per step, got latency, delay/)
     assert.match(configError(() => timeline({ steps: [{ at: '1s', kill: 2 }], expect: [{ alerted: { on: 2, within: 'soon' } }] })), /^x\.json: expect 1 \(alerted\): within: expected a duration/)
     assert.match(configError(() => timeline({ steps: [{ at: '1s', kill: 2 }, { after: '1s', kill: 3 }], expect: [{ alerted: { on: 2, after: 'kill' } }] })), /expect 1 \(alerted\): after: 2 steps "kill" \(steps 1, 2\)/)
     assert.match(configError(() => timeline({ steps: [{ at: '1s', kill: 2 }], expect: [{ alerted: { on: 2, by: 'nobody' } }] })), /expect 1 \(alerted\): by: expected node indices/)
