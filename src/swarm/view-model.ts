@@ -90,13 +90,14 @@ export function partitionGroups (partitioned: ReadonlySet<number>, nodes: number
   return rest.length === 0 ? [] : [side, rest]
 }
 
-/** The page's view of one node. */
-export function viewNode (index: number, node: NodeFacts | undefined, exit: string | undefined, options: { netns: boolean, partitioned: boolean }): ViewNode {
+/** The page's view of one node; `mates`: the other nodes of its process. */
+export function viewNode (index: number, node: NodeFacts | undefined, exit: string | undefined, options: { netns: boolean, partitioned: boolean, mates?: number[] }): ViewNode {
   return {
     index,
     peer: node?.peer ?? null,
     state: node?.state ?? 'pending',
     packed: node?.packed ?? false,
+    mates: options.mates ?? [],
     pid: node?.pid ?? null,
     exit: exit ?? null,
     partitioned: options.partitioned,
