@@ -43,6 +43,9 @@ Options:
   --node <i>               the faulty node (default: one whose loss keeps the
                            bootstrap graph connected, chosen by the seed)
   --seed <n>               seed of the bootstrap graph and the choice (default 1)
+  --per-process <n>        daemons per process, one network namespace per process
+                           (default 1; the faulty node, or each half of a split,
+                           is packed apart from the rest)
   --local-health <on|off>  the daemons' --local-health (default on)
   --json                   one JSON object after the tables
   -h, --help               this help
@@ -59,6 +62,7 @@ const FLAGS = {
   kbit: { value: '<n>' },
   node: { value: '<i>' },
   seed: { value: '<n>' },
+  'per-process': { value: '<n>' },
   'local-health': { value: '<on|off>' },
   json: {},
   help: { short: 'h' }
@@ -75,6 +79,7 @@ interface Options {
   kbit: number
   node?: number
   seed: number
+  perProcess: number
   /** The daemons' --local-health. */
   localHealth: 'on' | 'off'
   json: boolean
@@ -103,6 +108,7 @@ function parse (argv: readonly string[]): Options {
     kbit: values.kbit === undefined ? 64 : wholeNumberValue('--kbit', values.kbit, 8, 10_000_000),
     ...(node === undefined ? {} : { node }),
     seed: values.seed === undefined ? 1 : wholeNumberValue('--seed', values.seed, 0, 2 ** 32 - 1),
+    perProcess: values['per-process'] === undefined ? 1 : wholeNumberValue('--per-process', values['per-process'], 1, 200),
     localHealth: values['local-health'] === undefined ? 'on' : choiceValue('--local-health', values['local-health'], ['on', 'off'] as const),
     json: values.json === true
   }
@@ -156,7 +162,7 @@ async function run (options: Options): Promise<NetFaultResult> {
   if (reason !== undefined) throw new ConfigError(reason)
   const log = (line: string): void => { process.stderr.write(`netfaults: ${line}\n`) }
   const swarm = new Swarm({
-    nodes: options.nodes, intervalMs: options.intervalMs, ttlMs: options.ttlMs, seed: options.seed, netns: true, readyTimeoutMs: 120_000,
+    nodes: options.nodes, intervalMs: options.intervalMs, ttlMs: options.ttlMs, seed: options.seed, netns: true, readyTimeoutMs: 120_000, perProcess: options.perProcess,
     nodeArgs: () => ['--local-health', options.localHealth]
   })
   const events: NodeEvent[] = []
@@ -165,6 +171,14 @@ async function run (options: Options): Promise<NetFaultResult> {
   const stop = (): void => { void swarm.stop().finally(() => { process.exit(130) }) }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  // A fault acts on a namespace, i.e. on every node of a process: the faulty node runs alone, each half of a split packed apart.
+  const faulty = options.node ?? seededRandom(options.seed ^ 0x5eed).pick(removableNodes(adjacencyOf(swarm.plan)))
+  const half = Math.ceil(options.nodes / 2)
+  const sideOf = (i: number): number => i < half ? 0 : 1
+  const all = Array.from({ length: options.nodes }, (_, i) => i)
+  const sides = [all.filter((i) => sideOf(i) === 0), all.filter((i) => sideOf(i) === 1)]
+  if (options.fault === 'split') swarm.keepApart(sides)
+  else swarm.keepAlone(faulty)
   try {
     log(`starting ${options.nodes} daemons in network namespaces (interval ${options.intervalMs} ms, ttl ${options.ttlMs} ms, seed ${options.seed})`)
     await swarm.start()
@@ -173,10 +187,7 @@ async function run (options: Options): Promise<NetFaultResult> {
     await sleep(2 * options.ttlMs)
     const lan = swarm.lan
     if (lan === undefined) throw new Error('no LAN')
-    const all = swarm.nodes.map((_, i) => i)
-    const faulty = options.node ?? seededRandom(options.seed ^ 0x5eed).pick(removableNodes(adjacencyOf(swarm.plan)))
-    const half = Math.ceil(options.nodes / 2)
-    const sideOf = (i: number): number => i < half ? 0 : 1
+    const host = swarm.hostOf(faulty).index
     /** Whether the fault lies on the path between nodes a and b. */
     const across = (a: number, b: number): boolean => options.fault === 'split' ? sideOf(a) !== sideOf(b) : a === faulty || b === faulty
     /** Whether the fault takes the path between a and b away entirely (cut, split), rather than degrading it. */
@@ -185,14 +196,14 @@ async function run (options: Options): Promise<NetFaultResult> {
 
     const faultAt = Date.now()
     const alertsBefore = events.filter((e) => e.event.event === 'alert' && e.at >= formedAt).length
-    if (options.fault === 'cut') await lan.cut(faulty)
-    else if (options.fault === 'loss') await lan.loss(faulty, options.percent, options.direction)
-    else if (options.fault === 'rate') await lan.rate(faulty, options.kbit)
-    else await lan.partition([all.filter((i) => sideOf(i) === 0), all.filter((i) => sideOf(i) === 1)])
+    if (options.fault === 'cut') await lan.cut(host)
+    else if (options.fault === 'loss') await lan.loss(host, options.percent, options.direction)
+    else if (options.fault === 'rate') await lan.rate(host, options.kbit)
+    else await lan.partition(swarm.hostGroups(sides))
     const what = { cut: 'cut', loss: `${options.percent} % loss (${options.direction})`, rate: `${options.kbit} kbit/s`, split: 'split' }[options.fault]
     log(`${what} on ${where} for ${options.forMs} ms`)
     await sleep(options.forMs)
-    const counters = options.fault === 'split' ? undefined : await lan.counters(faulty)
+    const counters = options.fault === 'split' ? undefined : await lan.counters(host)
     await lan.heal()
     const healAt = Date.now()
     const openAtHeal = swarm.tables.reduce((sum, t) => sum + t.alerting.size, 0)

@@ -21,7 +21,7 @@ export interface SwarmConfig {
   degree: number
   json: boolean
   verbose: boolean
-  /** Each daemon in a network namespace of its own (needs root). */
+  /** Each process in a network namespace of its own (needs root). */
   netns: boolean
   /** Nodes per process; undefined: the launcher's default packing. */
   perProcess?: number
@@ -72,8 +72,10 @@ Options:
   --timeout <duration>    scenario: how long the swarm may take to start and form
                           (default: 20s + 2s per node)
   --seed <n>              seed of the bootstrap graph and victim choice (default: random, printed)
-  --netns                 each daemon in a network namespace of its own, on a private
-                          bridge (10.77.0.0/16) instead of 127.0.0.1; needs root, ip, tc, nft
+  --netns                 each process in a network namespace of its own, on a private
+                          bridge (10.77.0.0/16) instead of 127.0.0.1; a packed process's
+                          nodes share its address (a port each) and its link faults;
+                          needs root, ip, tc, nft
   --view [host:port]      serve a live page of the swarm (who sees whom, events, buttons
                           to kill, hang, resume, stop, partition, heal nodes); default
                           127.0.0.1:0, its URL printed on stderr; with a scenario
@@ -126,7 +128,6 @@ export function parseSwarmFlags (argv: readonly string[], env: NodeJS.ProcessEnv
   const hangForMs = duration('--hang-for', values['hang-for']) ?? 2 * ttlMs + 2000
   if (!(hangForMs > ttlMs)) throw new ConfigError(`--hang-for: must be greater than --ttl (${formatDuration(ttlMs)}) so the hang can be detected, got ${formatDuration(hangForMs)}`)
 
-  if (values.netns === true && values['per-process'] !== undefined && values['per-process'] !== '1') throw new ConfigError('--per-process: with --netns every daemon runs in a process (and namespace) of its own; drop --per-process')
   const timeoutMs = duration('--timeout', values.timeout, { min: 1 }) ?? defaultTimeoutMs(nodes, ttlMs)
 
   return {

@@ -1,9 +1,9 @@
 /**
  * Starting and stopping a local swarm of N daemons on 127.0.0.1 (or, with
- * `netns: true`, each in a network namespace of its own on a virtual LAN whose
- * links can fail: netns.ts), for the `peermon swarm` command, tests and
- * benchmarks. A daemon runs in a child process of its own (child.ts) or with
- * others in a packed process (packed.ts; packing.ts says which).
+ * `netns: true`, each process in a network namespace of its own on a virtual
+ * LAN whose links can fail: netns.ts), for the `peermon swarm` command, tests
+ * and benchmarks. A daemon runs in a child process of its own (child.ts) or
+ * with others in a packed process (packed.ts; packing.ts says which).
  *
  * ```ts
  * const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 1 })
@@ -21,10 +21,10 @@
 import { spawnSync } from 'node:child_process'
 import os from 'node:os'
 import { DaemonChild, type NodeEvent, type SwarmNode } from './child.js'
-import { NetnsLan } from './netns.js'
+import { NetnsLan, type LanHost } from './netns.js'
 import { LanLatency } from './netns-latency.js'
 import { PackedProcess } from './packed.js'
-import { assignProcesses, defaultPerProcess } from './packing.js'
+import { assignProcesses, defaultPerProcess, hostGroupsOf } from './packing.js'
 import { PeerTable } from './peer-table.js'
 import { seededRandom } from './random.js'
 import { DEFAULT_MAX_BATCH, planSwarm, type SwarmPlan } from './topology.js'
@@ -107,16 +107,25 @@ export interface SwarmOptions {
    * defaultPerProcess(nodes, cores): 1 up to 2 processes per core, then packed.
    */
   perProcess?: number
-  /** Nodes that get a process of their own whatever the packing (the targets of signals). */
+  /** Nodes that get a process of their own whatever the packing (the targets of signals and link faults). */
   solo?: number[]
+  /**
+   * Groupings of nodes (each a list of node groups, e.g. a split's sides)
+   * that no process may straddle (packing.ts: assignProcesses), so that a
+   * partition of namespaces is exactly the partition of nodes asked for.
+   */
+  apart?: number[][][]
   /** Node.js / V8 flags of packed processes (default PACKED_EXEC_ARGV). */
   packedExecArgv?: string[]
   /**
-   * Each node in a network namespace of its own, listening on its LAN
-   * address and bootstrapping to the others' (NetnsLan; needs root), so
-   * `swarm.lan` can cut, partition, slow down or make lossy a node's link.
-   * Default false: every node on 127.0.0.1. With it, every node gets a
-   * process of its own (perProcess 1).
+   * Each process in a network namespace of its own, with one address on the
+   * LAN (NetnsLan; needs root): a solo node alone, a packed process's nodes
+   * together, each on a port of its own. `swarm.lan` can then cut, partition,
+   * slow down or make lossy a namespace's link, which is every node of that
+   * process: hostOf(), processMates() and hostGroups() translate nodes to
+   * namespaces; keepAlone() and keepApart() make a fault's namespaces hold
+   * just the nodes it means. Default false: every node on 127.0.0.1. The
+   * packing is the same either way (perProcess).
    */
   netns?: boolean
   /**
@@ -157,15 +166,21 @@ export class Swarm {
 
   private stopping: Promise<void> | undefined
   private readonly solo: Set<number>
+  private readonly apart: number[][][]
+  /** With netns, once started: the LAN host (namespace) of each node, by index. */
+  private readonly hostIndex: number[] = []
+  /** Once start() spawned the processes: the nodes of each node's process, by index. */
+  private readonly started = new Map<number, readonly number[]>()
   /** The packed process of each packed node, by index. */
   private readonly packOf = new Map<number, PackedProcess>()
 
   constructor (options: SwarmOptions) {
     this.options = options
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
-    this.perProcess = options.netns === true ? 1 : options.perProcess ?? defaultPerProcess(options.nodes, os.availableParallelism())
+    this.perProcess = options.perProcess ?? defaultPerProcess(options.nodes, os.availableParallelism())
     if (!Number.isInteger(this.perProcess) || this.perProcess < 1) throw new RangeError(`perProcess must be a positive integer, got ${this.perProcess}`)
     this.solo = new Set(options.solo)
+    this.apart = (options.apart ?? []).map((groups) => groups.map((group) => [...group]))
     this.plan = planSwarm({
       nodes: options.nodes,
       degree: options.degree ?? DEFAULT_DEGREE,
@@ -181,9 +196,44 @@ export class Swarm {
     this.solo.add(index)
   }
 
+  /**
+   * Keeps `groups` apart: no process holds nodes of two of them, or of one and
+   * of none (a split's sides, a partition's side and the rest); before start() only.
+   */
+  keepApart (groups: ReadonlyArray<readonly number[]>): void {
+    if (this.nodes.length > 0 || this.packs.length > 0) throw new Error('keepApart() must be called before start()')
+    this.apart.push(groups.map((group) => [...group]))
+  }
+
   /** The swarm's processes as groups of node indices (solo nodes first). */
   get processGroups (): number[][] {
-    return assignProcesses(this.options.nodes, this.perProcess, this.solo)
+    return assignProcesses(this.options.nodes, this.perProcess, this.solo, this.apart)
+  }
+
+  /**
+   * The nodes that share node `index`'s process (and, with netns, its network
+   * namespace and address), itself included, in order; [index] when it runs alone.
+   */
+  processMates (index: number): number[] {
+    const group = this.started.get(index) ?? (this.started.size > 0 ? undefined : this.processGroups.find((g) => g.includes(index)))
+    return [...group ?? [index]].sort((a, b) => a - b)
+  }
+
+  /** Node `index`'s network namespace and address (netns, once started): its process's, shared by its mates. */
+  hostOf (index: number): LanHost {
+    const host = this.hostIndex[index]
+    if (this.lan === undefined || host === undefined) throw new RangeError(`node ${index} has no network namespace (${this.lan === undefined ? 'the swarm has no LAN' : 'not started'})`)
+    return this.lan.host(host)
+  }
+
+  /**
+   * Node groups (a partition's sides) as LAN host groups for lan.partition():
+   * throws if a namespace holds nodes of two groups, or of a group and of none,
+   * since the partition would then cut nodes it does not name (keepApart()).
+   */
+  hostGroups (groups: ReadonlyArray<readonly number[]>): number[][] {
+    for (const node of groups.flat()) this.hostOf(node)
+    return hostGroupsOf(groups, this.hostIndex)
   }
 
   /**
@@ -193,8 +243,15 @@ export class Swarm {
    */
   async start (signal?: AbortSignal): Promise<void> {
     process.on('exit', this.killAllNow)
-    if (this.options.netns === true && this.lan === undefined) this.lan = await NetnsLan.create({ hosts: this.options.nodes })
+    if (this.options.netns === true && this.lan === undefined) {
+      // A namespace per process, numbered by its first node (a process per node: host i is node i).
+      const groups = this.processGroups.map((group) => [...group].sort((a, b) => a - b)).sort((a, b) => a[0] - b[0])
+      groups.forEach((group, host) => { for (const node of group) this.hostIndex[node] = host })
+      this.lan = await NetnsLan.create({ hosts: groups.length })
+    }
     if (this.lan !== undefined && this.latency === undefined && (this.options.latencyNodes ?? []).length > 0) {
+      // The relay maps a destination by its address alone: it needs a namespace per node.
+      if (this.processGroups.some((group) => group.length > 1)) throw new Error('latency: the relay needs a process (and namespace) per node (perProcess 1)')
       this.latency = await LanLatency.create(this.lan, this.options.latencyNodes ?? [], async (index) => await this.listenTarget(index))
     }
     if (this.packs.length === 0) this.spawnPacks()
@@ -214,7 +271,8 @@ export class Swarm {
     const index = this.nodes.length
     this.plan.bootstraps[index] = [...bootstraps]
     this.tables[index] = new PeerTable()
-    await this.lan?.addHost()
+    const host = await this.lan?.addHost()
+    if (host !== undefined) this.hostIndex[index] = host.index
     const child = this.spawnNode(index)
     await child.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
     return child
@@ -309,10 +367,13 @@ export class Swarm {
   /** Spawns the packed processes (they load the code while the first nodes start). */
   private spawnPacks (): void {
     for (const group of this.processGroups) {
+      for (const index of group) this.started.set(index, group)
       if (group.length < 2) continue
+      const host = this.lan === undefined ? undefined : this.hostOf(group[0])
       const pack = new PackedProcess({
         index: this.packs.length,
         binPath: this.options.binPath,
+        ...(host === undefined ? {} : { wrap: this.lan?.execPrefix(host.index), dialHost: host.address }),
         execArgv: this.options.packedExecArgv ?? supportedFlags(PACKED_EXEC_ARGV),
         env: this.options.env ?? daemonEnv(process.env),
         onStderr: this.options.onStderr
@@ -329,7 +390,7 @@ export class Swarm {
       return addr === undefined ? [] : ['--bootstrap', addr]
     })
     const extra = this.options.nodeArgs?.(index) ?? []
-    const host = this.lan?.host(index)
+    const host = this.lan === undefined ? undefined : this.hostOf(index)
     const args = [
       '--json',
       '--listen', `/ip4/${host?.address ?? '127.0.0.1'}/tcp/0`,
@@ -349,7 +410,7 @@ export class Swarm {
         index,
         args,
         binPath: this.options.binPath,
-        ...(host === undefined ? {} : { wrap: this.lan?.execPrefix(index), dialHost: host.address }),
+        ...(host === undefined ? {} : { wrap: this.lan?.execPrefix(host.index), dialHost: host.address }),
         execArgv: this.options.execArgv ?? supportedFlags(DAEMON_EXEC_ARGV),
         env: { ...this.options.env ?? daemonEnv(process.env), ...nodeEnv },
         onStderr: this.options.onStderr === undefined ? undefined : (line) => { this.options.onStderr?.(index, line) }

@@ -28,16 +28,64 @@ export function defaultPerProcess (nodes: number, cores: number): number {
 /**
  * The processes of a swarm: each an array of node indices. Nodes in `solo`
  * get one each (the targets of a crash, hang or leave: their signals must
- * reach them alone); the others are dealt round-robin into packs of at most
- * `perProcess`, so every process gets some early, well-connected nodes and
- * some late ones. A pack of one node is a process of its own like a solo one.
+ * reach them alone; with network namespaces also the targets of a loss or
+ * rate fault: a process's nodes share one namespace and its link). `apart`
+ * lists groupings of nodes (a partition's or a split's groups, each grouping a
+ * list of node groups) that no process may straddle: nodes share a process
+ * only when every grouping puts them in the same group, or both in none, so a
+ * fault on a namespace holds exactly the nodes the grouping names. Within
+ * that, nodes are dealt round-robin into packs of at most `perProcess`, so
+ * every process gets some early, well-connected nodes and some late ones. A
+ * pack of one node is a process of its own like a solo one.
  */
-export function assignProcesses (nodes: number, perProcess: number, solo: Iterable<number> = []): number[][] {
+export function assignProcesses (nodes: number, perProcess: number, solo: Iterable<number> = [], apart: ReadonlyArray<ReadonlyArray<readonly number[]>> = []): number[][] {
   if (!Number.isInteger(perProcess) || perProcess < 1) throw new RangeError(`perProcess must be a positive integer, got ${perProcess}`)
   const alone = new Set([...solo].filter((i) => Number.isInteger(i) && i >= 0 && i < nodes))
-  const packed = Array.from({ length: nodes }, (_, i) => i).filter((i) => !alone.has(i))
-  const packs = Math.ceil(packed.length / perProcess)
-  const groups: number[][] = Array.from({ length: packs }, () => [])
-  packed.forEach((index, k) => { groups[k % packs].push(index) })
+  const classes = new Map<string, number[]>()
+  for (let i = 0; i < nodes; i++) {
+    if (alone.has(i)) continue
+    // The node's group in each grouping (-1: in none of its groups); equal keys may share a process.
+    const key = apart.map((groups) => groups.findIndex((group) => group.includes(i))).join(',')
+    const members = classes.get(key)
+    if (members === undefined) classes.set(key, [i])
+    else members.push(i)
+  }
+  const groups: number[][] = []
+  for (const members of classes.values()) {
+    const packs = Math.ceil(members.length / perProcess)
+    const dealt: number[][] = Array.from({ length: packs }, () => [])
+    members.forEach((index, k) => { dealt[k % packs].push(index) })
+    groups.push(...dealt)
+  }
   return [...[...alone].sort((a, b) => a - b).map((i) => [i]), ...groups]
+}
+
+/**
+ * A partition of nodes (`groups`: its sides) as the same partition of the
+ * hosts (network namespaces) they run in, `hostOf[node]` being node's host.
+ * Throws a RangeError naming the nodes when a host holds nodes of two sides,
+ * or of a side and of none: a fault on that namespace would cut nodes the
+ * partition does not mean to (assignProcesses' `apart` prevents it).
+ */
+export function hostGroupsOf (groups: ReadonlyArray<readonly number[]>, hostOf: readonly number[]): number[][] {
+  const sideOfHost = new Map<number, number>()
+  const hostOfNode = (node: number): number => {
+    const host = hostOf[node]
+    if (host === undefined) throw new RangeError(`partition: no node ${node}`)
+    return host
+  }
+  const nodesOn = (host: number): string => hostOf.flatMap((h, node) => h === host ? [node] : []).join(', ')
+  groups.forEach((group, side) => {
+    for (const node of group) {
+      const host = hostOfNode(node)
+      const before = sideOfHost.get(host)
+      if (before !== undefined && before !== side) throw new RangeError(`partition: nodes ${nodesOn(host)} share a process and its network namespace, and the partition puts them on different sides`)
+      sideOfHost.set(host, side)
+    }
+  })
+  const named = new Set(groups.flat())
+  for (const host of sideOfHost.keys()) {
+    if (hostOf.some((h, node) => h === host && !named.has(node))) throw new RangeError(`partition: nodes ${nodesOn(host)} share a process and its network namespace, and the partition names only some of them`)
+  }
+  return groups.map((_, side) => [...sideOfHost].filter(([, s]) => s === side).map(([host]) => host).sort((a, b) => a - b))
 }

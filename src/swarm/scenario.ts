@@ -46,6 +46,17 @@ export interface ScenarioReport extends ScenarioResult {
   timedOut: boolean
   /** Malformed stdout lines dropped, all nodes together. */
   garbageLines: number
+  /** The swarm's processes (node indices), each with its network namespace and address with --netns. */
+  processes: ProcessInfo[]
+}
+
+/** One process of a swarm, for results: its nodes and, with network namespaces, the namespace they share. */
+export interface ProcessInfo {
+  nodes: number[]
+  /** e.g. `pm-4242-1` (netns only). */
+  namespace?: string
+  /** The namespace's address on the LAN, every node of the process on a port of its own (netns only). */
+  address?: string
 }
 
 export async function runScenario (swarm: Swarm, options: ScenarioOptions): Promise<ScenarioReport> {
@@ -65,6 +76,8 @@ export async function runScenario (swarm: Swarm, options: ScenarioOptions): Prom
     const startedAt = performance.now()
     await startAndForm(swarm, options.timeoutMs, signal)
     const formedMs = performance.now() - startedAt
+    const processes = describeProcesses(swarm)
+    if (processes !== undefined) log(processes)
     log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(settleMs)}`)
 
     await sleep(settleMs, undefined, { signal })
@@ -133,7 +146,8 @@ export async function runScenario (swarm: Swarm, options: ScenarioOptions): Prom
       ...(scenario === 'hang' ? { hangForMs } : {}),
       ...(victimExit === undefined ? {} : { victimExit }),
       timedOut,
-      garbageLines: swarm.nodes.reduce((sum, c) => sum + c.lineStats.garbage, 0)
+      garbageLines: swarm.nodes.reduce((sum, c) => sum + c.lineStats.garbage, 0),
+      processes: processTable(swarm)
     }
   } finally {
     unsubscribe()
@@ -154,6 +168,36 @@ export function describePacking (swarm: Pick<Swarm, 'processGroups'>): string {
   const packed = packs.reduce((sum, g) => sum + g.length, 0)
   const alone = groups.length - packs.length
   return `${packed} nodes in ${packs.length} processes of up to ${Math.max(...packs.map((g) => g.length))}${alone > 0 ? `, ${alone} alone` : ''}`
+}
+
+/** The swarm's processes in order of their first node, with their namespaces once a netns swarm started. */
+export function processTable (swarm: Pick<Swarm, 'processGroups' | 'processMates' | 'lan' | 'hostOf'>): ProcessInfo[] {
+  const seen = new Set<number>()
+  const groups: number[][] = []
+  for (const first of swarm.processGroups.flat().sort((a, b) => a - b)) {
+    if (seen.has(first)) continue
+    const nodes = swarm.processMates(first)
+    for (const node of nodes) seen.add(node)
+    groups.push(nodes)
+  }
+  return groups.map((nodes) => {
+    if (swarm.lan === undefined) return { nodes }
+    const host = swarm.hostOf(nodes[0])
+    return { nodes, namespace: host.namespace, address: host.address }
+  })
+}
+
+/**
+ * Which nodes share a process (and, with netns, a network namespace, so a
+ * network fault on one is on all), for the log; undefined when every node runs alone.
+ */
+export function describeProcesses (swarm: Pick<Swarm, 'processGroups' | 'processMates' | 'lan' | 'hostOf'>): string | undefined {
+  const table = processTable(swarm)
+  if (table.every((p) => p.nodes.length === 1)) return undefined
+  const list = table.map((p) => p.nodes.join(',')).join(' | ')
+  return swarm.lan === undefined
+    ? `processes: ${list}`
+    : `processes, one network namespace and address each (a network fault acts on a whole process): ${list}`
 }
 
 /** Starts the swarm and waits until it is formed, all within `timeoutMs`. */

@@ -17,7 +17,7 @@ import { formatMs } from './format.js'
 import { junitXml } from './junit.js'
 import { Swarm } from './launcher.js'
 import { netnsUnavailableReason } from './netns-tools.js'
-import { describePacking, startAndForm } from './scenario.js'
+import { describePacking, describeProcesses, processTable, startAndForm, type ProcessInfo } from './scenario.js'
 import { defaultTimeoutMs, type SwarmConfig } from './flags.js'
 import { describeStep, parseTimeline, type Timeline, type TimelineStep } from './timeline-file.js'
 import { startSwarmView, type ViewServer } from './view-server.js'
@@ -50,6 +50,8 @@ export interface TimelineReport {
   netns: boolean
   /** e.g. "a process per node". */
   packing: string
+  /** The swarm's processes (node indices), each with its network namespace and address with netns. */
+  processes: ProcessInfo[]
   /** From the first spawn until every node had heard from every other. */
   formedMs: number
   settleMs: number
@@ -87,21 +89,45 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
     ...(timeline.slowed.length === 0 ? {} : { latencyNodes: timeline.slowed }),
     ...(swarm.degree === undefined ? {} : { degree: swarm.degree }),
     ...(overrides.seed ?? swarm.seed) === undefined ? {} : { seed: overrides.seed ?? swarm.seed },
-    ...(overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
+    // The latency relay tells destinations apart by address: a namespace, so a process, per node.
+    ...(timeline.slowed.length > 0 ? { perProcess: 1 } : overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
     ...(overrides.onStderr === undefined ? {} : { onStderr: overrides.onStderr })
   })
 }
 
 /**
+ * Which nodes a timeline's faults need in a process (and network namespace)
+ * of their own, and which groups no process may straddle. A signal reaches a
+ * whole process, and a network fault a whole namespace, i.e. every node of a
+ * packed process: so the nodes a step signals or whose link it degrades (loss,
+ * rate) run alone, and a partition's or a split's groups are packed apart
+ * (a partition of one node leaves it alone; the nodes of one side may share a
+ * namespace, since they keep hearing each other). A heal acts on what a fault
+ * made, so it needs nothing more.
+ */
+export function faultPlacement (timeline: Pick<Timeline, 'steps'>): { alone: number[], apart: number[][][] } {
+  const alone = new Set<number>()
+  const apart: number[][][] = []
+  for (const step of timeline.steps) {
+    if ('groups' in step) apart.push(step.groups.map((group) => [...group]))
+    else if ('nodes' in step && step.action !== 'heal') for (const node of step.nodes ?? []) alone.add(node)
+  }
+  return { alone: [...alone].sort((a, b) => a - b), apart }
+}
+
+/**
  * Runs `timeline` on `swarm` (not started yet; the caller stops it). Nodes
- * that a step signals get a process of their own first.
+ * that a step signals or degrades get a process of their own first, and the
+ * groups of a partition or split processes of their own (faultPlacement()).
  */
 export async function runTimeline (swarm: Swarm, timeline: Timeline, options: TimelineRunOptions): Promise<TimelineReport> {
   const { signal } = options
   const log = options.log ?? (() => {})
   const { nodes, intervalMs, ttlMs, settleMs } = timeline.swarm
   if (swarm.options.nodes !== nodes) throw new Error(`the swarm has ${swarm.options.nodes} nodes, the timeline ${nodes}`)
-  for (const index of timeline.signalled) swarm.keepAlone(index)
+  const placement = faultPlacement(timeline)
+  for (const index of placement.alone) swarm.keepAlone(index)
+  for (const groups of placement.apart) swarm.keepApart(groups)
   const events: NodeEvent[] = []
   const unsubscribe = swarm.onEvent((event) => { events.push(event) })
   try {
@@ -109,6 +135,8 @@ export async function runTimeline (swarm: Swarm, timeline: Timeline, options: Ti
     const startedAt = performance.now()
     await startAndForm(swarm, options.timeoutMs, signal)
     const formedMs = performance.now() - startedAt
+    const processes = describeProcesses(swarm)
+    if (processes !== undefined) log(processes)
     log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(settleMs)}`)
     await sleep(settleMs, undefined, { signal })
     const early = swarm.nodes.find((child) => child.exit !== undefined)
@@ -142,6 +170,7 @@ export async function runTimeline (swarm: Swarm, timeline: Timeline, options: Ti
       ttlMs,
       netns: timeline.swarm.netns,
       packing: describePacking(swarm),
+      processes: processTable(swarm),
       formedMs: Math.round(formedMs),
       settleMs,
       endMs: endAt - startAt,
@@ -172,9 +201,9 @@ async function runStep (swarm: Swarm, step: TimelineStep): Promise<void> {
     case 'hang': send(step.nodes, 'SIGSTOP'); break
     case 'resume': send(step.nodes, 'SIGCONT'); break
     case 'leave': send(step.nodes, 'SIGTERM'); break
-    case 'partition': case 'split': await lan().partition(step.groups); break
-    case 'loss': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.loss(n, step.percent, step.direction) })); break }
-    case 'rate': { const l = lan(); await Promise.all(step.nodes.map(async (n) => { await l.rate(n, step.kbit) })); break }
+    case 'partition': case 'split': await lan().partition(swarm.hostGroups(step.groups)); break
+    case 'loss': { const l = lan(); await Promise.all(aloneHosts(swarm, step).map(async (h) => { await l.loss(h, step.percent, step.direction) })); break }
+    case 'rate': { const l = lan(); await Promise.all(aloneHosts(swarm, step).map(async (h) => { await l.rate(h, step.kbit) })); break }
     case 'latency': {
       lan()
       if (swarm.latency === undefined) throw new Error(`step ${step.number} (${describeStep(step)}): the swarm relays no node's connections (Swarm option latencyNodes)`)
@@ -187,12 +216,22 @@ async function runStep (swarm: Swarm, step: TimelineStep): Promise<void> {
         swarm.latency?.heal()
         await l.heal()
       } else {
-        await Promise.all(step.nodes.map(async (n) => { swarm.latency?.heal(n); await l.heal(n) }))
+        for (const n of step.nodes) swarm.latency?.heal(n)
+        await Promise.all([...new Set(step.nodes.map((n) => swarm.hostOf(n).index))].map(async (h) => { await l.heal(h) }))
       }
       break
     }
     case 'stop': break
   }
+}
+
+/** The namespaces of a step's nodes, each of which must hold its node alone (runTimeline keeps them so). */
+function aloneHosts (swarm: Swarm, step: TimelineStep & { nodes: number[] }): number[] {
+  return step.nodes.map((node) => {
+    const mates = swarm.processMates(node)
+    if (mates.length > 1) throw new Error(`step ${step.number} (${describeStep(step)}): node ${node} shares its process and network namespace with nodes ${mates.filter((m) => m !== node).join(', ')}; the fault would hit them too`)
+    return swarm.hostOf(node).index
+  })
 }
 
 /** The report for a person: the steps as they ran, a verdict per expectation, a summary line. */
@@ -231,6 +270,9 @@ export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): 
   const options = config.timeline
   if (options === undefined) throw new Error('runTimelineCommand: no scenario file')
   const timeline = await loadTimeline(options.file)
+  if (timeline.slowed.length > 0 && config.perProcess !== undefined && config.perProcess > 1) {
+    throw new ConfigError(`--per-process: ${options.file} has a latency step, whose relay needs a process (and namespace) per node; drop --per-process`)
+  }
   if (timeline.swarm.netns) {
     const problem = netnsUnavailableReason()
     if (problem !== undefined) throw new ConfigError(`${options.file}: swarm: netns: ${problem}`)

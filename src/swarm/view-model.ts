@@ -58,6 +58,8 @@ export interface ViewNodeOptions {
   partitioned: boolean
   /** Why the view takes no action at all (a scenario file drives the swarm); undefined: it does. */
   readOnly?: string
+  /** The other nodes of its process (with --netns: of its namespace). */
+  mates?: number[]
 }
 
 /** Why each action cannot be done to a node now; an action not listed can be. */
@@ -107,6 +109,7 @@ export function viewNode (index: number, node: NodeFacts | undefined, exit: stri
     peer: node?.peer ?? null,
     state: node?.state ?? 'pending',
     packed: node?.packed ?? false,
+    mates: options.mates ?? [],
     pid: node?.pid ?? null,
     exit: exit ?? null,
     partitioned: options.partitioned,

@@ -110,7 +110,7 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
       seed: swarm.seed,
       netns,
       readOnly: readOnly ?? null,
-      nodes: nodes.map((node, i) => viewNode(i, node, node?.state === 'exited' ? describeExit(swarm.nodes[i].exit) : undefined, { netns, partitioned: partitioned.has(i), readOnly })),
+      nodes: nodes.map((node, i) => viewNode(i, node, node?.state === 'exited' ? describeExit(swarm.nodes[i].exit) : undefined, { netns, partitioned: partitioned.has(i), mates: swarm.processMates(i).filter((m) => m !== i), readOnly })),
       matrix: matrixOf(nodes, swarm.tables.slice(0, n), left.sets(n))
     }
   }
@@ -129,7 +129,9 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
   tick.unref()
 
   const act = async (index: number | undefined, action: ViewAction | 'heal-all', from: string): Promise<ActionResponse> => {
-    const what = index === undefined ? 'heal every link' : `${action} node ${index}`
+    // With --netns a packed node's network is its process's namespace: partition and heal act on all its nodes.
+    const together = index === undefined || (action !== 'partition' && action !== 'heal') ? [] : swarm.processMates(index)
+    const what = index === undefined ? 'heal every link' : together.length > 1 ? `${action} nodes ${together.join(', ')} (one process and network namespace)` : `${action} node ${index}`
     const facts = index === undefined ? undefined : state().nodes[index]
     const reason = readOnly ?? facts?.disabled[action as ViewAction]
     if (reason !== undefined) {
@@ -146,12 +148,12 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
       case 'stop': void node?.stop(); break
       case 'partition':
       case 'heal':
-        if (action === 'partition') partitioned.add(index as number)
+        if (action === 'partition') for (const i of together) partitioned.add(i)
         else {
-          partitioned.delete(index as number)
-          await swarm.lan?.heal(index)
+          for (const i of together) partitioned.delete(i)
+          if (swarm.lan !== undefined) await swarm.lan.heal(swarm.hostOf(index as number).index)
         }
-        await swarm.lan?.partition(partitionGroups(partitioned, n))
+        if (swarm.lan !== undefined) await swarm.lan.partition(swarm.hostGroups(partitionGroups(partitioned, n)))
         break
       case 'heal-all':
         partitioned.clear()

@@ -26,6 +26,11 @@ export interface ViewNode {
   state: 'pending' | 'starting' | 'running' | 'paused' | 'exited'
   /** Whether the node shares its process with others (then signals cannot single it out). */
   packed: boolean
+  /**
+   * The other nodes of its process, in order (empty when it runs alone). With
+   * --netns they share its network namespace too: partition and heal move them together.
+   */
+  mates: number[]
   pid: number | null
   /** How it exited, once it did. */
   exit: string | null

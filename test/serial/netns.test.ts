@@ -227,8 +227,8 @@ describe('network namespaces', { skip, timeout: 300_000 }, () => {
     assert.deepEqual(remains(process.pid), [])
   })
 
-  it('peermon swarm --netns runs a scenario and removes its LAN; without CAP_NET_ADMIN it is one line and exit code 2', async () => {
-    const cli = spawn(process.execPath, [PEERMON_BIN, 'swarm', '--netns', '--nodes', '3', '--interval', '500ms', '--ttl', '1500ms', '--scenario', 'crash', '--seed', '7', '--json'],
+  it('peermon swarm --netns --per-process 2 runs a scenario (the victim alone, a namespace per process) and removes its LAN; without CAP_NET_ADMIN it is one line and exit code 2', async () => {
+    const cli = spawn(process.execPath, [PEERMON_BIN, 'swarm', '--netns', '--nodes', '5', '--per-process', '2', '--interval', '500ms', '--ttl', '1500ms', '--scenario', 'crash', '--seed', '7', '--json'],
       { stdio: ['ignore', 'pipe', 'pipe'] })
     started.push(cli)
     let stdout = ''
@@ -237,7 +237,11 @@ describe('network namespaces', { skip, timeout: 300_000 }, () => {
     cli.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
     const code = await new Promise((resolve) => cli.once('exit', resolve))
     assert.equal(code, 0, stderr)
-    assert.equal((JSON.parse(stdout) as { pass: boolean }).pass, true)
+    const result = JSON.parse(stdout) as { pass: boolean, victim: { index: number }, processes: Array<{ nodes: number[], namespace?: string, address?: string }> }
+    assert.equal(result.pass, true)
+    assert.equal(result.processes.length, 3, JSON.stringify(result.processes))
+    assert.deepEqual(result.processes.find((p) => p.nodes.includes(result.victim.index))?.nodes, [result.victim.index], 'the victim runs alone')
+    assert.ok(result.processes.every((p) => p.namespace?.startsWith(`pm-${cli.pid ?? '?'}-`) === true && p.address?.startsWith('10.77.') === true), JSON.stringify(result.processes))
     assert.deepEqual(remains(cli.pid as number), [])
 
     const setpriv = spawnSync('setpriv', ['--bounding-set=-net_admin', '--inh-caps=-net_admin', process.execPath, PEERMON_BIN, 'swarm', '--netns', '--nodes', '2'], { encoding: 'utf8' })

@@ -20,6 +20,9 @@ describe('peermon swarm flags', () => {
     assert.equal(parseSwarmFlags(['--nodes', '4', '--netns']).netns, true)
     assert.equal(c.perProcess, undefined, 'the launcher chooses the packing')
     assert.equal(parseSwarmFlags(['--nodes', '40', '--per-process', '8']).perProcess, 8)
+    const packedNetns = parseSwarmFlags(['--nodes', '8', '--netns', '--per-process', '3'])
+    assert.equal(packedNetns.netns, true, '--netns packs too: a namespace per process')
+    assert.equal(packedNetns.perProcess, 3)
     assert.equal(parseSwarmFlags(['--bogus', '-h']).help, true, 'help wins over other flags, as for the daemon')
   })
 
@@ -44,7 +47,7 @@ describe('peermon swarm flags', () => {
       [['--nodes', '3', '--nodes', '4'], /^--nodes: given more than once/],
       [['--nodes', '3', '--json=yes'], /^--json: takes no value/],
       [['--nodes', '3', '--per-process', '0'], /^--per-process: expected a whole number from 1/],
-      [['--nodes', '3', '--netns', '--per-process', '2'], /^--per-process: with --netns every daemon runs in a process/]
+      [['--nodes', '3', '--netns', '--per-process', 'two'], /^--per-process: expected a whole number from 1/]
     ]
     for (const [argv, message] of cases) {
       assert.throws(() => parseSwarmFlags(argv), (err: unknown) => {

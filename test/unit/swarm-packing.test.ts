@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { assignProcesses, defaultPerProcess } from '../../src/swarm/packing.js'
+import { assignProcesses, defaultPerProcess, hostGroupsOf } from '../../src/swarm/packing.js'
 import { frameLine, parseCommand, parseFramedLine } from '../../src/swarm/pack-protocol.js'
 
 describe('packing nodes into processes', () => {
@@ -26,6 +26,40 @@ describe('packing nodes into processes', () => {
     assert.deepEqual(assignProcesses(3, 1), [[0], [1], [2]])
     assert.deepEqual(assignProcesses(3, 5, [9]), [[0, 1, 2]], 'a solo index outside the swarm is ignored')
     assert.throws(() => assignProcesses(3, 0), /perProcess/)
+  })
+
+  it('packs the groups a partition or split keeps apart so that no process straddles two of them, or one and the rest', () => {
+    const split = assignProcesses(10, 3, [], [[[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]])
+    assert.deepEqual(split, [[0, 2, 4], [1, 3], [5, 7, 9], [6, 8]], 'each side packed on its own, round-robin')
+    const partition = assignProcesses(10, 3, [], [[[3], [0, 1, 2, 4, 5, 6, 7, 8, 9]]])
+    assert.deepEqual(partition.find((g) => g.includes(3)), [3], 'a node partitioned alone runs alone')
+    assert.deepEqual(partition.map((g) => g.length).sort(), [1, 3, 3, 3])
+
+    // Two groupings at once (a partition of 3, later a split), a node partitioned alone, nodes in no group of the split.
+    const apart = [[[3], [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]], [[0, 1, 2], [6, 7, 8]]]
+    const groups = assignProcesses(12, 4, [10], apart)
+    assert.deepEqual(groups.flat().sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i), 'every node once')
+    assert.deepEqual(groups[0], [10], 'solo first')
+    for (const group of groups) {
+      assert.ok(group.length <= 4)
+      for (const grouping of apart) {
+        const sides = new Set(group.map((node) => grouping.findIndex((side) => side.includes(node))))
+        assert.equal(sides.size, 1, `process ${group.join(',')} straddles ${JSON.stringify(grouping)}`)
+      }
+    }
+    assert.deepEqual(groups.find((g) => g.includes(4)), [4, 5, 9, 11], 'nodes in no group of the split share a process')
+    assert.deepEqual(assignProcesses(10, 3), assignProcesses(10, 3, [], []), 'no grouping: the packing of before')
+  })
+
+  it('maps a partition of nodes to a partition of their namespaces, refusing one that would cut through a namespace', () => {
+    // Nodes 0..5 in hosts: 0 -> 0, 1 and 2 share 1, 3 -> 2, 4 and 5 share 3.
+    const hostOf = [0, 1, 1, 2, 3, 3]
+    assert.deepEqual(hostGroupsOf([[1, 2], [0, 3, 4, 5]], hostOf), [[1], [0, 2, 3]])
+    assert.deepEqual(hostGroupsOf([[0], [3]], hostOf), [[0], [2]], 'nodes in no group stay out of it')
+    assert.deepEqual(hostGroupsOf([], hostOf), [])
+    assert.throws(() => hostGroupsOf([[1], [2]], hostOf), /^RangeError: partition: nodes 1, 2 share a process and its network namespace, and the partition puts them on different sides$/)
+    assert.throws(() => hostGroupsOf([[4], [0, 1, 2, 3]], hostOf), /partition: nodes 4, 5 share a process and its network namespace, and the partition names only some of them/)
+    assert.throws(() => hostGroupsOf([[9]], hostOf), /no node 9/)
   })
 })
 

@@ -12,7 +12,7 @@ import { judgeTimeline, type TimelineRecord } from '../../src/swarm/expectations
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
 import { junitXml } from '../../src/swarm/junit.js'
 import { describeStep, formatNodes, parseNodes, parseTimeline, parseTimeSpec, type Timeline } from '../../src/swarm/timeline-file.js'
-import { renderTimelineReport } from '../../src/swarm/timeline.js'
+import { faultPlacement, renderTimelineReport } from '../../src/swarm/timeline.js'
 import { parseXml } from '../helpers/xml-check.js'
 
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url))
@@ -151,6 +151,28 @@ function record (t: Timeline, stepsAt: number[], events: NodeEvent[], endAt = 40
   return { timeline: t, startAt: T0, stepsAt: stepsAt.map((s) => T0 + s), endAt: T0 + endAt, peers, events: [...joinedAll(), ...events], exits: new Map() }
 }
 
+describe('placing a timeline\'s targets in processes', () => {
+  it('keeps the nodes a step signals or degrades alone, and a partition\'s or split\'s groups apart; a heal asks for nothing', () => {
+    const t = timeline({
+      swarm: { nodes: 10, netns: true },
+      steps: [
+        { at: '2s', partition: 3 },
+        { after: '5s', heal: 3 },
+        { after: '5s', split: '0-4 | 5-9' },
+        { after: '5s', loss: { node: 7, percent: 10 } },
+        { after: '5s', rate: { node: '8', kbit: 64 } },
+        { after: '5s', kill: 1 },
+        { after: '5s', heal: 'all' }
+      ]
+    })
+    assert.deepEqual(faultPlacement(t), {
+      alone: [1, 7, 8],
+      apart: [[[3], [0, 1, 2, 4, 5, 6, 7, 8, 9]], [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]]
+    })
+    assert.deepEqual(faultPlacement(timeline({ steps: [{ at: '1s', kill: 2 }] })), { alone: [2], apart: [] })
+  })
+})
+
 describe('judging a timeline', () => {
   const split = parseTimeline(JSON.stringify({
     swarm: { nodes: 6, netns: true },
@@ -180,7 +202,7 @@ describe('judging a timeline', () => {
     assert.deepEqual(verdicts[1].failures, ['node 0 on 1 (ping) at +9.00s'])
     assert.deepEqual(verdicts[2].failures, ['node 0 still alerting on 1', 'node 2 still alerting on 5'])
     assert.deepEqual(verdicts[3].failures, ['node 0 on 1 (ping) at +9.00s'], 'alerts across the split are explained; within a side they are not')
-    const text = renderTimelineReport({ name: 'split', file: 'split.json', seed: 1, nodes: 6, intervalMs: 1000, ttlMs: 3000, netns: true, packing: '', formedMs: 5000, settleMs: 6000, endMs: 40_000, steps: [], verdicts, alerts: 11, garbageLines: 0, pass: false })
+    const text = renderTimelineReport({ name: 'split', file: 'split.json', seed: 1, nodes: 6, intervalMs: 1000, ttlMs: 3000, netns: true, packing: '', processes: [], formedMs: 5000, settleMs: 6000, endMs: 40_000, steps: [], verdicts, alerts: 11, garbageLines: 0, pass: false })
     assert.ok(text.includes('FAIL  3. recovered: all hear all with no alert open within 5s after step 2 (heal all): 28/30 recovered, last recovery 500ms after the step'), text.join('\n'))
     assert.equal(text.at(-1), '1/5 expectations held: FAIL')
   })

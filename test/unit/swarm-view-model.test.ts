@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/config-error.js'
 import type { EventLine } from '../../src/events/event.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
 import { PeerTable } from '../../src/swarm/peer-table.js'
-import { Feed, LeftPeers, disabledActions, matrixOf, partitionGroups, type NodeFacts } from '../../src/swarm/view-model.js'
+import { Feed, LeftPeers, disabledActions, matrixOf, partitionGroups, viewNode, type NodeFacts } from '../../src/swarm/view-model.js'
 
 const ts = '2024-01-01T00:00:00.000Z'
 const e = (event: string, peer: string, metric?: string): EventLine => ({ ts, event, peer, ...(metric === undefined ? {} : { metric }) })
@@ -119,6 +119,13 @@ describe('swarm view: actions', () => {
     const inside = disabledActions(running('A'), { netns: true, partitioned: true })
     assert.equal(inside.heal, undefined)
     assert.match(inside.partition ?? '', /already/)
+  })
+
+  it('names the other nodes of a packed node\'s process (with --netns they share its namespace, so partition and heal move them together)', () => {
+    const node = viewNode(4, running('A', { packed: true }), undefined, { netns: true, partitioned: false, mates: [1, 7] })
+    assert.deepEqual(node.mates, [1, 7])
+    assert.equal(node.disabled.partition, undefined, 'a packed node\'s process can be partitioned as a whole')
+    assert.deepEqual(viewNode(2, running('A'), undefined, { netns: true, partitioned: false }).mates, [])
   })
 
   it('partitions the chosen nodes together against the rest', () => {

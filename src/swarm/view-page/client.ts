@@ -151,21 +151,24 @@ function drawNodes (nodes: ViewNode[]): void {
     const tr = nodesBody.rows[node.index]
     tr.className = node.state === 'exited' || node.state === 'paused' ? node.state : node.partitioned ? 'partitioned' : ''
     tr.dataset.state = node.state
+    // A packed node's partition and heal move its whole process (one network namespace): the button names them.
+    const together = node.mates.length > 0 ? [node.index, ...node.mates].sort((a, b) => a - b).join(',') : ''
     const buttons = el('td', '', ACTIONS.map((action) => {
-      const button = el('button', '', [action])
+      const grouped = together !== '' && (action === 'partition' || action === 'heal')
+      const button = el('button', '', [grouped ? `${action} ${together}` : action])
       button.type = 'button'
       button.dataset.action = action
       button.dataset.node = String(node.index)
       const reason = node.disabled[action]
       button.disabled = reason !== undefined
-      button.title = reason ?? ACTION_TITLES[action]
+      button.title = reason ?? (grouped ? `nodes ${together} share one process and network namespace: ${action} acts on all of them. ${ACTION_TITLES[action]}` : ACTION_TITLES[action])
       return button
     }))
     tr.replaceChildren(
       el('td', 'mono', [String(node.index)]),
       el('td', 'mono', [node.peer === null ? '-' : `…${node.peer.slice(-8)}`]),
       el('td', 'state', [stateText(node)]),
-      el('td', 'mono', [node.pid === null ? '-' : `${node.pid}${node.packed ? ' (packed)' : ''}`]),
+      el('td', 'mono', [node.pid === null ? '-' : `${node.pid}${node.mates.length > 0 ? ` (with ${node.mates.join(',')})` : node.packed ? ' (packed)' : ''}`]),
       buttons
     )
   }
