@@ -552,10 +552,14 @@ export class MonitorCore {
     return true
   }
 
-  /** Peers whose reports are expected: not left and not in alert. */
+  /**
+   * Peers whose reports are expected: not left and not in alert, and confirmed
+   * (admission.ts): invented peers that fall silent together must not make this
+   * node doubt itself (local health's `receive`) and hold back its alerts on real ones.
+   */
   private * livePeers (): Generator<PeerRecord> {
     for (const record of this.records.values()) {
-      if (!this.silent.has(record)) yield record
+      if (record.confirmed && !this.silent.has(record)) yield record
     }
   }
 
