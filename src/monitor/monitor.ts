@@ -553,13 +553,14 @@ export class MonitorCore {
   }
 
   /**
-   * Peers whose reports are expected: not left and not in alert, and confirmed
-   * (admission.ts): invented peers that fall silent together must not make this
-   * node doubt itself (local health's `receive`) and hold back its alerts on real ones.
+   * Peers whose reports are expected: not left and not in alert. Local health
+   * counts unconfirmed ones (admission.ts) towards isolation only: invented peers
+   * that fall silent together must not make this node doubt itself (`receive`)
+   * and hold back its alerts on real ones.
    */
   private * livePeers (): Generator<PeerRecord> {
     for (const record of this.records.values()) {
-      if (record.confirmed && !this.silent.has(record)) yield record
+      if (!this.silent.has(record)) yield record
     }
   }
 
