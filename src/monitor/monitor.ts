@@ -53,6 +53,8 @@ interface PeerRecord {
   relay: boolean
   /** Estimated bytes charged for it (budget.ts): its own cost plus its windows', as of its last report. */
   bytes: number
+  /** Its own cost (budget.ts), without its windows. */
+  ownBytes: number
   /** Generation of its latest entry in the eviction heap. */
   evictGen: number
 }
@@ -347,7 +349,7 @@ export class MonitorCore {
     this.rate.take(bucket, now, report.intervalMs)
     const record: PeerRecord = {
       kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map(),
-      confirmed, source: via, relay: confirmed || this.admission.relayToken(via, now), bytes: own, evictGen: 0
+      confirmed, source: via, relay: confirmed || this.admission.relayToken(via, now), bytes: own, ownBytes: own, evictGen: 0
     }
     this.account.charge(own)
     if (confirmed) {
@@ -389,7 +391,7 @@ export class MonitorCore {
 
   /** Brings a peer's charged bytes up to date after its report changed its windows. */
   private updateBytes (record: PeerRecord): void {
-    const bytes = PEER_BYTES + stringBytes(record.peer) + this.store.bytesOf(record.peer)
+    const bytes = record.ownBytes + this.store.bytesOf(record.peer)
     if (!record.confirmed) {
       this.unconfirmedBytes += bytes - record.bytes
       this.admission.chargeSource(record.source, bytes - record.bytes)
@@ -600,7 +602,7 @@ export class MonitorCore {
     this.store.remove(record.peer)
     this.records.delete(record.peer)
     this.silent.delete(record)
-    this.account.charge(-(PEER_BYTES + stringBytes(record.peer)))
+    this.account.charge(-record.ownBytes)
     if (!record.confirmed) {
       this.unconfirmedPeers--
       this.unconfirmedBytes -= record.bytes
