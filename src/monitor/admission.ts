@@ -8,9 +8,10 @@
  * once (connection limits and the list bound them), those of two neighbours
  * from a generous bucket; unconfirmed ones only from an allowance per
  * neighbour that brought them, within a share of the budget per neighbour,
- * so a flood through one neighbour spends only that neighbour's allowance;
- * and only a few of them a minute are relayed further (the rest are logged
- * here and ignored: not forwarded). Candidates not yet admitted are remembered, a bounded
+ * so a flood through one neighbour spends only that neighbour's allowance.
+ * Their reports are relayed further only while that neighbour is calm (its
+ * allowance nearly full: it brought at most a few newcomers lately); while it
+ * floods, they are logged here and ignored (not forwarded). Candidates not yet admitted are remembered, a bounded
  * number for a bounded time, to see their second neighbour; when the table is
  * full, the neighbour holding the most candidates gives up its oldest, so a
  * flood through one neighbour cannot push out a candidate another brought.
@@ -22,10 +23,11 @@ export interface AdmissionLimits {
   sourceRatePerSec: number
   /** ... and back to back (default 256: a node joining through one neighbour learns a swarm of that size at once). */
   sourceBurst: number
-  /** Of those, relayed further (the others are logged, not forwarded): back to back (default 16) ... */
-  relayBurst: number
-  /** ... and then one per this many ms (default 60 s: honest swarms grow slowly). */
-  relayEveryMs: number
+  /**
+   * Reports of unconfirmed peers are relayed while their neighbour's allowance
+   * lacks at most this many tokens (default 16): it brought few newcomers lately.
+   */
+  relayMargin: number
   /** Share of the unconfirmed share that the peers one neighbour brought may hold (default 0.25). */
   sourceShare: number
   /** Confirmed newcomers admitted per second on average (default 50: more than connection limits let in). */
@@ -53,8 +55,7 @@ export interface AdmissionLimits {
 export const DEFAULT_ADMISSION_LIMITS: Readonly<AdmissionLimits> = Object.freeze({
   sourceRatePerSec: 2,
   sourceBurst: 256,
-  relayBurst: 16,
-  relayEveryMs: 60_000,
+  relayMargin: 16,
   sourceShare: 0.25,
   confirmedRatePerSec: 50,
   confirmedBurst: 500,
@@ -87,6 +88,12 @@ export class Bucket {
     return this.tokens >= 1
   }
 
+  /** Tokens missing from a full bucket now. */
+  spent (now: number): number {
+    this.refill(now)
+    return this.burst - this.tokens
+  }
+
   /** Takes a token; false when there is none. */
   take (now: number): boolean {
     if (!this.peek(now)) return false
@@ -105,7 +112,6 @@ export class Bucket {
 /** What a neighbour may still bring in, and the bytes of the unconfirmed peers it brought. */
 interface SourceState {
   admit: Bucket
-  relay: Bucket
   bytes: number
 }
 
@@ -203,9 +209,15 @@ export class Admission {
     return take ? state.admit.take(now) : state.admit.peek(now)
   }
 
-  /** Whether an unconfirmed newcomer `source` brought in is relayed further (one token of its relay allowance). */
-  relayToken (source: string, now: number): boolean {
-    return this.source(source, now).relay.take(now)
+  /**
+   * Whether reports of unconfirmed peers `source` brought in are relayed now: it
+   * is calm, its allowance lacks at most `relayMargin` tokens. A node joining
+   * through it may bring a swarm's worth at once: they are relayed once the
+   * allowance has refilled (a minute or two); a flood is not, while it lasts.
+   */
+  calm (source: string, now: number): boolean {
+    const state = this.sources.get(source)
+    return state === undefined || state.admit.spent(now) <= this.limits.relayMargin
   }
 
   /** Bytes of the unconfirmed peers `source` brought in. */
@@ -233,7 +245,6 @@ export class Admission {
       }
       state = {
         admit: new Bucket(this.limits.sourceRatePerSec / 1000, this.limits.sourceBurst, now),
-        relay: new Bucket(this.limits.relayEveryMs > 0 ? 1 / this.limits.relayEveryMs : Infinity, this.limits.relayBurst, now),
         bytes: 0
       }
     } else {

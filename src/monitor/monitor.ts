@@ -49,8 +49,6 @@ interface PeerRecord {
   confirmed: boolean
   /** The neighbour its first accepted report came through. */
   source: string
-  /** Whether its reports are relayed while it is unconfirmed (its neighbour's relay allowance had room when it came). */
-  relay: boolean
   /** Estimated bytes charged for it (budget.ts): its own cost plus its windows', as of its last report. */
   bytes: number
   /** Its own cost (budget.ts), without its windows. */
@@ -199,9 +197,9 @@ export class MonitorCore {
     else this.count.dropped[reason]++
     this.emit(events)
     if (reason != null) return { accepted: false, reason }
-    // Unconfirmed peers beyond their neighbour's relay allowance go no further than this node.
+    // Unconfirmed peers of a neighbour that floods go no further than this node.
     const record = this.records.get(from)
-    return record !== undefined && !record.confirmed && !record.relay ? { accepted: true, relay: false } : { accepted: true }
+    return record !== undefined && !record.confirmed && !this.admission.calm(record.source, this.clock.now()) ? { accepted: true, relay: false } : { accepted: true }
   }
 
   /**
@@ -349,7 +347,7 @@ export class MonitorCore {
     this.rate.take(bucket, now, report.intervalMs)
     const record: PeerRecord = {
       kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map(),
-      confirmed, source: via, relay: confirmed || this.admission.relayToken(via, now), bytes: own, ownBytes: own, evictGen: 0
+      confirmed, source: via, bytes: own, ownBytes: own, evictGen: 0
     }
     this.account.charge(own)
     if (confirmed) {

@@ -181,22 +181,26 @@ describe('admission favours real peers', () => {
     assert.deepEqual(deliver(h, slow, metrics(1), 'n2'), { accepted: false, reason: 'admission' })
   })
 
-  it('relays a few unconfirmed newcomers of a neighbour, not a flood; confirmed peers always', () => {
+  it('relays unconfirmed peers of a calm neighbour, not of one that floods; confirmed peers always', () => {
     const h = new Harness()
-    const relayed: boolean[] = []
-    for (let i = 0; i < 40; i++) {
-      const result = deliver(h, new Sender(`u-${i}`), metrics(1), 'rogue')
+    const senders = Array.from({ length: 40 }, (_, i) => new Sender(`u-${i}`))
+    const relayed = (): boolean[] => senders.map((s) => {
+      const result = deliver(h, s, metrics(1), 'rogue')
       assert.equal(result.accepted, true)
-      relayed.push(!('relay' in result))
-    }
-    assert.equal(relayed.filter(Boolean).length, 16, 'the relay allowance: 16, then one a minute')
-    assert.deepEqual(relayed.slice(0, 16), Array(16).fill(true))
-    const c = new Sender('c')
-    assert.deepEqual(deliver(h, c, metrics(1)), { accepted: true })
-    // A later report of an unrelayed peer through a second neighbour confirms it: relayed from then on.
-    const u = new Sender('u-39')
-    u.seq = 5
+      return !('relay' in result)
+    })
+    assert.deepEqual(relayed(), [...Array(16).fill(true), ...Array(24).fill(false)], 'a neighbour that brings 40 newcomers at once floods after 16')
+    h.clock.advance(INTERVAL)
+    assert.deepEqual(relayed(), Array(40).fill(false), 'while it floods, none of its unconfirmed peers is relayed')
+    assert.deepEqual(deliver(h, new Sender('c'), metrics(1)), { accepted: true }, 'a confirmed newcomer is')
+    h.clock.advance(15_000) // its allowance refills at 2 a second
+    assert.deepEqual(relayed(), Array(40).fill(true), 'calm again: its peers that still report are relayed')
+    // A report through a second neighbour confirms a peer: relayed whatever its first neighbour does.
+    for (let i = 0; i < 40; i++) deliver(h, new Sender(`v-${i}`), metrics(1), 'rogue')
+    const u = senders[0]
     assert.deepEqual(deliver(h, u, metrics(1), 'hub'), { accepted: true })
+    assert.equal(h.core.peer(u.peer)?.confirmed, true)
+    assert.deepEqual(deliver(h, senders[1], metrics(1), 'rogue'), { accepted: true, relay: false })
   })
 
   it('an allow-list confirms every listed peer', () => {
