@@ -197,9 +197,11 @@ export class MonitorCore {
     else this.count.dropped[reason]++
     this.emit(events)
     if (reason != null) return { accepted: false, reason }
-    // Unconfirmed peers of a neighbour that floods go no further than this node.
+    // Unconfirmed peers of a neighbour that floods go no further than this node; nor
+    // does the leave notice of a peer it does not know (invented signers' leaves would).
     const record = this.records.get(from)
-    return record !== undefined && !record.confirmed && !this.admission.calm(record.source, this.clock.now()) ? { accepted: true, relay: false } : { accepted: true }
+    if (record === undefined) return { accepted: true, relay: false }
+    return !record.confirmed && !this.admission.calm(record.source, this.clock.now()) ? { accepted: true, relay: false } : { accepted: true }
   }
 
   /**

@@ -30,9 +30,9 @@ describe('MonitorCore peer lifecycle', () => {
     assert.deepEqual(h.core.peer('b')?.alerting, [])
   })
 
-  it('ignores a leave from an unknown peer', () => {
+  it('ignores a leave from an unknown peer, and does not relay it (invented signers could flood leaves)', () => {
     const h = new Harness()
-    assert.deepEqual(h.core.handleMessage('b', new Sender('b').leave()), { accepted: true })
+    assert.deepEqual(h.core.handleMessage('b', new Sender('b').leave()), { accepted: true, relay: false })
     assert.deepEqual(h.take(), [])
     assert.deepEqual(h.core.peers(), [])
   })
