@@ -48,6 +48,7 @@ describe('a Sybil flood', { timeout: 120_000 }, () => {
     const invented = new Set(keys.map(k => peerIdFromPrivateKey(k).toString()))
     let sent = 0
     let flooding = true
+    const floodAt = performance.now()
     // ~300 invented signers a second, each reporting once, for 10 s.
     const flood = (async () => {
       for (let i = 0; flooding && i < keys.length; i += 30) {
@@ -89,7 +90,9 @@ describe('a Sybil flood', { timeout: 120_000 }, () => {
     assert.ok(sent >= 2_000, `the rogue sent ${sent} reports`)
     assert.ok(joinMs <= 10_000)
     assert.ok(alertMs <= TTL + 1_000, `crash alerted after ${Math.round(alertMs)} ms`)
-    assert.ok(inventedAt(a) <= 256 + 2 * 15, `a admitted ${inventedAt(a)} invented peers`)
+    // The rogue's neighbour allowance: 256 at once, then 2 a second (the machine may stretch the flood).
+    const floodS = (performance.now() - floodAt) / 1000
+    assert.ok(inventedAt(a) <= 256 + 2 * floodS + 2, `a admitted ${inventedAt(a)} invented peers in ${floodS.toFixed(1)} s`)
     assert.ok(dropped.admission > 1_000)
     assert.ok(inventedAt(b) <= 17 && inventedAt(c) <= 17, 'a relays only a few unconfirmed newcomers')
     for (const x of [a, b, c]) assert.ok(alertsAt(x) <= 10, `${alertsAt(x)} alerts on invented peers`)
