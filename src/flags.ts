@@ -106,6 +106,26 @@ export function durationValue (source: string, text: string, bounds: { min?: num
   return ms
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 2 ** 20, mb: 1e6, mib: 2 ** 20, g: 2 ** 30, gb: 1e9, gib: 2 ** 30 }
+
+/** A size in bytes (`512MiB`, `1GiB`, `300MB`, `65536`; k/M/G are binary), within `min`..`max`. */
+export function sizeValue (source: string, text: string, bounds: { min: number, max: number }): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(text.trim())
+  const unit = match === null ? undefined : SIZE_UNITS[match[2].toLowerCase()]
+  const bytes = match === null || unit === undefined ? NaN : Math.round(Number(match[1]) * unit)
+  if (!(bytes >= bounds.min && bytes <= bounds.max)) {
+    throw new ConfigError(`${source}: expected a size from ${bytesText(bounds.min)} to ${bytesText(bounds.max)} like 256MiB or 1GiB, got ${quote(text)}`)
+  }
+  return bytes
+}
+
+function bytesText (bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`
+  }
+  return `${bytes}B`
+}
+
 /** A whole number from `min` to `max`, written in decimal digits only. */
 export function wholeNumberValue (source: string, text: string, min: number, max: number): number {
   const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN

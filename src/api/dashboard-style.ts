@@ -43,6 +43,7 @@ tr.alive td.health { background: var(--alive); } tr.alerting td.health { backgro
 .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
 .state.alive { background: var(--alive); } .state.alerting { background: var(--alerting); } .state.left { background: var(--left); }
 .state.flapping { margin-left: 6px; background: var(--flapping); }
+.state.unconfirmed { margin-left: 6px; background: var(--left); }
 .state.self-degraded, .state.self-isolated { margin-left: 6px; background: var(--flapping); }
 .why { margin-left: 6px; font-size: 12px; color: var(--alerting); }
 .stale { color: var(--muted); }

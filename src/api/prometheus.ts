@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Counters } from '../monitor/core-api.js'
+import type { Counters, PressureView } from '../monitor/core-api.js'
 import type { MonitorEvent, PeerState } from '../monitor/types.js'
 import type { MonitoredPeer } from '../libp2p/service.js'
 import type { LocalCondition } from '../monitor/local-health.js'
@@ -29,6 +29,8 @@ export interface PrometheusSource {
   eventStreams: () => number
   /** This node's own condition (local health). */
   localCondition: () => LocalCondition
+  /** The byte budget of peer state and admission (absent: no such gauges). */
+  pressure?: () => PressureView | undefined
 }
 
 const CONDITIONS: readonly LocalCondition[] = ['healthy', 'degraded', 'isolated']
@@ -54,6 +56,7 @@ export class PeermonMetrics {
   private readonly recoveries: Counter<'metric'>
   private readonly degraded: Counter<'reason'>
   private readonly flaps: Counter
+  private readonly crowded: Counter<'reason'>
 
   constructor (init: PeermonMetricsInit) {
     const { registry, source } = init
@@ -162,6 +165,53 @@ export class PeermonMetrics {
         for (const c of CONDITIONS) this.set({ condition: c }, c === condition ? 1 : 0)
       }
     })
+    const pressure = (read: (p: PressureView) => number) => function (this: Gauge) {
+      const view = source.pressure?.()
+      if (view !== undefined) this.set(read(view))
+    }
+    new Gauge({ name: 'peermon_state_budget_bytes', help: 'Byte budget of peer state (--peer-state-budget)', registers, collect: pressure(p => p.budgetBytes) })
+    new Gauge({
+      name: 'peermon_state_bytes',
+      help: 'Peer state held, estimated, by account (peers: records and windows; others, e.g. replay)',
+      labelNames: ['account'],
+      registers,
+      collect () {
+        const view = source.pressure?.()
+        if (view === undefined) return
+        this.reset()
+        for (const [account, bytes] of Object.entries(view.accounts)) this.set({ account }, bytes)
+      }
+    })
+    new Gauge({ name: 'peermon_state_unconfirmed_bytes', help: 'Peer state held by unconfirmed peers, estimated (bounded by a share of the budget)', registers, collect: pressure(p => p.unconfirmedBytes) })
+    new Gauge({
+      name: 'peermon_peers_confirmed',
+      help: 'Monitored peers by whether they are confirmed (connected, allow-listed, or heard through two neighbours)',
+      labelNames: ['confirmed'],
+      registers,
+      collect () {
+        const view = source.pressure?.()
+        if (view === undefined) return
+        this.set({ confirmed: 'yes' }, view.confirmedPeers)
+        this.set({ confirmed: 'no' }, view.unconfirmedPeers)
+      }
+    })
+    new Gauge({ name: 'peermon_admission_waiting', help: 'New peers heard from and not admitted (yet)', registers, collect: pressure(p => p.waiting) })
+    new Counter({
+      name: 'peermon_peers_admitted_total',
+      help: 'New peers admitted, by whether they were confirmed then (refused ones: peermon_reports_dropped_total{reason="admission"|"budget"|"capacity"})',
+      labelNames: ['confirmed'],
+      registers,
+      collect () {
+        const { admitted } = source.counters()
+        this.reset()
+        this.inc({ confirmed: 'yes' }, admitted?.confirmed ?? 0)
+        this.inc({ confirmed: 'no' }, admitted?.unconfirmed ?? 0)
+      }
+    })
+    counted('peermon_peers_evicted_total', 'Silent peers evicted to make room (byte budget or peer count)', c => c.evicted ?? 0)
+    counted('peermon_metrics_refused_budget_total', 'Metrics refused inside accepted reports for the byte budget (new names while it is full)', c => c.refusedMetricsBudget ?? 0)
+    counted('peermon_alerts_muted_total', 'Alerts on unconfirmed peers counted in a crowded event instead of raised', c => c.mutedAlerts ?? 0)
+    this.crowded = new Counter({ name: 'peermon_crowded_total', help: 'crowded events, by reason (budget, admission: a bound started binding; silent: muted alerts summed up)', labelNames: ['reason'], registers })
     this.degraded = new Counter({ name: 'peermon_local_degraded_total', help: 'Times this node saw that it was itself the problem, by reason (stall, overload, receive, isolated)', labelNames: ['reason'], registers })
   }
 
@@ -173,5 +223,6 @@ export class PeermonMetrics {
     else if (e.type === 'flapping') this.flaps.inc()
     else if (e.type === 'degraded') this.degraded.inc({ reason: e.reason })
     else if (e.type === 'isolated') this.degraded.inc({ reason: 'isolated' })
+    else if (e.type === 'crowded') this.crowded.inc({ reason: e.reason })
   }
 }

@@ -23,7 +23,7 @@ import { peerDetailView, peerMetricView, peerView } from './views.js'
 import type { Now } from './views.js'
 
 /** The parts of the monitor the API uses. */
-export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published' | 'localCondition'>
+export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published' | 'localCondition'> & Partial<Pick<PeerMonitor, 'pressure'>>
 
 export interface RouteDeps {
   monitor: ApiMonitor

@@ -26,6 +26,7 @@ const peerViewProperties = {
   flapping: { type: 'boolean' },
   lastSeenAgoMs: { type: 'number' },
   connected: { type: 'boolean' },
+  confirmed: { type: 'boolean' },
   alerting: { type: 'array', items: { type: 'string' } },
   intervalMs: { type: 'number' },
   epoch: { type: 'number' },

@@ -84,7 +84,8 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
       counters: () => options.monitor.counters(),
       published: () => options.monitor.published,
       eventStreams: () => streams.size,
-      localCondition: () => options.monitor.localCondition
+      localCondition: () => options.monitor.localCondition,
+      pressure: () => options.monitor.pressure?.()
     },
     info: { peer: identity.peer, version: identity.version, topic: identity.topic },
     now: clock.mono

@@ -104,6 +104,13 @@ export interface PeerView {
   lastSeenAgoMs: number
   /** Whether this daemon holds a libp2p connection to it (reports may also arrive relayed). */
   connected: boolean
+  /**
+   * Whether there is evidence of a real node behind it: it is or was connected to this
+   * daemon, it is on the allow-list, or its reports came through two neighbours. An
+   * unconfirmed peer may be invented (SECURITY.md): when many go silent they are counted
+   * in a `crowded` event instead of an alert each. (Absent from daemons before it.)
+   */
+  confirmed?: boolean
   /** Names of its metrics currently in alert. */
   alerting: string[]
   /** Its publish interval (ms; 0 when unknown). */

@@ -46,6 +46,7 @@ export function peerView (peer: PeerSummary & { connected: boolean }, now: Now):
     flapping: peer.flapping,
     lastSeenAgoMs: roundMs(peer.lastSeenAgoMs),
     connected: peer.connected,
+    confirmed: peer.confirmed,
     alerting: peer.alerting,
     intervalMs: peer.intervalMs,
     epoch: peer.epoch,

@@ -89,12 +89,12 @@ export function formatEventLine (line: EventLine): string {
   return humanLineOf(line, toEvent(line))
 }
 
-/** `alive`, `alerting (ping)`, `left`; `, flapping` after it while the peer flaps (not in a daemon older than flap detection). */
+/** `alive`, `alerting (ping)`, `left`; `, flapping` after it while the peer flaps (not in a daemon older than flap detection); `, unconfirmed` for a peer without evidence of a real node. */
 function describeState (peer: PeerView): string {
   const state = peer.state !== 'alerting' || peer.alerting.length === 0 ? peer.state : `alerting (${peer.alerting.map(printable).join(', ')})`
   const own = peer.metrics.health?.value
   const condition = typeof own === 'number' ? SELF_CONDITION[own] : undefined
-  return [state, peer.flapping === true ? 'flapping' : undefined, condition].filter(part => part !== undefined).join(', ')
+  return [state, peer.flapping === true ? 'flapping' : undefined, peer.confirmed === false ? 'unconfirmed' : undefined, condition].filter(part => part !== undefined).join(', ')
 }
 
 function metricCell (metric: MetricView | undefined): string {

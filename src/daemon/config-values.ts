@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ConfigError, describeFsError, quote } from '../config-error.js'
-import { durationValue, wholeNumberValue } from '../flags.js'
+import { durationValue, sizeValue, wholeNumberValue } from '../flags.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS } from './options.js'
 
 export type RawValue = string | string[] | boolean
@@ -83,6 +83,12 @@ export function validBootstrapAddr (text: string, source: string): void {
 export function durationOf (setting: Setting | undefined, min: number, max: number): number | undefined {
   if (setting === undefined) return undefined
   return durationValue(setting.source, String(setting.value), { min, max })
+}
+
+/** A size in bytes (`256MiB`, `1GiB`), within min..max. */
+export function sizeOf (setting: Setting | undefined, min: number, max: number): number | undefined {
+  if (setting === undefined) return undefined
+  return sizeValue(setting.source, String(setting.value), { min, max })
 }
 
 export function windowOf (setting: Setting | undefined): number | undefined {

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path'
 import { formatDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote, show } from '../config-error.js'
 import { parseFlags } from '../flags.js'
-import { apiOf, checkDirectory, durationOf, isLoopback, listOf, onOffOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
+import { apiOf, checkDirectory, durationOf, sizeOf, isLoopback, listOf, onOffOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
 import { instrumentationFromEnv, type Instrumentation } from './trace.js'
 
@@ -61,6 +61,8 @@ export interface DaemonConfig {
   alertLog?: string
   /** Local health (src/monitor/local-health.ts): judge peers only while this node can trust its own view. */
   localHealth: boolean
+  /** Byte budget of peer state (src/monitor/budget.ts). */
+  peerStateBudgetBytes: number
   /** Benchmark instrumentation (trace.ts), from `PEERMON_TRACE` and `PEERMON_GOSSIPSUB` only: not daemon options. */
   instrumentation?: Instrumentation
 }
@@ -187,7 +189,7 @@ function fileValue (option: OptionDescriptor, value: unknown, source: string): R
       return `${key}=${tagValue}`
     })
   }
-  if (option.name === 'window' && typeof value === 'number') return String(value)
+  if ((option.name === 'window' || option.name === 'peer-state-budget') && typeof value === 'number') return String(value)
   if (option.name === 'local-health' && typeof value === 'boolean') return value
   if (option.repeatable === true) {
     const list = typeof value === 'string' ? [value] : value
@@ -213,7 +215,8 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     dataDir: pathOf(pick('data-dir')) ?? DAEMON_DEFAULTS.dataDir,
     allow: listOf(pick('allow'), validPeerId) ?? [...DAEMON_DEFAULTS.allow],
     hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs,
-    localHealth: onOffOf(pick('local-health')) ?? DAEMON_DEFAULTS.localHealth
+    localHealth: onOffOf(pick('local-health')) ?? DAEMON_DEFAULTS.localHealth,
+    peerStateBudgetBytes: sizeOf(pick('peer-state-budget'), DAEMON_LIMITS.minPeerStateBudgetBytes, DAEMON_LIMITS.maxPeerStateBudgetBytes) ?? DAEMON_DEFAULTS.peerStateBudgetBytes
   }
   const api = apiOf(pick('api'))
   if (api !== null) config.api = api === undefined ? { ...DAEMON_DEFAULTS.api, explicit: false } : { ...api, explicit: true }

@@ -21,7 +21,9 @@ export const DAEMON_DEFAULTS = Object.freeze({
   allow: Object.freeze([] as string[]),
   api: Object.freeze({ host: '127.0.0.1', port: 5011 }),
   hookTimeoutMs: 10_000,
-  localHealth: true
+  localHealth: true,
+  /** Byte budget of peer state (src/monitor/budget.ts): 256 MiB. */
+  peerStateBudgetBytes: 256 * 2 ** 20
 })
 
 /** Bounds the validation enforces (ms unless noted). */
@@ -39,12 +41,14 @@ export const DAEMON_LIMITS = Object.freeze({
   maxWindowSize: 1000,
   maxTopicLength: 256,
   maxTagValueLength: 200,
-  maxHookTimeoutMs: 600_000
+  maxHookTimeoutMs: 600_000,
+  minPeerStateBudgetBytes: 2 ** 20,
+  maxPeerStateBudgetBytes: 64 * 2 ** 30
 })
 
 export type OptionName = 'listen' | 'bootstrap' | 'interval' | 'ttl' | 'window' | 'topic' | 'key' |
 'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'psk' | 'allow' | 'allow-file' |
-'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'help'
+'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'peer-state-budget' | 'help'
 
 /** One daemon option: its flag, value form, default, env variable and whether the config file may set it. */
 export interface OptionDescriptor {
@@ -86,6 +90,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'hook-timeout', value: '<duration>', env: 'PEERMON_HOOK_TIMEOUT', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.hookTimeoutMs), description: 'kill a hook command still running after this long' },
   { name: 'alert-log', value: '<file>', env: 'PEERMON_ALERT_LOG', inFile: true, shownDefault: 'none', description: 'append every event to this file as JSON lines (fsync\'d); the API serves its history after a restart' },
   { name: 'local-health', value: '<on|off>', env: 'PEERMON_LOCAL_HEALTH', inFile: true, shownDefault: 'on', description: 'before alerting, check that this node is not itself the problem (stalled, overloaded, cut off, on a bad link) and wait until it has caught up; off judges every expiry at once' },
+  { name: 'peer-state-budget', value: '<size>', env: 'PEERMON_PEER_STATE_BUDGET', inFile: true, shownDefault: '256MiB', description: 'memory kept for peers (windows, names, texts), estimated; over it silent peers are evicted, heaviest first, and new peers wait (1MiB..64GiB)' },
   { name: 'config', value: '<file>', env: 'PEERMON_CONFIG', description: 'JSON file with the camelCase option names as keys' },
   { name: 'help', short: 'h', description: 'show this help' }
 ] satisfies OptionDescriptor[])

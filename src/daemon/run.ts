@@ -105,6 +105,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
       retention: config.retentionMs,
       tags: config.tags,
       dataDir: config.dataDir,
+      stateBudgetBytes: config.peerStateBudgetBytes,
       ...(config.localHealth ? {} : { localHealth: false as const })
     }
   })

@@ -18,7 +18,7 @@ const STATE_ORDER: Record<PeerState, number> = { alerting: 0, alive: 1, left: 2 
 const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers', 'health'])
 /** The `health` metric a peer reports about itself: 1 degraded, 2 isolated (0: healthy). */
 const SELF_CONDITION: Record<number, string> = { 1: 'degraded', 2: 'isolated' }
-const FEED_EVENTS: readonly MonitorEventType[] = ['joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected']
+const FEED_EVENTS: readonly MonitorEventType[] = ['joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected', 'crowded']
 
 /**
  * An event line of a monitor event, as the feed shows it: `ts`, `event` (its type)
@@ -236,6 +236,11 @@ function renderTable (): void {
       state.appendChild(badge)
       tr.dataset.flapping = 'true'
     }
+    if (view.confirmed === false) {
+      const badge = el('span', 'state unconfirmed', ['unconfirmed'])
+      badge.title = 'never connected to this node, heard through one neighbour only: it may be invented (a Sybil); when many such peers go silent they are counted in one crowded event instead of an alert each'
+      state.appendChild(badge)
+    }
     const own = view.metrics.health?.value
     const condition = typeof own === 'number' ? SELF_CONDITION[own] : undefined
     if (condition !== undefined) {
@@ -324,6 +329,9 @@ function feedDetail (line: FeedLine): string {
     case 'healthy': return `this node healthy again after ${fmtDuration(line.degradedMs)}`
     case 'isolated': return `this node hears none of its ${line.peers} peers; no alert per peer`
     case 'reconnected': return `this node hears its peers again after ${fmtDuration(line.isolatedMs)}`
+    case 'crowded': return line.reason === 'silent'
+      ? `${String(line.silent ?? '?')} unconfirmed peers went silent, no alert each`
+      : line.reason === 'budget' ? 'peer state reached its budget: new peers wait' : 'new peers arrive faster than admitted: unconfirmed ones wait'
     default: return ''
   }
 }

@@ -33,7 +33,7 @@ export type PeermonEventType = PeermonEvent['type']
  * `?type=` filter, the API's history and the alert log derive from it.
  */
 export const MONITOR_EVENT_TYPES = Object.freeze([
-  'joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'
+  'joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected', 'crowded'
 ] as const satisfies ReadonlyArray<MonitorEvent['type']>)
 
 /** Every event type a daemon prints. */

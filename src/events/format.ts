@@ -4,7 +4,7 @@
  * wall-clock time it happened.
  */
 import { formatDuration } from '../duration.js'
-import type { DegradedEvent, MetricValue } from '../monitor/types.js'
+import type { CrowdedEvent, DegradedEvent, MetricValue } from '../monitor/types.js'
 import type { EventLine, PeermonEvent } from './event.js'
 
 /**
@@ -85,11 +85,26 @@ function describe (event: PeermonEvent): string {
       return `${shortPeer(event.peer)} ${event.state} after flapping ${formatDuration(event.flappedMs)} (${event.transitions} changes)`
     case 'forgotten':
       return `${shortPeer(event.peer)} silent ${formatDuration(event.silentMs)}`
+    case 'crowded':
+      return crowdedDetail(event)
     case 'stopping':
       return ''
     case 'warning':
       return printable(event.message)
   }
+}
+
+function crowdedDetail (event: CrowdedEvent): string {
+  const state = `peer state ${mebibytes(event.usedBytes)} of ${mebibytes(event.budgetBytes)}, ${event.waiting} new peers waiting`
+  switch (event.reason) {
+    case 'budget': return `peer state reached its budget: new peers wait (${state})`
+    case 'admission': return `new peers arrive faster than admitted: unconfirmed ones wait (${state})`
+    case 'silent': return `${event.silent ?? '?'} unconfirmed peers went silent, no alert each (${state}; see their state in /api/v0/peers)`
+  }
+}
+
+function mebibytes (bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`
 }
 
 function degradedDetail (event: DegradedEvent): string {

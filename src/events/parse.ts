@@ -146,6 +146,11 @@ export function toEvent (line: EventLine): PeermonEvent | undefined {
       return isNumber(line.peers) && isNumber(line.silentMs) ? { type: 'isolated', peers: line.peers, silentMs: line.silentMs } : undefined
     case 'reconnected':
       return isNumber(line.isolatedMs) ? { type: 'reconnected', isolatedMs: line.isolatedMs } : undefined
+    case 'crowded': {
+      const { reason, usedBytes, budgetBytes, waiting, silent } = line
+      if ((reason !== 'budget' && reason !== 'admission' && reason !== 'silent') || !isNumber(usedBytes) || !isNumber(budgetBytes) || !isNumber(waiting)) return undefined
+      return { type: 'crowded', reason, usedBytes, budgetBytes, waiting, ...(isNumber(silent) ? { silent } : {}) }
+    }
     default:
       return undefined
   }

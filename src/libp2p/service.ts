@@ -12,6 +12,7 @@ import {
   FLAP_MAX_PEERS, FLAP_WINDOW_TTLS, LEAVE_FLUSH_MS, LOOP_PROBE_MS
 } from '../constants.js'
 import type { FlapLimits } from '../monitor/flapping.js'
+import type { AdmissionLimits } from '../monitor/admission.js'
 import { Informers } from '../monitor/informers.js'
 import { LoopProbe, processLoopProbe } from '../monitor/loop-probe.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
@@ -19,7 +20,7 @@ import { MonitorCore } from '../monitor/monitor.js'
 import { emptyCounters } from '../monitor/core-api.js'
 import { REPORT_VERSION, encodeReport } from '../monitor/report.js'
 import type { ReportLimits } from '../monitor/report.js'
-import type { Counters, PeerDetail, PeerSummary } from '../monitor/core-api.js'
+import type { Counters, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
 import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from '../monitor/types.js'
 
 /** Options of the peer-monitor service; every field is optional. */
@@ -46,6 +47,13 @@ export interface PeerMonitorInit {
   maxPeers?: number
   /** Most distinct metric names kept per peer. Default 64. */
   maxNamesPerPeer?: number
+  /**
+   * Bytes of peer state kept (estimated; src/monitor/budget.ts). Over it, silent
+   * peers are evicted, heaviest first, and new peers wait. Default 256 MiB.
+   */
+  stateBudgetBytes?: number
+  /** Admission of new peers (src/monitor/admission.ts). Default DEFAULT_ADMISSION_LIMITS. */
+  admission?: Partial<AdmissionLimits>
   /** Wall clock for the display-only `sentAt` and the report epoch. Default `Date.now`; tests skew it. */
   wallClock?: () => number
   /**
@@ -105,6 +113,11 @@ export interface PeerMonitorComponents {
   /** The part of libp2p's connection manager the monitor uses. */
   connectionManager: { getConnections: () => Array<{ remotePeer: PeerIdLike }> }
   logger: { forComponent: (name: string) => MonitorLogger }
+  /** libp2p's event bus: `peer:connect` confirms a peer to admission (src/monitor/admission.ts). Optional. */
+  events?: {
+    addEventListener: (type: 'peer:connect' | 'peer:disconnect', listener: (evt: CustomEvent<PeerIdLike>) => void) => void
+    removeEventListener: (type: 'peer:connect' | 'peer:disconnect', listener: (evt: CustomEvent<PeerIdLike>) => void) => void
+  }
 }
 
 /** A peer id, as the monitor uses one: by its string form (a libp2p `PeerId`). */
@@ -161,6 +174,7 @@ export interface PeerMonitorEvents {
   reconnected: CustomEvent<Extract<MonitorEvent, { type: 'reconnected' }>>
   flapping: CustomEvent<Extract<MonitorEvent, { type: 'flapping' }>>
   stable: CustomEvent<Extract<MonitorEvent, { type: 'stable' }>>
+  crowded: CustomEvent<Extract<MonitorEvent, { type: 'crowded' }>>
   event: CustomEvent<MonitorEvent>
 }
 
@@ -186,6 +200,8 @@ export interface PeerMonitor extends TypedEventEmitter<PeerMonitorEvents> {
   metricNames: () => string[]
   /** Reports received, accepted and dropped (by reason). */
   counters: () => Counters
+  /** The byte budget of peer state and admission of new peers. */
+  pressure: () => PressureView | undefined
   /** Reports this node has published. */
   readonly published: number
   /** This node's own condition (local health; always `healthy` when it is off). */
@@ -251,6 +267,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       limits: this.init.limits,
       maxPeers: this.init.maxPeers,
       maxNamesPerPeer: this.init.maxNamesPerPeer,
+      stateBudgetBytes: this.init.stateBudgetBytes,
+      admission: this.init.admission,
       isAllowed: this.init.isAllowed,
       onAccepted: this.init.trace?.received,
       localHealth: this.init.localHealth === false ? false : (this.init.localHealth ?? {}),
@@ -259,6 +277,10 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       onEvent: (event) => { this.emit(event) }
     })
     this.started = true
+    // Connected peers are real nodes: admission confirms them (src/monitor/admission.ts).
+    for (const peer of this.connectedPeerIds()) this.core.connected(peer)
+    this.components.events?.addEventListener('peer:connect', this.onConnect)
+    this.components.events?.addEventListener('peer:disconnect', this.onDisconnect)
     if (this.init.localHealth !== false) {
       // Local health's probe: how late a timer runs, how busy the loop was. The same for every monitor of a process.
       const probe = this.init.sharedLoopProbe === false ? new LoopProbe(LOOP_PROBE_MS) : processLoopProbe
@@ -297,6 +319,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.timer = undefined
     this.stopProbe?.()
     this.stopProbe = undefined
+    this.components.events?.removeEventListener('peer:connect', this.onConnect)
+    this.components.events?.removeEventListener('peer:disconnect', this.onDisconnect)
     const { pubsub } = this.components
     if (pubsub.topicValidators.get(this.topic) === this.validate) pubsub.topicValidators.delete(this.topic)
     try { pubsub.unsubscribe(this.topic) } catch {}
@@ -334,17 +358,25 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     return this.core?.counters() ?? emptyCounters()
   }
 
+  pressure (): PressureView | undefined {
+    return this.core?.pressure()
+  }
+
+  private readonly onConnect = (evt: CustomEvent<PeerIdLike>): void => { this.core?.connected(evt.detail.toString()) }
+  private readonly onDisconnect = (evt: CustomEvent<PeerIdLike>): void => { this.core?.disconnected(evt.detail.toString()) }
+
   /**
    * Gossipsub topic validator: every report is decoded, checked and logged here, once per message id.
    * Invalid reports are rejected (not forwarded, and they count against the sender's peer score);
    * stale or duplicate ones are ignored. It never throws.
    */
-  private readonly validate: ReportValidator = (_propagationSource, message) => {
+  private readonly validate: ReportValidator = (propagationSource, message) => {
     if (this.core == null) return TopicValidatorResult.Ignore
     if (message.type !== 'signed') return TopicValidatorResult.Reject
     try {
-      const result = this.core.handleMessage(message.from.toString(), message.data)
-      if (result.accepted) return TopicValidatorResult.Accept
+      const result = this.core.handleMessage(message.from.toString(), message.data, propagationSource.toString())
+      // An unconfirmed peer's report while newcomers are refused: logged here, not forwarded.
+      if (result.accepted) return result.relay === false ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
       this.log('dropped report from %p: %s', message.from, result.reason)
       return IGNORED.has(result.reason) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
     } catch (err) {
@@ -421,4 +453,4 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
 /** The `health` metric's values. */
 const LOCAL_CONDITION_VALUE = { healthy: 0, degraded: 1, isolated: 2 } as const
 
-const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'stopped', 'not-allowed', 'rate', 'version', 'unknown-kind'])
+const IGNORED = new Set<string>(['self', 'replay', 'capacity', 'budget', 'admission', 'stopped', 'not-allowed', 'rate', 'version', 'unknown-kind'])

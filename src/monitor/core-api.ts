@@ -7,6 +7,8 @@ import { DROP_REASONS } from './report.js'
 import type { LocalHealthInit } from './local-health.js'
 import type { RateLimit } from './rate.js'
 import type { FlapLimits } from './flapping.js'
+import type { AdmissionLimits } from './admission.js'
+import type { StateBudget } from './budget.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 
 /** Default time a silent peer is kept before it is forgotten: 10 minutes. */
@@ -32,8 +34,22 @@ export interface MonitorCoreInit {
   retentionMs?: number
   /** Bounds on received reports (default DEFAULT_REPORT_LIMITS). */
   limits?: Partial<ReportLimits>
-  /** Peers kept (default 10 000). */
+  /** Peers kept (default 10 000), a second bound beside the byte budget: it bounds what the API and /metrics list. */
   maxPeers?: number
+  /**
+   * Bytes of peer state kept (estimated, budget.ts; default 256 MiB): records,
+   * tracked metrics, windows with their names and texts. Ignored when `budget` is given.
+   */
+  stateBudgetBytes?: number
+  /** A budget shared with other parts (each charges its own account); default a new one of stateBudgetBytes. */
+  budget?: StateBudget
+  /** Admission of new peers (admission.ts); default DEFAULT_ADMISSION_LIMITS. */
+  admission?: Partial<AdmissionLimits>
+  /**
+   * Whether `isAllowed` is an allow-list (default: true when isAllowed is given):
+   * then every peer it lets in counts as confirmed.
+   */
+  allowList?: boolean
   /** Distinct metric names kept per peer (default 64). */
   maxNamesPerPeer?: number
   /** Per-sender rate limit of reports (default DEFAULT_RATE_LIMIT: 2 per interval, interval ≥ 100 ms, bursts of 5). */
@@ -93,6 +109,13 @@ export interface PeerSummary {
   intervalMs: number
   /** Names of its metrics currently in alert. */
   alerting: string[]
+  /**
+   * Whether there is evidence of a real node behind it (admission.ts): it is or was
+   * connected to this node, it is on the allow-list, or its reports came through
+   * two neighbours. An unconfirmed peer that falls silent alerts only within a small
+   * allowance; beyond it, it is counted in a `crowded` event instead.
+   */
+  confirmed: boolean
   /** Latest received metric of each name. */
   metrics: Record<string, ReceivedMetric>
 }
@@ -109,13 +132,52 @@ export interface Counters {
   accepted: number
   /** Messages dropped, by reason. */
   dropped: Record<DropReason, number>
-  /** Metrics refused inside accepted reports: new names beyond maxNamesPerPeer. */
+  /** Metrics refused inside accepted reports: new names beyond maxNamesPerPeer, or beyond the byte budget. */
   refusedMetrics: number
+  /** Of refusedMetrics, those refused for the byte budget. */
+  refusedMetricsBudget: number
+  /** New peers admitted, by whether they were confirmed then. */
+  admitted: { confirmed: number, unconfirmed: number }
+  /** Alerts on unconfirmed peers counted in a `crowded` event instead of raised. */
+  mutedAlerts: number
+  /** Silent peers evicted to make room (byte budget or maxPeers). */
+  evicted: number
+}
+
+/** The byte budget and admission, as /metrics and the API show them. */
+export interface PressureView {
+  /** Estimated bytes held, by every account of the budget, and the budget. */
+  usedBytes: number
+  budgetBytes: number
+  /** Bytes by account (`peers`: the core's; others, e.g. `replay`). */
+  accounts: Record<string, number>
+  /** Bytes held by unconfirmed peers, and their bound (a share of the budget). */
+  unconfirmedBytes: number
+  unconfirmedBudgetBytes: number
+  /** Peers known, confirmed or not. */
+  confirmedPeers: number
+  unconfirmedPeers: number
+  /** New peers heard from and not admitted (yet). */
+  waiting: number
 }
 
 /** Counters of a core that has handled nothing: every reason present, at 0. */
 export function emptyCounters (): Counters {
-  return { received: 0, accepted: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>, refusedMetrics: 0 }
+  return {
+    received: 0,
+    accepted: 0,
+    dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+    refusedMetrics: 0,
+    refusedMetricsBudget: 0,
+    admitted: { confirmed: 0, unconfirmed: 0 },
+    mutedAlerts: 0,
+    evicted: 0
+  }
 }
 
-export type HandleResult = { accepted: true } | { accepted: false, reason: DropReason }
+/**
+ * What handleMessage did. An accepted report with `relay: false` is of an
+ * unconfirmed peer while new peers are being refused: the topic validator
+ * ignores it (not forwarded), so a flood stays with the neighbour that sent it.
+ */
+export type HandleResult = { accepted: true, relay?: false } | { accepted: false, reason: DropReason }

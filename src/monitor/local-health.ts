@@ -67,6 +67,20 @@ export interface PeerTiming {
   lastHeardAt: number
   /** Its declared publish interval (0: unknown). */
   intervalMs: number
+  /**
+   * False for a peer without evidence of a real node behind it (admission.ts):
+   * it counts towards isolation, not towards receive trouble, so that invented
+   * peers falling silent together cannot make this node doubt itself. Default true.
+   */
+  confirmed?: boolean
+}
+
+/** Live peers and those overdue among them, when counted; `confirmed`: of confirmed peers only. */
+interface OverdueCount {
+  at: number
+  overdue: number
+  live: number
+  confirmed: { overdue: number, live: number }
 }
 
 /** The figures behind a `degraded` event. */
@@ -105,7 +119,7 @@ export class LocalHealth {
   /** When reports flowed again after isolation (-Infinity: never). */
   private reconnectedAt = -Infinity
   /** The last count of overdue peers, reused for a few ms: many expiries judged together scan the peers once. */
-  private counted = { at: -Infinity, overdue: 0, live: 0 }
+  private counted: OverdueCount = { at: -Infinity, overdue: 0, live: 0, confirmed: { overdue: 0, live: 0 } }
 
   constructor (init: LocalHealthInit, view: ReceiveView, say: (event: LocalEvent) => void) {
     this.opts = { ...LOCAL_HEALTH_DEFAULTS, ...init }
@@ -167,8 +181,9 @@ export class LocalHealth {
       this.isolate(now, live)
       return { judge: false, at: now + this.settle(peer) }
     }
-    if (this.receiveTrouble(overdue, live)) {
-      this.trouble(now, 'receive', { overdue, peers: live })
+    const confirmed = this.counted.confirmed
+    if (this.receiveTrouble(confirmed.overdue, confirmed.live)) {
+      this.trouble(now, 'receive', { overdue: confirmed.overdue, peers: confirmed.live })
       return { judge: false, at: Math.min(now + this.settle(peer), bound) }
     }
     return { judge: true }
@@ -187,7 +202,7 @@ export class LocalHealth {
     const next = this.nextTick()
     if (next === undefined || now < next) return
     if (this.reason === 'receive') {
-      const { overdue, live } = this.countOverdue(now)
+      const { overdue, live } = this.countOverdue(now).confirmed
       if (this.receiveTrouble(overdue, live)) {
         this.troubleAt = now
         return
@@ -226,16 +241,23 @@ export class LocalHealth {
     return this.opts.settleMs + 1.5 * (peer.intervalMs > 0 ? peer.intervalMs : UNKNOWN_INTERVAL_MS)
   }
 
-  private countOverdue (now: number): { overdue: number, live: number } {
+  /** Live and overdue peers, all (isolation) and confirmed ones only (receive trouble). */
+  private countOverdue (now: number): OverdueCount {
     if (now - this.counted.at < COUNT_REUSE_MS) return this.counted
     let overdue = 0
     let live = 0
+    const confirmed = { overdue: 0, live: 0 }
     for (const peer of this.view.livePeers()) {
-      live++
       const interval = peer.intervalMs > 0 ? peer.intervalMs : UNKNOWN_INTERVAL_MS
-      if (now - peer.lastHeardAt > this.opts.overdueIntervals * interval) overdue++
+      const late = now - peer.lastHeardAt > this.opts.overdueIntervals * interval
+      live++
+      if (late) overdue++
+      if (peer.confirmed !== false) {
+        confirmed.live++
+        if (late) confirmed.overdue++
+      }
     }
-    this.counted = { at: now, overdue, live }
+    this.counted = { at: now, overdue, live, confirmed }
     return this.counted
   }
 }

@@ -1,4 +1,7 @@
+import { Admission } from './admission.js'
 import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
+import { PEER_BYTES, StateBudget, stringBytes } from './budget.js'
+import type { BudgetAccount } from './budget.js'
 import type { Health } from './alert-rule.js'
 import { systemClock } from './clock.js'
 import { FlapDetector } from './flapping.js'
@@ -12,7 +15,7 @@ import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './st
 import { ExpiryTracker } from './tracker.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
-import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary } from './core-api.js'
+import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary, PressureView } from './core-api.js'
 
 /** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
 interface TrackedMetric {
@@ -24,6 +27,8 @@ interface TrackedMetric {
   expiresAt: number
   /** When the alert was raised (health 'alerting'). */
   alertedAt: number
+  /** Its alert was counted in a `crowded` event instead of raised (an unconfirmed peer): no `recovered` either. */
+  muted: boolean
 }
 
 /** A known peer; also its forget deadline's key in the tracker. */
@@ -40,13 +45,31 @@ interface PeerRecord {
   /** Its rate limit state: forgotten with the record. */
   bucket: TokenBucket
   tracked: Map<string, TrackedMetric>
+  /** Evidence of a real node (admission.ts); once confirmed, for the record's life. */
+  confirmed: boolean
+  /** The neighbour its first accepted report came through. */
+  source: string
+  /** Estimated bytes charged for it (budget.ts): its own cost plus its windows', as of its last report. */
+  bytes: number
+  /** Its own cost (budget.ts), without its windows. */
+  ownBytes: number
+  /** Generation of its latest entry in the eviction heap. */
+  evictGen: number
 }
+
+/** A silent peer that may be evicted, as the eviction heap saw it. */
+interface EvictEntry { record: PeerRecord, bytes: number, confirmed: boolean, gen: number }
 
 /** The tracker key of local health's own re-examination. */
 interface LocalCheck { kind: 'local' }
+/** The tracker key of the next `crowded` event counting muted alerts. */
+interface MutedSummary { kind: 'muted' }
 
-/** Tracker keys: a metric expires, a silent peer is forgotten, local health is looked at again. */
-type Deadline = TrackedMetric | PeerRecord | LocalCheck
+/** Tracker keys: a metric expires, a silent peer is forgotten, local health is looked at again, muted alerts are summed up. */
+type Deadline = TrackedMetric | PeerRecord | LocalCheck | MutedSummary
+
+/** Muted alerts on unconfirmed peers are summed up in one `crowded` event at most this often (ms). */
+const MUTED_SUMMARY_MS = 10_000
 
 /**
  * The receive side of the monitor, pure and synchronous: decodes reports,
@@ -84,6 +107,22 @@ export class MonitorCore {
   /** Monotonic ms of the last accepted report from anyone. */
   private lastReceiptAt = 0
   private stopped = false
+  /** Events of the message being handled, for evictions the store's growth causes. */
+  private pendingEvents: MonitorEvent[] | undefined
+  /** The byte budget of peer state, shared with other accounts (e.g. the replay record). */
+  readonly budget: StateBudget
+  private readonly account: BudgetAccount
+  private readonly admission: Admission
+  private readonly allowList: boolean
+  /** Bytes of unconfirmed peers (their share of the budget is bounded). */
+  private unconfirmedBytes = 0
+  private unconfirmedPeers = 0
+  /** Silent peers that may be evicted: unconfirmed first, then the heaviest (lazy: entries are checked when they surface). */
+  private readonly evictHeap: EvictEntry[] = []
+  /** End of the current episode of refused newcomers, by bound (monotonic ms); 0: none. */
+  private readonly episodeUntil = { budget: 0, admission: 0 }
+  private readonly mutedSummary: MutedSummary = { kind: 'muted' }
+  private mutedSinceSummary = 0
 
   /** Throws RangeError on invalid options. */
   constructor (init: MonitorCoreInit) {
@@ -101,10 +140,16 @@ export class MonitorCore {
     if (!(this.firstReportTtls >= 1)) throw new RangeError(`firstReportTtls must be >= 1, got ${this.firstReportTtls}`)
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
+    this.budget = init.budget ?? new StateBudget(init.stateBudgetBytes)
+    this.account = this.budget.account('peers')
+    this.admission = new Admission(init.admission, this.clock.now())
+    this.allowList = init.allowList ?? init.isAllowed !== undefined
     this.store = new MetricStore({
       windowSize: init.windowSize,
       maxPeers: this.maxPeers,
-      maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER
+      maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER,
+      account: this.account,
+      room: (bytes, peer) => this.room(bytes, this.records.get(peer), this.pendingEvents)
     })
     this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline, due) => { this.expire(deadline, due) } })
     this.count = emptyCounters()
@@ -135,17 +180,57 @@ export class MonitorCore {
 
   /**
    * Handles one pubsub message: `from` is the pubsub sender's peer id string
-   * (the signer of a signed message), `bytes` the message data. Never throws.
+   * (the signer of a signed message), `bytes` the message data, `via` the
+   * neighbour it came through (gossipsub's propagation source). A report
+   * delivered by its own signer comes over a direct connection: a real node,
+   * confirmed (admission.ts). Without `via`, the signer is taken to have
+   * delivered it. Never throws.
    * Events it causes are emitted before it returns.
    */
-  handleMessage (from: string, bytes: Uint8Array): HandleResult {
+  handleMessage (from: string, bytes: Uint8Array, via: string = from): HandleResult {
     this.count.received++
     const events: MonitorEvent[] = []
-    const reason = this.handle(from, bytes, events)
+    this.pendingEvents = events
+    const reason = this.handle(from, bytes, events, via)
+    this.pendingEvents = undefined
     if (reason == null) this.count.accepted++
     else this.count.dropped[reason]++
     this.emit(events)
-    return reason == null ? { accepted: true } : { accepted: false, reason }
+    if (reason != null) return { accepted: false, reason }
+    // Unconfirmed peers of a neighbour that floods go no further than this node; nor
+    // does the leave notice of a peer it does not know (invented signers' leaves would).
+    const record = this.records.get(from)
+    if (record === undefined) return { accepted: true, relay: false }
+    return !record.confirmed && !this.admission.calm(record.source, this.clock.now()) ? { accepted: true, relay: false } : { accepted: true }
+  }
+
+  /**
+   * A libp2p connection to `peer` opened: a real node, confirmed from now on
+   * (admission.ts). The service tells the core of every connection.
+   */
+  connected (peer: string): void {
+    this.admission.connected(peer)
+    const record = this.records.get(peer)
+    if (record !== undefined) this.confirm(record)
+  }
+
+  /** The last connection to `peer` closed (a record stays confirmed). */
+  disconnected (peer: string): void {
+    this.admission.disconnected(peer)
+  }
+
+  /** The byte budget's use and admission, for /metrics and the API. */
+  pressure (): PressureView {
+    return {
+      usedBytes: this.budget.usedBytes,
+      budgetBytes: this.budget.limitBytes,
+      accounts: this.budget.byAccount(),
+      unconfirmedBytes: this.unconfirmedBytes,
+      unconfirmedBudgetBytes: this.unconfirmedLimit(),
+      confirmedPeers: this.records.size - this.unconfirmedPeers,
+      unconfirmedPeers: this.unconfirmedPeers,
+      waiting: this.admission.waiting
+    }
   }
 
   /** Every known peer, by peer id. */
@@ -178,7 +263,7 @@ export class MonitorCore {
   }
 
   counters (): Counters {
-    return { ...this.count, dropped: { ...this.count.dropped } }
+    return { ...this.count, dropped: { ...this.count.dropped }, admitted: { ...this.count.admitted } }
   }
 
   /** Cancels every deadline and timer; later messages are dropped ('stopped'). Idempotent. */
@@ -189,7 +274,7 @@ export class MonitorCore {
   }
 
   /** Returns why the message is dropped, or undefined when accepted. */
-  private handle (from: string, bytes: Uint8Array, events: MonitorEvent[]): DropReason | undefined {
+  private handle (from: string, bytes: Uint8Array, events: MonitorEvent[], via: string): DropReason | undefined {
     if (this.stopped) return 'stopped'
     if (from === this.self) return 'self'
     if (!this.isAllowed(from)) return 'not-allowed'
@@ -216,17 +301,159 @@ export class MonitorCore {
     }
     const joined = record == null || record.left
     if (record == null) {
-      if (!this.makeRoom(events)) return 'capacity'
-      const bucket = this.rate.bucket(now)
-      this.rate.take(bucket, now, report.intervalMs)
-      record = { kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map() }
+      const admitted = this.admit(from, via, report, now, events)
+      if (typeof admitted === 'string') return admitted
+      record = admitted
+    } else if (!record.confirmed && (via !== record.source || via === from || this.admission.isConnected(from))) {
+      this.confirm(record)
     }
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
     this.heard(record, report)
     this.logMetrics(record, report, events, joined ? this.firstReportTtls : 1)
+    this.updateBytes(record)
     this.updateSilent(record)
     return undefined
+  }
+
+  /**
+   * Admits a new peer (admission.ts, budget.ts), or says why it waits. Confirmed
+   * newcomers come in from a generous bucket; unconfirmed ones only from the
+   * allowance of the neighbour that brought them and within their share of the
+   * budget. Room is made by evicting silent peers, never live ones.
+   */
+  private admit (from: string, via: string, report: Report, now: number, events: MonitorEvent[]): PeerRecord | DropReason {
+    // Connections (at most libp2p's limit) and the allow-list bound themselves: no bucket.
+    const bounded = this.allowList || via === from || this.admission.isConnected(from)
+    const confirmed = bounded || this.admission.heardThrough(from, via, now)
+    const own = PEER_BYTES + stringBytes(from)
+    const cost = own + this.store.firstReportBytes(report.metrics)
+    if (!bounded && (confirmed ? !this.admission.confirmedToken(now, false) : !this.admission.sourceToken(via, now, false))) {
+      return this.refuse('admission', now, events)
+    }
+    if (!confirmed) {
+      const limit = this.unconfirmedLimit()
+      if (this.unconfirmedBytes + cost > limit && !this.evictUntil(() => this.unconfirmedBytes + cost <= limit, undefined, events, true)) {
+        return this.refuse('admission', now, events)
+      }
+      if (this.admission.sourceBytes(via) + cost > limit * this.admission.limits.sourceShare) return this.refuse('admission', now, events)
+    }
+    if (!this.room(cost, undefined, events)) return this.refuse('budget', now, events)
+    if (!this.makeRoom(events)) return 'capacity'
+    if (!bounded) {
+      if (confirmed) this.admission.confirmedToken(now, true)
+      else this.admission.sourceToken(via, now, true)
+    }
+    this.admission.drop(from)
+    const bucket = this.rate.bucket(now)
+    this.rate.take(bucket, now, report.intervalMs)
+    const record: PeerRecord = {
+      kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map(),
+      confirmed, source: via, bytes: own, ownBytes: own, evictGen: 0
+    }
+    this.account.charge(own)
+    if (confirmed) {
+      this.count.admitted.confirmed++
+    } else {
+      this.count.admitted.unconfirmed++
+      this.unconfirmedPeers++
+      this.unconfirmedBytes += own
+      this.admission.chargeSource(via, own)
+    }
+    return record
+  }
+
+  /** Counts a newcomer refused by a bound; the first refusal of an episode says so in a `crowded` event. */
+  private refuse (bound: 'budget' | 'admission', now: number, events: MonitorEvent[]): DropReason {
+    if (this.episodeUntil[bound] <= now) {
+      const { usedBytes, budgetBytes, waiting } = this.pressure()
+      events.push({ type: 'crowded', reason: bound, usedBytes, budgetBytes, waiting })
+    }
+    this.episodeUntil[bound] = now + this.admission.limits.episodeMs
+    return bound
+  }
+
+  private unconfirmedLimit (): number {
+    return Math.floor(this.budget.limitBytes * this.admission.limits.unconfirmedShare)
+  }
+
+  /** Marks a peer confirmed: its bytes leave the unconfirmed share. */
+  private confirm (record: PeerRecord): void {
+    if (record.confirmed) return
+    record.confirmed = true
+    if (this.records.get(record.peer) === record) {
+      this.unconfirmedPeers--
+      this.unconfirmedBytes -= record.bytes
+      this.admission.chargeSource(record.source, -record.bytes)
+      if (this.silent.has(record)) this.pushEvictable(record)
+    }
+  }
+
+  /** Brings a peer's charged bytes up to date after its report changed its windows. */
+  private updateBytes (record: PeerRecord): void {
+    const bytes = record.ownBytes + this.store.bytesOf(record.peer)
+    if (!record.confirmed) {
+      this.unconfirmedBytes += bytes - record.bytes
+      this.admission.chargeSource(record.source, bytes - record.bytes)
+    }
+    record.bytes = bytes
+  }
+
+  /**
+   * Whether `bytes` more fit in the budget, after evicting silent peers (never
+   * `keep`, the peer growing) if needed.
+   */
+  private room (bytes: number, keep: PeerRecord | undefined, events: MonitorEvent[] | undefined): boolean {
+    if (this.account.fits(bytes)) return true
+    return this.evictUntil(() => this.account.fits(bytes), keep, events ?? [], false)
+  }
+
+  /**
+   * Evicts silent peers (left, or their heartbeat in alert), unconfirmed ones
+   * first and the heaviest first, until `enough` holds. `unconfirmedOnly`: only
+   * unconfirmed ones. Never a live peer.
+   */
+  private evictUntil (enough: () => boolean, keep: PeerRecord | undefined, events: MonitorEvent[], unconfirmedOnly: boolean): boolean {
+    const skipped: EvictEntry[] = []
+    let done = enough()
+    while (!done && this.evictHeap.length > 0) {
+      const entry = this.evictHeap[0]
+      const { record } = entry
+      if (unconfirmedOnly && entry.confirmed) break
+      popHeap(this.evictHeap, evictFirst)
+      if (entry.gen !== record.evictGen || this.records.get(record.peer) !== record || !this.evictable(record)) continue
+      if (record === keep) {
+        skipped.push(entry)
+        continue
+      }
+      if (entry.bytes !== record.bytes || entry.confirmed !== record.confirmed) {
+        this.pushEvictable(record)
+        continue
+      }
+      this.count.evicted++
+      this.forget(record, this.clock.now(), events)
+      done = enough()
+    }
+    for (const entry of skipped) pushHeap(this.evictHeap, entry, evictFirst)
+    return done
+  }
+
+  /** A peer that may be evicted: it left, or its heartbeat is in alert (a stuck metric of a live peer does not count). */
+  private evictable (record: PeerRecord): boolean {
+    if (record.left) return true
+    const ping = record.tracked.get(this.pingMetric)
+    return ping !== undefined ? ping.health === 'alerting' : this.state(record) !== 'alive'
+  }
+
+  private pushEvictable (record: PeerRecord): void {
+    record.evictGen++
+    pushHeap(this.evictHeap, { record, bytes: record.bytes, confirmed: record.confirmed, gen: record.evictGen }, evictFirst)
+    // Stale entries (peers back alive, forgotten, re-pushed) are dropped when they outnumber the live ones.
+    if (this.evictHeap.length > 64 && this.evictHeap.length > 2 * this.silent.size) {
+      const live = this.evictHeap.filter((e) => e.gen === e.record.evictGen && this.records.get(e.record.peer) === e.record)
+      this.evictHeap.length = 0
+      for (const e of live) pushHeap(this.evictHeap, e, evictFirst)
+    }
   }
 
   /** Records an accepted report's header and moves the peer to the most recently heard end. */
@@ -255,16 +482,18 @@ export class MonitorCore {
       const logged = this.store.log({ peer, name, value, ttlMs, receivedAt: now, expiresAt, sentAt: report.sentAt })
       if (logged !== 'logged') {
         this.count.refusedMetrics++
+        if (logged === 'budget') this.count.refusedMetricsBudget++
         continue
       }
       present.add(name)
       let tracked = record.tracked.get(name)
       if (tracked == null) {
-        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0 }
+        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0, muted: false }
         record.tracked.set(name, tracked)
-      } else if (tracked.health === 'alerting') {
+      } else if (tracked.health === 'alerting' && !tracked.muted) {
         events.push({ type: 'recovered', peer, metric: name, downMs: now - tracked.alertedAt })
       }
+      tracked.muted = false
       tracked.health = 'fresh'
       tracked.receivedAt = now
       tracked.expiresAt = expiresAt
@@ -293,13 +522,7 @@ export class MonitorCore {
   private makeRoom (events: MonitorEvent[]): boolean {
     if (this.records.size < this.maxPeers) return true
     if (this.silent.size === 0) return false
-    for (const record of this.records.values()) {
-      if (this.state(record) !== 'alive') {
-        this.forget(record, this.clock.now(), events)
-        return true
-      }
-    }
-    return false
+    return this.evictUntil(() => this.records.size < this.maxPeers, undefined, events, false)
   }
 
   /** A deadline passed; its timer was due at `due`. */
@@ -309,6 +532,10 @@ export class MonitorCore {
     this.health?.timerFired(now, now - due)
     if (deadline.kind === 'local') {
       this.health?.tick(now)
+    } else if (deadline.kind === 'muted') {
+      const { usedBytes, budgetBytes, waiting } = this.pressure()
+      events.push({ type: 'crowded', reason: 'silent', usedBytes, budgetBytes, waiting, silent: this.mutedSinceSummary })
+      this.mutedSinceSummary = 0
     } else if (deadline.kind === 'peer') {
       this.forgetIfSilent(deadline, now, events)
     } else if (!this.postponed(deadline, now)) {
@@ -327,7 +554,12 @@ export class MonitorCore {
     return true
   }
 
-  /** Peers whose reports are expected: not left and not in alert. */
+  /**
+   * Peers whose reports are expected: not left and not in alert. Local health
+   * counts unconfirmed ones (admission.ts) towards isolation only: invented peers
+   * that fall silent together must not make this node doubt itself (`receive`)
+   * and hold back its alerts on real ones.
+   */
   private * livePeers (): Generator<PeerRecord> {
     for (const record of this.records.values()) {
       if (!this.silent.has(record)) yield record
@@ -370,6 +602,13 @@ export class MonitorCore {
     this.store.remove(record.peer)
     this.records.delete(record.peer)
     this.silent.delete(record)
+    this.account.charge(-record.ownBytes)
+    if (!record.confirmed) {
+      this.unconfirmedPeers--
+      this.unconfirmedBytes -= record.bytes
+      this.admission.chargeSource(record.source, -record.bytes)
+    }
+    record.evictGen++
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
   }
 
@@ -378,6 +617,13 @@ export class MonitorCore {
     const last = this.store.latest(record.peer, name)
     tracked.health = 'alerting'
     tracked.alertedAt = now
+    // An unconfirmed peer (maybe invented) alerts within a small allowance; the rest are counted in one event.
+    if (!record.confirmed && !this.admission.alertToken(now)) {
+      tracked.muted = true
+      this.count.mutedAlerts++
+      if (this.mutedSinceSummary++ === 0) this.tracker.set(this.mutedSummary, now + MUTED_SUMMARY_MS)
+      return
+    }
     events.push({
       type: 'alert',
       peer: record.peer,
@@ -392,8 +638,12 @@ export class MonitorCore {
 
   /** Keeps `silent` in step with a known peer's state, after anything that may have changed it. */
   private updateSilent (record: PeerRecord): void {
-    if (this.state(record) === 'alive') this.silent.delete(record)
-    else this.silent.add(record)
+    if (this.state(record) === 'alive') {
+      this.silent.delete(record)
+    } else {
+      this.silent.add(record)
+      if (this.evictable(record)) this.pushEvictable(record)
+    }
   }
 
   private state (record: PeerRecord): PeerState {
@@ -413,7 +663,7 @@ export class MonitorCore {
     const alerting = [...record.tracked.values()].filter((t) => t.health === 'alerting').map((t) => t.name)
     const { peer, epoch, seq, sentAt, intervalMs } = record
     const flapping = this.flaps?.isFlapping(peer) ?? false
-    return { peer, state: this.state(record), flapping, lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, metrics }
+    return { peer, state: this.state(record), flapping, lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, confirmed: record.confirmed, metrics }
   }
 
   /** Emits local health's events, then `events`, and keeps local health's re-examination armed. */
@@ -433,5 +683,40 @@ export class MonitorCore {
         this.onEventError(err, event)
       }
     }
+  }
+}
+
+/** Eviction order: unconfirmed peers before confirmed ones, then the heaviest first, then the least recently heard from. */
+function evictFirst (a: EvictEntry, b: EvictEntry): boolean {
+  if (a.confirmed !== b.confirmed) return !a.confirmed
+  if (a.bytes !== b.bytes) return a.bytes > b.bytes
+  return a.record.lastHeardAt < b.record.lastHeardAt
+}
+
+function pushHeap<T> (heap: T[], item: T, first: (a: T, b: T) => boolean): void {
+  heap.push(item)
+  let i = heap.length - 1
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    if (!first(heap[i], heap[parent])) break
+    ;[heap[i], heap[parent]] = [heap[parent], heap[i]]
+    i = parent
+  }
+}
+
+function popHeap<T> (heap: T[], first: (a: T, b: T) => boolean): void {
+  const last = heap.pop()
+  if (last === undefined || heap.length === 0) return
+  heap[0] = last
+  let i = 0
+  for (;;) {
+    const left = 2 * i + 1
+    const right = left + 1
+    let top = i
+    if (left < heap.length && first(heap[left], heap[top])) top = left
+    if (right < heap.length && first(heap[right], heap[top])) top = right
+    if (top === i) return
+    ;[heap[i], heap[top]] = [heap[top], heap[i]]
+    i = top
   }
 }

@@ -32,6 +32,8 @@ export const CORE_DROP_REASONS = [
   'replay', // (epoch, seq) not after the last accepted one of that peer
   'rate', // the peer publishes faster than its rate limit allows (rate.ts)
   'capacity', // a new peer while maxPeers peers are known and all alive
+  'budget', // a new peer while peer state is at its byte budget and nothing silent is left to evict (budget.ts)
+  'admission', // a new peer not admitted now: unconfirmed and its neighbour's allowance spent, or too many newcomers at once (admission.ts)
   'stopped' // the core was stopped
 ] as const
 

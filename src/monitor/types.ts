@@ -134,6 +134,28 @@ export interface IsolatedEvent {
 /** Reports flow again after `isolated`; peers still silent are alerted on once it has listened for a while. */
 export interface ReconnectedEvent { type: 'reconnected', isolatedMs: number }
 
+/**
+ * A bound on new peers started to bind (once per episode: `budget`, `admission`),
+ * or peers that were never confirmed went silent without an alert each (`silent`,
+ * at most one event per 10 s with their count). See admission.ts and budget.ts.
+ */
+export interface CrowdedEvent {
+  type: 'crowded'
+  /**
+   * `budget`: peer state reached its byte budget with nothing silent left to evict: new peers wait;
+   * `admission`: new peers arrive faster than this node admits them: unconfirmed ones wait;
+   * `silent`: `silent` unconfirmed peers went silent, counted here instead of an alert each.
+   */
+  reason: 'budget' | 'admission' | 'silent'
+  /** Bytes of peer state held (estimated) and the budget. */
+  usedBytes: number
+  budgetBytes: number
+  /** New peers heard from and not admitted (yet). */
+  waiting: number
+  /** `silent`: alerts on unconfirmed peers not raised one by one since the last such event. */
+  silent?: number
+}
+
 /** Why this node does not trust its own view of its peers: see local-health.ts. */
 export type DegradedReason = 'stall' | 'overload' | 'receive' | 'isolated'
 
@@ -141,7 +163,7 @@ export type DegradedReason = 'stall' | 'overload' | 'receive' | 'isolated'
 export type LocalEvent = DegradedEvent | HealthyEvent | IsolatedEvent | ReconnectedEvent
 
 export type MonitorEvent = JoinedEvent | AlertEvent | RecoveredEvent | LeftEvent | ForgottenEvent
-  | FlappingEvent | StableEvent | LocalEvent
+  | FlappingEvent | StableEvent | LocalEvent | CrowdedEvent
 export type MonitorEventType = MonitorEvent['type']
 
 /** A monotonic clock with timers; the real one wraps performance.now()/setTimeout, tests use a fake. */

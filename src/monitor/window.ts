@@ -42,6 +42,28 @@ export class MetricWindow {
     return this.ring[(this.next + this.capacity - 1) % this.capacity]
   }
 
+  /** The i-th oldest metric held (0: the oldest), or undefined. */
+  at (i: number): ReceivedMetric | undefined {
+    if (i < 0 || i >= this.ring.length) return undefined
+    return this.ring.length < this.capacity ? this.ring[i] : this.ring[(this.next + i) % this.capacity]
+  }
+
+  /** Whether the next add() overwrites the oldest metric. */
+  get full (): boolean {
+    return this.ring.length === this.capacity
+  }
+
+  /** Removes the oldest metric (the window then holds one fewer); returns it, or undefined when empty. */
+  dropOldest (): ReceivedMetric | undefined {
+    if (this.ring.length === 0) return undefined
+    const rest = this.all()
+    const oldest = rest.shift()
+    this.ring.length = 0
+    this.ring.push(...rest)
+    this.next = 0
+    return oldest
+  }
+
   /** All metrics held, oldest first. */
   all (): ReceivedMetric[] {
     if (this.ring.length < this.capacity) return [...this.ring]

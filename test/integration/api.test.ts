@@ -91,8 +91,9 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     for (const name of ['ping', 'load', 'memory', 'peers', 'health']) assert.ok(name in peer.metrics, `metric ${name}`)
     assert.ok([0, 1, 2].includes(peer.metrics.health.value as number), 'the peer reports its own condition: 0 healthy, 1 degraded, 2 isolated')
     // Serialized through a response schema: every documented field must be there.
-    assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
+    assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'confirmed', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
     assert.equal(peer.flapping, false)
+    assert.equal(peer.confirmed, true, 'connected to this node: confirmed')
     const ping = peer.metrics.ping
     assert.deepEqual(Object.keys(ping).sort(), ['ageMs', 'expiresInMs', 'name', 'receivedAt', 'sentAt', 'ttlMs', 'value'])
     assert.equal(ping.name, 'ping')
@@ -107,7 +108,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(res.statusCode, 200)
     const body = res.json<PeerDetailResponse>()
     assert.equal(body.peer, b.id)
-    assert.deepEqual(Object.keys(body).sort(), ['alerting', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
+    assert.deepEqual(Object.keys(body).sort(), ['alerting', 'confirmed', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
     assert.equal(typeof body.metrics['tag:zone'], 'undefined', 'no tags on this peer')
     const window = body.windows.ping
     assert.ok(window.length >= 3, `window of ${window.length}`)
@@ -237,6 +238,15 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.ok(line(/^# TYPE peermon_alerts_total counter$/))
     const conditions = ['healthy', 'degraded', 'isolated'].map(c => Number(line(new RegExp(`^peermon_local_health\\{condition="${c}"\\} `))?.split(' ')[1]))
     assert.deepEqual(conditions.slice().sort(), [0, 0, 1], `this node is in exactly one condition: ${conditions.join(', ')}`)
+    // The byte budget and admission.
+    assert.equal(line(/^peermon_state_budget_bytes /), `peermon_state_budget_bytes ${256 * 2 ** 20}`)
+    const used = Number(line(/^peermon_state_bytes\{account="peers"\} /)?.split(' ')[1])
+    assert.ok(used > 1_000 && used < 100_000, `peer state ${used} bytes for one peer`)
+    assert.equal(line(/^peermon_peers_confirmed\{confirmed="yes"\} /), 'peermon_peers_confirmed{confirmed="yes"} 1', 'b is connected to a: confirmed')
+    assert.ok(line(/^peermon_peers_admitted_total\{confirmed="yes"\} 1$/))
+    assert.ok(line(/^peermon_admission_waiting 0$/))
+    assert.ok(line(/^peermon_alerts_muted_total 0$/))
+    assert.ok(line(/^peermon_reports_dropped_total\{reason="admission"\} 0$/))
     assert.ok(line(/^libp2p_noise_xxhandshake_successes_total [1-9]/), 'libp2p\'s own metrics')
     assert.ok(line(/^process_cpu_seconds_total /), 'process metrics')
     assert.ok(line(/^nodejs_eventloop_lag_seconds /))

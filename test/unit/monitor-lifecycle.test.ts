@@ -30,9 +30,9 @@ describe('MonitorCore peer lifecycle', () => {
     assert.deepEqual(h.core.peer('b')?.alerting, [])
   })
 
-  it('ignores a leave from an unknown peer', () => {
+  it('ignores a leave from an unknown peer, and does not relay it (invented signers could flood leaves)', () => {
     const h = new Harness()
-    assert.deepEqual(h.core.handleMessage('b', new Sender('b').leave()), { accepted: true })
+    assert.deepEqual(h.core.handleMessage('b', new Sender('b').leave()), { accepted: true, relay: false })
     assert.deepEqual(h.take(), [])
     assert.deepEqual(h.core.peers(), [])
   })
@@ -117,7 +117,7 @@ describe('MonitorCore peer lifecycle', () => {
     assert.equal(h.core.counters().dropped.capacity, 2)
   })
 
-  it('when full, a peer that left or alerts on a stuck metric can be evicted; one that recovered cannot', () => {
+  it('when full, a peer that left or whose heartbeat alerts can be evicted; one alive with a stuck metric cannot, nor one that recovered', () => {
     const h = new Harness({ maxPeers: 2 })
     const [b, c, d, e] = ['b', 'c', 'd', 'e'].map((p) => new Sender(p))
     h.send(b, [['ping', 1, TTL]])
@@ -142,6 +142,10 @@ describe('MonitorCore peer lifecycle', () => {
     h.send(d, [['ping', 4, TTL]])
     h.clock.advance(TTL - 1_000)
     assert.deepEqual(h.takeNames(), ['alert c/load'], 'c still reports, its ping is fresh')
+    assert.deepEqual(h.send(e, [['ping', 1, TTL]]), { accepted: false, reason: 'capacity' }, 'c is alive: only a metric is stuck')
+    h.send(d, [['ping', 5, TTL]])
+    h.clock.advance(TTL) // c's heartbeat alerts now
+    h.take()
     assert.deepEqual(h.send(e, [['ping', 1, TTL]]), { accepted: true })
     assert.deepEqual(h.takeNames(), ['forgotten c', 'joined e'])
   })

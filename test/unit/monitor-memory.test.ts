@@ -144,4 +144,47 @@ describe('MonitorCore memory bounds', () => {
     assert.ok(perPeer < 1 * MiB, `${mib(perPeer)} per peer`)
     core.stop()
   })
+
+  // The budget's estimates (src/monitor/budget.ts) against the heap: an honest load and the worst a peer can send.
+  for (const [label, peers, spec] of [
+    ['honest peers (6 metrics)', 2_000, () => HONEST],
+    ['peers of 64 numbers', 200, () => Array.from({ length: DEFAULT_MAX_NAMES_PER_PEER }, (_, i): MetricSpec => [`${i}`.padStart(64, 'n'), i + 0.5, TTL])],
+    ['peers of 64 texts of 256 characters', 100, (() => { let serial = 0; return () => Array.from({ length: DEFAULT_MAX_NAMES_PER_PEER }, (_, i): MetricSpec => [`${i}`.padStart(64, 'n'), String(serial++).padStart(256, 'v'), TTL]) })()]
+  ] as const) {
+    it(`the budget's estimate is within 0.8 to 1.5 times the heap, for ${label} with full windows`, (t) => {
+      const { core, clock } = quietCore({ stateBudgetBytes: 2 ** 40 })
+      const senders = Array.from({ length: peers }, (_, i) => new Sender(`12D3KooW${String(i).padStart(44, 'p')}`))
+      const before = heapUsed()
+      for (let round = 0; round < DEFAULT_WINDOW_SIZE; round++) {
+        for (const s of senders) assert.equal(core.handleMessage(s.peer, s.report(spec(), INTERVAL)).accepted, true)
+        clock.advance(INTERVAL)
+      }
+      const heap = heapUsed() - before
+      const estimate = core.pressure().usedBytes
+      t.diagnostic(`${label}: heap ${mib(heap)}, estimate ${mib(estimate)} (x ${(estimate / heap).toFixed(2)}), per peer ${(heap / peers / 1024).toFixed(1)} KiB`)
+      assert.ok(estimate >= 0.8 * heap && estimate <= 1.5 * heap, `estimate ${mib(estimate)} for a heap of ${mib(heap)}`)
+      core.stop()
+    })
+  }
+
+  it('a flood of worst-case peers stays within the byte budget plus a margin', (t) => {
+    const BUDGET = 32 * MiB
+    const { core, clock } = quietCore({ stateBudgetBytes: BUDGET })
+    let serial = 0
+    const worst = (): MetricSpec[] => Array.from({ length: DEFAULT_MAX_NAMES_PER_PEER }, (_, i) => [`${i}`.padStart(64, 'n'), String(serial++).padStart(256, 'v'), TTL])
+    const before = heapUsed()
+    let senders: Sender[] = []
+    for (let round = 0; round < 40; round++) {
+      // 20 new invented peers a second, each then reporting full windows while it can.
+      senders = [...senders, ...Array.from({ length: 20 }, (_, i) => new Sender(`flood-${round}-${i}`))]
+      senders = senders.filter((s) => core.handleMessage(s.peer, s.report(worst(), INTERVAL)).accepted)
+      clock.advance(INTERVAL)
+    }
+    const heap = heapUsed() - before
+    t.diagnostic(`heap growth with a ${mib(BUDGET)} budget after 800 worst-case peers: ${mib(heap)}; estimate ${mib(core.pressure().usedBytes)}; refused ${core.counters().dropped.budget}, evicted ${core.counters().evicted}`)
+    assert.ok(core.pressure().usedBytes <= BUDGET)
+    assert.ok(heap <= 1.25 * BUDGET + 4 * MiB, `heap grew by ${mib(heap)}`)
+    assert.ok(core.counters().dropped.budget > 0)
+    core.stop()
+  })
 })

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import { ENTRY_BYTES, NAME_BYTES, StateBudget, stringBytes } from '../../src/monitor/budget.js'
 import { MetricStore } from '../../src/monitor/store.js'
 import type { ReceivedMetric } from '../../src/monitor/types.js'
 
@@ -55,5 +57,41 @@ describe('MetricStore', () => {
     assert.throws(() => new MetricStore({ maxPeers: 0 }), RangeError)
     assert.throws(() => new MetricStore({ maxNamesPerPeer: -1 }), RangeError)
     assert.throws(() => new MetricStore({ windowSize: 0.5 }), RangeError)
+  })
+
+  it('charges its budget account exactly what its windows hold, whatever is logged, refused, shrunk or removed', () => {
+    // What the store holds, estimated from scratch: each name, each entry, and each text once per run of equal ones.
+    const recount = (store: MetricStore): number => {
+      let bytes = 0
+      for (const peer of store.peers()) {
+        for (const name of store.namesOf(peer)) {
+          bytes += NAME_BYTES + stringBytes(name)
+          let previous: ReceivedMetric | undefined
+          for (const m of store.window(peer, name)) {
+            bytes += ENTRY_BYTES + (typeof m.value === 'string' && m.value !== previous?.value ? stringBytes(m.value) : 0)
+            previous = m
+          }
+        }
+      }
+      return bytes
+    }
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('log' as const), peer: fc.constantFrom('a', 'b', 'c'), name: fc.constantFrom('ping', 'tag', 'x', 'é'), value: fc.oneof(fc.integer(), fc.constantFrom('eu', 'us', 'ü'.repeat(40), 'long'.repeat(60))) }),
+      fc.record({ kind: fc.constant('remove' as const), peer: fc.constantFrom('a', 'b', 'c') })
+    )
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 500, max: 6_000 }), fc.array(op, { maxLength: 200 }), (windowSize, limit, ops) => {
+      const budget = new StateBudget(limit)
+      const account = budget.account('peers')
+      const store = new MetricStore({ windowSize, account })
+      for (const o of ops) {
+        if (o.kind === 'remove') store.remove(o.peer)
+        else store.log({ peer: o.peer, name: o.name, value: o.value, ttlMs: 1_000, receivedAt: 0, expiresAt: 1_000, sentAt: 0 })
+        assert.equal(account.bytes, recount(store))
+        assert.equal(store.bytes, account.bytes)
+        assert.equal(store.peers().reduce((n, p) => n + store.bytesOf(p), 0), account.bytes)
+      }
+      // Over the budget only a window of one entry (the latest value) can have grown past it.
+      for (const peer of store.peers()) for (const name of store.namesOf(peer)) assert.ok(store.window(peer, name).length >= 1)
+    }), { numRuns: 300 })
   })
 })
