@@ -18,7 +18,7 @@ export interface NodeFacts {
 
 /** Daemon events the feed shows. */
 export const FEED_EVENTS: ReadonlySet<string> = new Set([
-  'joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected'
+  'joined', 'alert', 'recovered', 'left', 'forgotten', 'flapping', 'stable', 'degraded', 'healthy', 'isolated', 'reconnected', 'crowded'
 ])
 
 /** Feed entries kept (the page gets them when it connects). */
