@@ -173,6 +173,9 @@ export class Feed {
 }
 
 function detailOf (event: EventLine, peer: number | null): string {
+  if (event.event === 'crowded') {
+    return event.reason === 'silent' ? `${String(event.silent)} unconfirmed peers went silent, no alert each` : `${String(event.reason)}: ${String(event.waiting)} new peers waiting`
+  }
   const about = peer === null ? (event.peer === undefined ? '' : `peer …${event.peer.slice(-8)}`) : `node ${peer}`
   const metric = typeof event.metric === 'string' && event.metric !== '' ? ` ${event.metric}` : ''
   return `${about}${metric}`.trim()

@@ -153,6 +153,14 @@ describe('swarm view: feed', () => {
     assert.deepEqual(feed.take().map((f) => f.event), ['exited', 'action'])
     assert.deepEqual(feed.all().map((f) => f.seq), [3, 4, 5], 'only the last 3 kept')
   })
+
+  it('says what a crowded event counts: invented peers gone silent, or new peers waiting', () => {
+    const feed = new Feed()
+    const none = (): undefined => undefined
+    feed.addEvent(0, 1, { ts: '', event: 'crowded', reason: 'silent', silent: 1200, waiting: 0, usedBytes: 1, budgetBytes: 2 }, none)
+    feed.addEvent(0, 2, { ts: '', event: 'crowded', reason: 'admission', waiting: 37, usedBytes: 1, budgetBytes: 2 }, none)
+    assert.deepEqual(feed.take().map((f) => f.detail), ['1200 unconfirmed peers went silent, no alert each', 'admission: 37 new peers waiting'])
+  })
 })
 
 describe('swarm view: flags', () => {
