@@ -25,7 +25,7 @@ import { ConfigError } from '../src/config-error.js'
 
 const INTERVAL_MS = 1000
 const TTL_MS = 3000
-const STALL_MS = 5000
+const DEFAULT_STALL_MS = 5000
 const STARVE_MS = 20_000
 const BUSY_PROCESSES = 4
 const SCENARIOS = ['stall', 'starve', 'saturated', 'healthy'] as const
@@ -50,9 +50,11 @@ export interface LocalHealthRow {
   /** From the SIGKILL to the alert (ms). */
   sinceKill?: Summary
   neverFormed?: string
+  /** stall: how long each stall lasted (ms). */
+  stallMs?: number
 }
 
-interface RunOptions { nodes: number, mode: Mode, rounds: number, windowMs: number, seed: number, log: (line: string) => void }
+interface RunOptions { nodes: number, mode: Mode, rounds: number, windowMs: number, stallMs: number, seed: number, log: (line: string) => void }
 
 async function withSwarm<T> (o: RunOptions, body: (swarm: Swarm, events: NodeEvent[]) => Promise<T>): Promise<T & { neverFormed?: string }> {
   const swarm = new Swarm({
@@ -93,13 +95,13 @@ async function stall (o: RunOptions): Promise<Omit<LocalHealthRow, 'scenario' | 
     for (let r = 0; r < o.rounds; r++) {
       const at = Date.now()
       for (const child of swarm.nodes) child.signal('SIGSTOP')
-      await sleep(STALL_MS)
+      await sleep(o.stallMs)
       for (const child of swarm.nodes) child.resume()
       await sleep(4 * TTL_MS)
       each.push(count(events, 'alert', at, Date.now()))
       o.log(`${o.mode}: stall ${r + 1}/${o.rounds}: ${each[r]} alerts`)
     }
-    return { falseAlerts: each.reduce((a, b) => a + b, 0), falseAlertsEach: each, degraded: count(events, 'degraded', from, Infinity), isolated: count(events, 'isolated', from, Infinity) }
+    return { stallMs: o.stallMs, falseAlerts: each.reduce((a, b) => a + b, 0), falseAlertsEach: each, degraded: count(events, 'degraded', from, Infinity), isolated: count(events, 'isolated', from, Infinity) }
   })
 }
 
@@ -176,7 +178,7 @@ export function localHealthTable (rows: LocalHealthRow[]): Table {
       r.detected ?? '', r.lag === undefined ? '' : fmt(r.lag.p50, 1), r.lag === undefined ? '' : fmt(r.lag.p99, 1),
       r.sinceKill === undefined ? '' : fmt(r.sinceKill.p50 / 1000, 2), r.sinceKill === undefined ? '' : fmt(r.sinceKill.p99 / 1000, 2)]),
     notes: [
-      `stall: every daemon SIGSTOPped ${STALL_MS / 1000} s, then SIGCONTed; each: alerts per episode. starve: ${BUSY_PROCESSES} busy processes for ${STARVE_MS / 1000} s.`,
+      `stall: every daemon SIGSTOPped ${(rows.find((r) => r.stallMs !== undefined)?.stallMs ?? DEFAULT_STALL_MS) / 1000} s, then SIGCONTed; each: alerts per episode. starve: ${BUSY_PROCESSES} busy processes for ${STARVE_MS / 1000} s.`,
       'saturated, healthy: each = false alerts in the quiet window / during the kill rounds; lag: the alert\'s lagMs (alert time − expiry).',
       ...rows.filter((r) => r.neverFormed !== undefined).map((r) => `${r.scenario} ${r.mode}: the swarm never formed (${r.neverFormed}); measured anyway.`)
     ]
@@ -186,7 +188,7 @@ export function localHealthTable (rows: LocalHealthRow[]): Table {
 const BENCH: Bench = {
   name: 'local-health',
   command: 'node dist/bench/local-health.js',
-  flags: ['only', 'nodes', 'duration', 'rounds', 'seed', 'json', 'out'],
+  flags: ['only', 'nodes', 'duration', 'rounds', 'stall', 'seed', 'json', 'out'],
   help: `Usage: node dist/bench/local-health.js [options]
 
 The same conditions with --local-health on and off, side by side: a whole-host
@@ -198,6 +200,8 @@ Options:
   --nodes <n,n,n,n>       swarm sizes, in that order (default: 6,6,40,20)
   --duration <duration>   the quiet window of saturated and healthy (default: 60s)
   --rounds <n>            stall episodes and kill rounds (default: 3)
+  --stall <duration>      how long each stall lasts (default: 5s; from about 9s it
+                          outlasts the postponement bound, 2 TTLs past an expiry)
   --seed <n>              topology seed (default: 1)
   --json                  also print one JSON object with every result
   --out <file>            write the JSON result to this file
@@ -217,7 +221,7 @@ async function main (args: BenchArgs): Promise<void> {
       const nodes = sizeOf(scenario)
       const load1 = os.loadavg()[0]
       log(`${scenario}, ${nodes} nodes, local health ${mode} (load ${load1.toFixed(1)})`)
-      const result = await RUNNERS[scenario]({ nodes, mode, rounds: args.rounds ?? 3, windowMs: args.durationMs ?? 60_000, seed: args.seed, log })
+      const result = await RUNNERS[scenario]({ nodes, mode, rounds: args.rounds ?? 3, windowMs: args.durationMs ?? 60_000, stallMs: args.stallMs ?? DEFAULT_STALL_MS, seed: args.seed, log })
       rows.push({ scenario, mode, nodes, load1, ...result })
     }
   }

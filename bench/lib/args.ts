@@ -29,6 +29,7 @@ const BENCH_FLAGS = {
   only: { value: '<name,...>' },
   pack: { value: '<1|auto|n,...>' },
   variants: { value: '<name,...>' },
+  stall: { value: '<duration>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -77,6 +78,8 @@ export interface BenchArgs {
   pack?: Array<number | 'auto'>
   /** `--variants a,b`: the names as given; the caller checks them. */
   variants?: string[]
+  /** `--stall 20s`: how long a whole-host stall lasts (ms). */
+  stallMs?: number
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -118,7 +121,8 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     path: text('path'),
     only: text('only')?.split(',').map((name) => name.trim()),
     pack: text('pack')?.split(',').map((p) => p.trim() === 'auto' ? 'auto' as const : wholeNumberValue('--pack', p.trim(), 1, 100_000)),
-    variants: text('variants')?.split(',').map((name) => name.trim())
+    variants: text('variants')?.split(',').map((name) => name.trim()),
+    stallMs: text('stall') === undefined ? undefined : benchDuration('--stall', text('stall') as string, { min: 1 })
   }
 }
 

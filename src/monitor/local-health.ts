@@ -19,8 +19,11 @@
  * plus one and a half of the peer's intervals, so that a live peer has had
  * the chance to be heard), is judged again later, up to `maxPostponeTtls`
  * TTLs after the expiry; an alert raised while the node is not healthy says
- * so. While isolated nothing is judged; once reports flow again, every peer
- * gets one TTL to be heard before it is judged as usual. A healthy node
+ * so. A bound that passed while the process was frozen waits for the
+ * listening all the same, and a node that still hears nobody at the bound is
+ * isolated, not accusing every peer. While isolated nothing is judged; once
+ * reports flow again, every peer gets one TTL to be heard before it is judged
+ * as usual. A healthy node
  * judges at once, as fast as without this.
  *
  * Pure and synchronous: the monitor core feeds it what it sees and asks it
@@ -113,6 +116,8 @@ export class LocalHealth {
   private reason: Exclude<DegradedReason, 'isolated'> = 'stall'
   /** When the last sign of trouble was seen (-Infinity: never). */
   private troubleAt = -Infinity
+  /** When the last stall was seen, and how long this process had been frozen then (the timer's lateness). */
+  private stall = { at: -Infinity, lateMs: 0 }
   /** When the current degraded or isolated spell began. */
   private since = 0
   private lastProbeLateMs = 0
@@ -138,7 +143,7 @@ export class LocalHealth {
 
   /** A timer was due at `due` and ran at `now`. */
   timerFired (now: number, lateMs: number): void {
-    if (lateMs > this.opts.lateMs) this.trouble(now, 'stall', { lateMs: round(lateMs) })
+    if (lateMs > this.opts.lateMs) this.stalled(now, lateMs)
   }
 
   /**
@@ -150,7 +155,7 @@ export class LocalHealth {
     const previous = this.lastProbeLateMs
     this.lastProbeLateMs = lateMs
     if (lateMs > this.opts.lateMs) {
-      this.trouble(now, 'stall', { lateMs: round(lateMs) })
+      this.stalled(now, lateMs)
     } else if (lateMs > this.opts.overloadDelayMs && previous > this.opts.overloadDelayMs) {
       this.trouble(now, 'overload', { delayMs: round(lateMs), utilization: Math.round(utilization * 100) / 100 })
     }
@@ -173,7 +178,19 @@ export class LocalHealth {
     if (this.condition === 'isolated') return { judge: false, at: now + this.settle(peer) }
     // Back from isolation, every peer gets a TTL to be heard again (the mesh re-forms first), however long ago it expired.
     if (now < this.reconnectedAt + ttlMs) return { judge: false, at: this.reconnectedAt + ttlMs }
-    if (now >= bound) return { judge: true }
+    if (now >= bound) {
+      // The bound fell while this process was frozen (a VM pause, a laptop asleep, SIGSTOP): the
+      // reports of that time may wait unread in its sockets, so it listens first, as for a short stall.
+      const listened = this.stall.at + this.settle(peer)
+      if (now < listened && bound > this.stall.at - this.stall.lateMs) return { judge: false, at: listened }
+      // Still every live peer silent after the longest postponement: one fact, not an alert each.
+      const { overdue, live } = this.countOverdue(now)
+      if (live >= this.opts.minPeersForIsolation && overdue === live) {
+        this.isolate(now, live)
+        return { judge: false, at: now + this.settle(peer) }
+      }
+      return { judge: true }
+    }
     const settled = this.troubleAt + this.settle(peer)
     if (now < settled) return { judge: false, at: Math.min(settled, bound) }
     const { overdue, live } = this.countOverdue(now)
@@ -215,6 +232,11 @@ export class LocalHealth {
   /** Many live peers overdue at once: this node's own link or receive path is the likelier cause. */
   private receiveTrouble (overdue: number, live: number): boolean {
     return overdue >= this.opts.minOverdue && overdue >= this.opts.overdueFraction * live
+  }
+
+  private stalled (now: number, lateMs: number): void {
+    this.stall = { at: now, lateMs }
+    this.trouble(now, 'stall', { lateMs: round(lateMs) })
   }
 
   private trouble (now: number, reason: Exclude<DegradedReason, 'isolated'>, figures: TroubleFigures): void {

@@ -63,6 +63,27 @@ describe('local health', () => {
     assert.deepEqual(types(after), ['healthy'])
   })
 
+  it('a stall longer than the postponement bound (a VM paused 20 s, a laptop asleep): no alert either, the node listens first', () => {
+    const { h, peers } = swarm(5)
+    report(h, peers)
+    h.clock.block(20_000) // every expiry's bound (2 TTLs after it) passed while the process was frozen
+    h.clock.advance(0)
+    assert.deepEqual(types(h.take()), ['degraded'])
+    report(h, peers, 10)
+    assert.deepEqual(types(h.take()), ['healthy'])
+  })
+
+  it('a peer that died before a long stall is still alerted on, once the node has listened', () => {
+    const { h, peers } = swarm(5)
+    report(h, peers)
+    const [dead, ...live] = peers
+    h.clock.block(20_000)
+    h.clock.advance(0)
+    h.take()
+    report(h, live, 5)
+    assert.deepEqual(alerts(h.take()).map((a) => a.peer), [dead.peer])
+  })
+
   it('without local health the same stall alerts on every peer', () => {
     const { h, peers } = swarm(5, false)
     report(h, peers)
@@ -101,6 +122,18 @@ describe('local health', () => {
     const healed = h.take()
     assert.equal(healed[0]?.type, 'reconnected')
     assert.deepEqual(alerts(healed).map(a => a.peer), [gone.peer], 'the peer still silent is alerted on, once')
+  })
+
+  it('a node cut off while its own loop keeps stalling (a loaded host) still says isolated, at the latest at the bound, and accuses no one', () => {
+    const { h, peers } = swarm(8)
+    report(h, peers, 3)
+    for (let t = 0; t < 60; t++) { // 15 s: no report arrives, and the loop probe runs 300 ms late each time
+      h.core.sampleLoop(300, 1)
+      h.clock.advance(250)
+    }
+    const events = h.take()
+    assert.equal(alerts(events).length, 0, JSON.stringify(events))
+    assert.ok(types(events).includes('isolated'), types(events).join(', '))
   })
 
   it('a node that still hears some peers is not isolated: it alerts on the silent ones, within the bound, saying it cannot rule out its own link', () => {
