@@ -6,6 +6,7 @@ import { LocalHealth } from './local-health.js'
 import type { LocalCondition } from './local-health.js'
 import { RateLimiter } from './rate.js'
 import type { TokenBucket } from './rate.js'
+import { ReplayMemory } from './replay-memory.js'
 import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
@@ -73,6 +74,8 @@ export class MonitorCore {
   private readonly flaps: FlapDetector | undefined
   /** Known peers, least recently heard from first. */
   private readonly records = new Map<string, PeerRecord>()
+  /** The last (epoch, seq) of forgotten peers, so their old reports stay refused (replay-memory.ts). */
+  readonly replayMemory = new ReplayMemory()
   /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
   private readonly silent = new Set<PeerRecord>()
   private readonly count: Counters
@@ -201,6 +204,7 @@ export class MonitorCore {
     if (record != null && !(report.epoch > record.epoch || (report.epoch === record.epoch && report.seq > record.seq))) {
       return 'replay'
     }
+    if (record == null && this.replayMemory.refuses(from, report.epoch, report.seq)) return 'replay'
     // After the replay check, so nobody can spend a peer's tokens by re-sending its old
     // reports. A leave notice that ends a peer's presence is never throttled: that would
     // turn a graceful leave into an alert.
@@ -220,6 +224,7 @@ export class MonitorCore {
       const bucket = this.rate.bucket(now)
       this.rate.take(bucket, now, report.intervalMs)
       record = { kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map() }
+      this.replayMemory.delete(from)
     }
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
@@ -370,6 +375,7 @@ export class MonitorCore {
     this.store.remove(record.peer)
     this.records.delete(record.peer)
     this.silent.delete(record)
+    this.replayMemory.remember(record.peer, record.epoch, record.seq)
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
   }
 
