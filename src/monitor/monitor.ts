@@ -359,7 +359,9 @@ export class MonitorCore {
   private forgetIfSilent (record: PeerRecord, now: number, events: MonitorEvent[]): void {
     let lastExpiry = -Infinity
     for (const tracked of record.tracked.values()) {
-      if (tracked.health === 'fresh') lastExpiry = Math.max(lastExpiry, tracked.expiresAt)
+      // Its expiry deadline, which local health may have postponed past expiresAt (re-arming at
+      // expiresAt, then in the past, would fire again at once, without end).
+      if (tracked.health === 'fresh') lastExpiry = Math.max(lastExpiry, this.tracker.deadline(tracked) ?? tracked.expiresAt)
     }
     if (lastExpiry > -Infinity) {
       // Its last metrics expire (and alert) first; deadlines set now come after equal earlier ones.
