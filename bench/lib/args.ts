@@ -29,6 +29,8 @@ const BENCH_FLAGS = {
   only: { value: '<name,...>' },
   pack: { value: '<1|auto|n,...>' },
   variants: { value: '<name,...>' },
+  rate: { value: '<n>' },
+  bin: { value: '<peermon.js>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -77,6 +79,10 @@ export interface BenchArgs {
   pack?: Array<number | 'auto'>
   /** `--variants a,b`: the names as given; the caller checks them. */
   variants?: string[]
+  /** `--rate <n>`: events a second (the Sybil flood's reports). */
+  rate?: number
+  /** `--bin <path>`: another build's bin/peermon.js for the daemons (a before/after). */
+  bin?: string
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -118,7 +124,9 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     path: text('path'),
     only: text('only')?.split(',').map((name) => name.trim()),
     pack: text('pack')?.split(',').map((p) => p.trim() === 'auto' ? 'auto' as const : wholeNumberValue('--pack', p.trim(), 1, 100_000)),
-    variants: text('variants')?.split(',').map((name) => name.trim())
+    variants: text('variants')?.split(',').map((name) => name.trim()),
+    rate: whole('rate', 1),
+    bin: text('bin')
   }
 }
 
