@@ -256,12 +256,21 @@ async function campaign (flags: Flags): Promise<void> {
   const threads = Array.from({ length: workers }, (_, worker) => new Worker(new URL(import.meta.url), {
     workerData: { seed, worker, workers, inputs: Math.ceil(inputs / workers) }
   }))
+  let tickedAt = performance.now()
   const progress = setInterval(() => {
+    // This thread itself held up (a starved or stopped process)? Then the workers' silence says nothing.
+    const late = performance.now() - tickedAt - PROGRESS_MS
+    tickedAt = performance.now()
+    if (late > PROGRESS_MS) {
+      console.error(`fuzz: the campaign's own thread ran ${Math.round(late / 1000)} s late`)
+      for (const w of heardAt.keys()) heardAt[w] = performance.now()
+    }
     const total = sum(tallies)
     const seconds = (performance.now() - started) / 1_000
     const left = total.inputs > 0 ? (inputs - total.inputs) / (total.inputs / seconds) : NaN
     console.error(`fuzz: ${total.inputs} inputs (${(100 * total.inputs / inputs).toFixed(1)} %), ${Math.round(total.inputs / seconds)}/s, ` +
-      `${Object.keys(total.dropped).length} drop reasons hit, heap ≤ ${mib(total.maxHeap)} MiB, ${Number.isFinite(left) ? `~${Math.round(left)} s left` : ''}`)
+      `${Object.keys(total.dropped).length} drop reasons hit, heap ≤ ${mib(total.maxHeap)} MiB, batches per worker ${tallies.map((t) => t.batches).join('/')}` +
+      `${Number.isFinite(left) ? `, ~${Math.round(left)} s left` : ''}`)
     for (const [w, at] of heardAt.entries()) {
       if (tallies[w].inputs < Math.ceil(inputs / workers) && performance.now() - at > STALL_MS && !failures.some(f => f.worker === w)) {
         failures.push({ chunkSeed: NaN, worker: w, error: `worker ${w} made no progress for ${STALL_MS / 1000} s (a hang?)` })

@@ -321,6 +321,7 @@ export async function runFlood (o: FloodOptions): Promise<FloodResult> {
     const killAt = o.durationMs / 3
     let killedAt = Infinity
     const joined: Array<{ d: Daemon, listeningAt: number }> = []
+    const starting: Array<Promise<void>> = []
     const plan = [...joinAt.map((ms, k) => ({ ms, what: `join ${k}` })), { ms: killAt, what: 'kill' }].sort((a, b) => a.ms - b.ms)
     for (const step of plan) {
       await sleep(Math.max(0, floodStart + step.ms - performance.now()))
@@ -329,12 +330,16 @@ export async function runFlood (o: FloodOptions): Promise<FloodResult> {
         victim.child.signal('SIGKILL')
         log(`${at().toFixed(0)} s: daemon ${victim.index} SIGKILLed`)
       } else {
-        const d = await start(nodes + joined.length, 'joiner', [daemons[1], daemons[2] ?? daemons[1]])
-        joined.push({ d, listeningAt: performance.now() })
-        log(`${at().toFixed(0)} s: daemon ${d.index} joined the swarm`)
+        // Not awaited: a daemon can take many seconds to start on a busy machine, and the plan keeps its times.
+        const index = nodes + starting.length
+        starting.push(start(index, 'joiner', [daemons[1], daemons[2] ?? daemons[1]]).then((d) => {
+          joined.push({ d, listeningAt: performance.now() })
+          log(`${at().toFixed(0)} s: daemon ${d.index} joined the swarm (started at ${(step.ms / 1000).toFixed(0)} s)`)
+        }))
       }
     }
     await sleep(Math.max(0, floodStart + o.durationMs - performance.now()))
+    await Promise.all(starting)
     stopFlood = true
     floodStop = performance.now()
     await flood
