@@ -15,8 +15,8 @@
  * daemon, the rogue replays that daemon's captured signed reports to it
  * (refused, or accepted as a returning peer). Throughout: every daemon's RSS
  * (/proc) and heap (`nodejs_heap_size_used_bytes` on /metrics), its peers by
- * state, drops by reason, any `peermon_budget*` / `peermon_admission*` metric
- * it has, and whether it crashed.
+ * state, drops by reason, the budget and admission series it has
+ * (`peermon_state_*`, `peermon_admission_*`, ...), and whether it crashed.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -85,7 +85,7 @@ export interface DaemonFigures {
   accepted: number
   /** Drops by reason at the end (from /metrics). */
   dropped: Record<string, number>
-  /** Any peermon_budget* / peermon_admission* series at the last scrape. */
+  /** The budget and admission series (peermon_state_*, peermon_admission*, ...) at the last scrape. */
   budget: Record<string, number>
   /** Alerts about invented peers: during the flood, after it stopped. */
   inventedAlerts: { during: number, after: number }
@@ -121,6 +121,9 @@ export interface FloodResult {
   /** The replay of the victim's captured reports after daemon 0 forgot it. */
   replay: { tried: boolean, sent: number, refusedAsReplay: number, rejoined: boolean, note?: string }
 }
+
+/** The budget and admission series of /metrics (issue 13), read when a daemon has them. */
+const BUDGET_SERIES = ['peermon_state_', 'peermon_admission', 'peermon_peers_confirmed', 'peermon_peers_admitted', 'peermon_crowded', 'peermon_budget']
 
 const NAMES = 64
 const TEXT = 256
@@ -229,7 +232,7 @@ export async function runFlood (o: FloodOptions): Promise<FloodResult> {
     if (scrape) {
       try {
         const text = await (await fetch(`${d.api}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()
-        const values = series(text, ['nodejs_heap_size_used_bytes', 'peermon_peers{', 'peermon_reports_dropped_total', 'peermon_reports_accepted_total', 'peermon_budget', 'peermon_admission'])
+        const values = series(text, ['nodejs_heap_size_used_bytes', 'peermon_peers{', 'peermon_reports_dropped_total', 'peermon_reports_accepted_total', ...BUDGET_SERIES])
         const heap = values.nodejs_heap_size_used_bytes
         if (heap !== undefined) s.heapMiB = heap / 2 ** 20
         if (values.peermon_reports_accepted_total !== undefined) d.figures.accepted = values.peermon_reports_accepted_total
@@ -238,7 +241,7 @@ export async function runFlood (o: FloodOptions): Promise<FloodResult> {
         for (const [key, value] of Object.entries(values)) {
           const reason = /^peermon_reports_dropped_total\{reason="([^"]+)"\}$/.exec(key)
           if (reason !== null) d.figures.dropped[reason[1]] = value
-          else if (key.startsWith('peermon_budget') || key.startsWith('peermon_admission')) d.figures.budget[key] = value
+          else if (BUDGET_SERIES.some((prefix) => key.startsWith(prefix))) d.figures.budget[key] = value
         }
       } catch {}
     }

@@ -15,12 +15,10 @@ const HEAP_MARGIN_MIB = 128
 /** Invented peers' hook runs per daemon over the whole run that still count as "no storm". */
 const STORM_HOOKS = 10
 
-/** A budget series a daemon may expose: its limit in bytes. */
+/** The budget a daemon exposes (`peermon_state_budget_bytes`), MiB. */
 function budgetLimitMiB (budget: Record<string, number>): number | undefined {
-  for (const [key, value] of Object.entries(budget)) {
-    if (/^peermon_budget(_limit)?_bytes(\{|$)/.test(key) || /^peermon_budget.*(limit|max)/.test(key)) return value / 2 ** 20
-  }
-  return undefined
+  const bytes = budget.peermon_state_budget_bytes
+  return bytes === undefined ? undefined : bytes / 2 ** 20
 }
 
 export interface SybilRow { mode: Mode, load1: number, result: FloodResult }
@@ -42,7 +40,7 @@ export function memoryTable (row: SybilRow): Table {
       `peers seen by daemon 0 (alive/alerting) at the samples: ${r.daemons[0].samples.filter((s) => s.alive !== undefined).map((s) => `${s.alive}/${s.alerting}`).join(', ')}`,
       `reports accepted by each daemon: ${r.daemons.map((d) => d.accepted).join(', ')} (the rogue queued ${r.sent}); events of daemon 0: ${JSON.stringify(r.daemons[0].eventCounts)}`,
       `drops at daemon 0: ${JSON.stringify(Object.fromEntries(Object.entries(r.daemons[0].dropped).filter(([, n]) => n > 0)))}`,
-      ...Object.keys(r.daemons[0].budget).length > 0 ? [`budget/admission series at daemon 0: ${JSON.stringify(r.daemons[0].budget)}`] : ['no peermon_budget* / peermon_admission* series on /metrics']
+      ...Object.keys(r.daemons[0].budget).length > 0 ? [`budget/admission series at daemon 0 at the end: ${JSON.stringify(r.daemons[0].budget)}`] : ['no budget or admission series (peermon_state_*, peermon_admission_*) on /metrics']
     ]
   }
 }
