@@ -25,7 +25,7 @@ describe('a Sybil flood against real daemons', { timeout: 150_000 }, () => {
     const result = await runFlood({
       nodes: 4,
       joiners: 0,
-      durationMs: 12_000,
+      durationMs: 9_000,
       rate: 100,
       ttlMs: TTL_MS,
       retentionMs: 5_000,
