@@ -18,9 +18,12 @@ import { peermonPids, waitForIdleCpu } from './lib/proc.js'
 import { renderText } from './lib/table.js'
 import { profileTables, runProfile } from './profile.js'
 import { runStore, storeTable } from './store.js'
+import { PACED_RATE, memoryTable, targetsTable, type SybilRow } from './lib/sybil-report.js'
+import { runFlood } from './lib/sybil-flood.js'
+import os from 'node:os'
 import { choiceValue } from '../src/flags.js'
 
-const ALL = ['store', 'dissemination', 'detection', 'profile', 'api'] as const
+const ALL = ['store', 'dissemination', 'detection', 'profile', 'api', 'sybil'] as const
 type Name = typeof ALL[number]
 
 const BENCH: Bench = {
@@ -33,7 +36,7 @@ Every benchmark in turn, each printing its tables (never a pass/fail). Quick
 sizes by default (a few minutes).
 
 Options:
-  --full              the sizes and durations of docs/benchmarks.md (about 45 minutes on 2 cores)
+  --full              the sizes and durations of docs/benchmarks.md (about an hour on 2 cores)
   --only <name,...>   only these: ${ALL.join(', ')}
   --out <dir>         also write each result as <dir>/<name>.json (npm run bench:docs reads them)
   -h, --help          show this help
@@ -45,6 +48,7 @@ Each benchmark also runs on its own, with flags to explore (durations: 500ms,
   node dist/bench/detection.js --help
   node dist/bench/profile.js --help
   node dist/bench/api.js --help    (npm run bench:api)
+  node dist/bench/sybil.js --help
 Exit codes: 0 done (a failed benchmark is logged and the rest run), 2 bad flags.
 `
 }
@@ -132,6 +136,21 @@ async function main (args: BenchArgs): Promise<void> {
       const run = spawnSync(process.execPath, ['--import', fileURLToPath(new URL('../src/polyfills.js', import.meta.url)), api], { stdio: ['ignore', 'inherit', 'inherit'] })
       if (run.status !== 0) log(`api benchmark exited with ${run.status ?? run.signal}`)
     }
+  }
+  if (only.includes('sybil')) {
+    // Issue 13's Sybil flood: paced and unpaced for 5 minutes each with --full; quick: paced for 30 s.
+    const rows: SybilRow[] = []
+    for (const mode of full ? ['paced', 'unpaced'] as const : ['paced'] as const) {
+      const load1 = os.loadavg()[0]
+      const result = await attempt(`sybil (${mode})`, async () => await runFlood({
+        durationMs: full ? 300_000 : 30_000, rate: mode === 'paced' ? PACED_RATE : 'unpaced', log: (l) => { log(`sybil (${mode}): ${l}`) }
+      }))
+      if (result === undefined) continue
+      rows.push({ mode, load1, result })
+      print(renderText(memoryTable({ mode, load1, result })))
+    }
+    if (rows.length > 0) print(renderText(targetsTable(rows)))
+    save('sybil', { rows })
   }
   const left = peermonPids().filter((pid) => !before.has(pid))
   if (left.length > 0) log(`note: peermon processes started during the run still run (another user's?): ${left.join(', ')}`)

@@ -30,6 +30,8 @@ const BENCH_FLAGS = {
   pack: { value: '<1|auto|n,...>' },
   variants: { value: '<name,...>' },
   stall: { value: '<duration>' },
+  rate: { value: '<n>' },
+  bin: { value: '<peermon.js>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -80,6 +82,10 @@ export interface BenchArgs {
   variants?: string[]
   /** `--stall 20s`: how long a whole-host stall lasts (ms). */
   stallMs?: number
+  /** `--rate <n>`: events a second (the Sybil flood's reports). */
+  rate?: number
+  /** `--bin <path>`: another build's bin/peermon.js for the daemons (a before/after). */
+  bin?: string
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -122,7 +128,9 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     only: text('only')?.split(',').map((name) => name.trim()),
     pack: text('pack')?.split(',').map((p) => p.trim() === 'auto' ? 'auto' as const : wholeNumberValue('--pack', p.trim(), 1, 100_000)),
     variants: text('variants')?.split(',').map((name) => name.trim()),
-    stallMs: text('stall') === undefined ? undefined : benchDuration('--stall', text('stall') as string, { min: 1 })
+    stallMs: text('stall') === undefined ? undefined : benchDuration('--stall', text('stall') as string, { min: 1 }),
+    rate: whole('rate', 1),
+    bin: text('bin')
   }
 }
 

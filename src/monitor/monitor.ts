@@ -9,6 +9,7 @@ import { LocalHealth } from './local-health.js'
 import type { LocalCondition } from './local-health.js'
 import { RateLimiter } from './rate.js'
 import type { TokenBucket } from './rate.js'
+import { DEFAULT_REPLAY_MEMORY_CAPACITY, REPLAY_MEMORY_ENTRY_BYTES, ReplayMemory } from './replay-memory.js'
 import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
@@ -96,6 +97,9 @@ export class MonitorCore {
   private readonly flaps: FlapDetector | undefined
   /** Known peers, least recently heard from first. */
   private readonly records = new Map<string, PeerRecord>()
+  /** The last (epoch, seq) of forgotten peers, so their old reports stay refused (replay-memory.ts); at most an eighth of the budget. */
+  readonly replayMemory: ReplayMemory
+  private readonly replayAccount: BudgetAccount
   /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
   private readonly silent = new Set<PeerRecord>()
   private readonly count: Counters
@@ -142,6 +146,9 @@ export class MonitorCore {
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.budget = init.budget ?? new StateBudget(init.stateBudgetBytes)
     this.account = this.budget.account('peers')
+    this.replayMemory = new ReplayMemory(replayCapacity(this.budget.limitBytes))
+    this.replayAccount = this.budget.account('replay')
+    this.chargeReplay()
     this.admission = new Admission(init.admission, this.clock.now())
     this.allowList = init.allowList ?? init.isAllowed !== undefined
     this.store = new MetricStore({
@@ -286,6 +293,7 @@ export class MonitorCore {
     if (record != null && !(report.epoch > record.epoch || (report.epoch === record.epoch && report.seq > record.seq))) {
       return 'replay'
     }
+    if (record == null && this.replayMemory.refuses(from, report.epoch, report.seq)) return 'replay'
     // After the replay check, so nobody can spend a peer's tokens by re-sending its old
     // reports. A leave notice that ends a peer's presence is never throttled: that would
     // turn a graceful leave into an alert.
@@ -304,6 +312,8 @@ export class MonitorCore {
       const admitted = this.admit(from, via, report, now, events)
       if (typeof admitted === 'string') return admitted
       record = admitted
+      this.replayMemory.delete(from)
+      this.chargeReplay()
     } else if (!record.confirmed && (via !== record.source || via === from || this.admission.isConnected(from))) {
       this.confirm(record)
     }
@@ -375,6 +385,11 @@ export class MonitorCore {
 
   private unconfirmedLimit (): number {
     return Math.floor(this.budget.limitBytes * this.admission.limits.unconfirmedShare)
+  }
+
+  /** Keeps the budget's `replay` account equal to what the replay record holds. */
+  private chargeReplay (): void {
+    this.replayAccount.charge(this.replayMemory.bytes - this.replayAccount.bytes)
   }
 
   /** Marks a peer confirmed: its bytes leave the unconfirmed share. */
@@ -586,7 +601,9 @@ export class MonitorCore {
   private forgetIfSilent (record: PeerRecord, now: number, events: MonitorEvent[]): void {
     let lastExpiry = -Infinity
     for (const tracked of record.tracked.values()) {
-      if (tracked.health === 'fresh') lastExpiry = Math.max(lastExpiry, tracked.expiresAt)
+      // Its expiry deadline, which local health may have postponed past expiresAt (re-arming at
+      // expiresAt, then in the past, would fire again at once, without end).
+      if (tracked.health === 'fresh') lastExpiry = Math.max(lastExpiry, this.tracker.deadline(tracked) ?? tracked.expiresAt)
     }
     if (lastExpiry > -Infinity) {
       // Its last metrics expire (and alert) first; deadlines set now come after equal earlier ones.
@@ -609,6 +626,8 @@ export class MonitorCore {
       this.admission.chargeSource(record.source, -record.bytes)
     }
     record.evictGen++
+    this.replayMemory.remember(record.peer, record.epoch, record.seq)
+    this.chargeReplay()
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
   }
 
@@ -719,4 +738,10 @@ function popHeap<T> (heap: T[], first: (a: T, b: T) => boolean): void {
     ;[heap[i], heap[top]] = [heap[top], heap[i]]
     i = top
   }
+}
+
+/** Forgotten peers the replay record keeps: a power of two whose full size is at most an eighth of `budgetBytes`, from 16 to its default (2^20: 32 MiB for the default 256 MiB). */
+export function replayCapacity (budgetBytes: number): number {
+  const entries = budgetBytes / 8 / REPLAY_MEMORY_ENTRY_BYTES
+  return Math.min(DEFAULT_REPLAY_MEMORY_CAPACITY, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(1, entries)))))
 }

@@ -44,9 +44,10 @@ export function checkDecode (input: FuzzInput): void {
  * Feeds a batch of messages to a fresh core on a fake clock, checking each
  * with checkDecode on the way. handleMessage
  * never throws; every drop has a reason; an accepted message is a valid
- * report from its own signer, later than that peer's last accepted one, within
- * the rate limit; the counters add up and match the results; the state stays
- * within its bounds. Returns the core's counters.
+ * report from its own signer, later than that peer's last accepted one (even
+ * after the core forgot or evicted it), within the rate limit; the counters add
+ * up and match the results; the state stays within its bounds. Returns the
+ * core's counters.
  */
 export function checkBatch (batch: FuzzInput[]): Counters {
   const clock = new FakeClock()
@@ -56,8 +57,9 @@ export function checkBatch (batch: FuzzInput[]): Counters {
   const core = new MonitorCore({
     self: SELF,
     clock,
-    // A forgotten peer starts afresh: a new record, a full bucket, no replay high-water mark.
-    onEvent: (e) => { if (e.type === 'forgotten') { rate.delete(e.peer); last.delete(e.peer); known.delete(e.peer) } },
+    // A forgotten peer starts afresh (a new record, a full bucket), but its replay high-water
+    // mark stays (replay-memory.ts): `last` is kept, so a replay after forgetting breaks the property.
+    onEvent: (e) => { if (e.type === 'forgotten') { rate.delete(e.peer); known.delete(e.peer) } },
     ...FUZZ_CORE
   })
   const tally = emptyCounters()

@@ -181,10 +181,12 @@ describe('latency relay on 127.0.0.1', () => {
       const slowReplier = await roundTrip()
       relay.setDelay(1, { delayMs: 0, jitterMs: 0 })
       const healed = await roundTrip()
-      assert.ok(before < 100, `no delay: ${before} ms`)
-      assert.ok(slowSender >= 145 && slowSender < 600, `the dialling node's bytes late: ${slowSender} ms`)
-      assert.ok(slowReplier >= 145 && slowReplier < 600, `the dialled node's bytes late: ${slowReplier} ms`)
-      assert.ok(healed < 100, `healed: ${healed} ms`)
+      // Generous bounds (a busy two-core machine): the delay is never shorter than set, and
+      // undelayed round trips are clearly shorter than delayed ones.
+      assert.ok(slowSender >= 145 && slowSender < 2_000, `the dialling node's bytes late: ${slowSender} ms`)
+      assert.ok(slowReplier >= 145 && slowReplier < 2_000, `the dialled node's bytes late: ${slowReplier} ms`)
+      assert.ok(before < Math.min(slowSender, slowReplier) - 50, `no delay before: ${before} ms`)
+      assert.ok(healed < Math.min(slowSender, slowReplier) - 50, `no delay once healed: ${healed} ms`)
       assert.equal(relay.stats.connections, 4)
     } finally {
       for (const s of sockets) s.destroy()

@@ -198,3 +198,20 @@ describe('local health', () => {
     assert.equal(h.core.localCondition, 'healthy')
   })
 })
+
+describe('local health and a short retention', () => {
+  it('a silent peer whose expiry judgement is postponed past its retention is alerted on and then forgotten (no endless re-arming)', () => {
+    const h = new Harness({ localHealth: {}, retentionMs: TTL + 1_000 })
+    const peers = Array.from({ length: 8 }, (_, i) => new Sender(`p${i}`))
+    report(h, peers, 3)
+    const [alive, ...silent] = peers
+    // Seven of eight fall silent at once: receive trouble, judgements wait (at most 2 TTLs), and their
+    // forget deadlines (1 s after expiry) come while they wait.
+    report(h, [alive], 15)
+    const events = h.take()
+    assert.deepEqual(alerts(events).map(a => a.peer).sort(), silent.map(s => s.peer).sort())
+    assert.deepEqual(events.filter(e => e.type === 'forgotten').map(e => (e as { peer: string }).peer).sort(), silent.map(s => s.peer).sort())
+    assert.deepEqual(h.core.peers().map(p => p.peer), [alive.peer])
+    h.core.stop()
+  })
+})
