@@ -192,7 +192,7 @@ export class Swarm {
 
   /** Gives node `index` a process of its own, so signals reach it alone; before start() only. */
   keepAlone (index: number): void {
-    if (this.nodes.length > 0 || this.packs.length > 0) throw new Error('keepAlone() must be called before start()')
+    if (this.lan !== undefined || this.nodes.length > 0 || this.packs.length > 0) throw new Error('keepAlone() must be called before start()')
     this.solo.add(index)
   }
 
@@ -201,7 +201,7 @@ export class Swarm {
    * of none (a split's sides, a partition's side and the rest); before start() only.
    */
   keepApart (groups: ReadonlyArray<readonly number[]>): void {
-    if (this.nodes.length > 0 || this.packs.length > 0) throw new Error('keepApart() must be called before start()')
+    if (this.lan !== undefined || this.nodes.length > 0 || this.packs.length > 0) throw new Error('keepApart() must be called before start()')
     this.apart.push(groups.map((group) => [...group]))
   }
 

@@ -1,6 +1,7 @@
 /**
- * A virtual LAN of network namespaces, one per node: a bridge of its own, a
- * veth pair from each node's namespace into it, one IPv4 address per node
+ * A virtual LAN of network namespaces, one per host (for a swarm: one per
+ * process, whose nodes share it): a bridge of its own, a veth pair from each
+ * host's namespace into it, one IPv4 address per host
  * (10.77.0.0/16, on this bridge only: the host gets no address and no route,
  * so nothing reaches or leaves the LAN), and faults on each node's link
  * (link-faults.ts says what each models). Needs root (CAP_NET_ADMIN and

@@ -188,16 +188,14 @@ export function processTable (swarm: Pick<Swarm, 'processGroups' | 'processMates
 }
 
 /**
- * Which nodes share a process (and, with netns, a network namespace, so a
- * network fault on one is on all), for the log; undefined when every node runs alone.
+ * With network namespaces, which nodes share a process and so a namespace (a
+ * network fault on one is on all), for the log; undefined on loopback or when
+ * every node runs alone.
  */
 export function describeProcesses (swarm: Pick<Swarm, 'processGroups' | 'processMates' | 'lan' | 'hostOf'>): string | undefined {
   const table = processTable(swarm)
-  if (table.every((p) => p.nodes.length === 1)) return undefined
-  const list = table.map((p) => p.nodes.join(',')).join(' | ')
-  return swarm.lan === undefined
-    ? `processes: ${list}`
-    : `processes, one network namespace and address each (a network fault acts on a whole process): ${list}`
+  if (swarm.lan === undefined || table.every((p) => p.nodes.length === 1)) return undefined
+  return `processes, one network namespace and address each (a network fault acts on a whole process): ${table.map((p) => p.nodes.join(',')).join(' | ')}`
 }
 
 /** Starts the swarm and waits until it is formed, all within `timeoutMs`. */
