@@ -17,13 +17,12 @@ import { Swarm } from '../../src/swarm/launcher.js'
 import { listLanNames } from '../../src/swarm/netns-cleanup.js'
 import { LanLatency, RELAY_ADDRESS } from '../../src/swarm/netns-latency.js'
 import { ownerOf } from '../../src/swarm/netns-names.js'
-import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
 import { lanAddress, NetnsLan } from '../../src/swarm/netns.js'
 import { parseTimeline } from '../../src/swarm/timeline-file.js'
 import { runTimeline } from '../../src/swarm/timeline.js'
+import { firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
 
-const reason = netnsUnavailableReason()
-const skip = reason !== undefined && process.env.CI !== 'true' ? `needs network namespaces: ${reason}` : false
+const skip = netnsSkip() || firstCiPassOnly()
 const PORT = 7000
 
 /** A TCP echo server on the node's address. */

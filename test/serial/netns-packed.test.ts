@@ -13,12 +13,11 @@ import { describe, it } from 'node:test'
 import { Swarm } from '../../src/swarm/launcher.js'
 import { listLanNames } from '../../src/swarm/netns-cleanup.js'
 import { ownerOf } from '../../src/swarm/netns-names.js'
-import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
 import { parseTimeline } from '../../src/swarm/timeline-file.js'
 import { runTimeline, timelineSwarm } from '../../src/swarm/timeline.js'
+import { firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
 
-const reason = netnsUnavailableReason()
-const skip = reason !== undefined && process.env.CI !== 'true' ? `needs network namespaces: ${reason}` : false
+const skip = netnsSkip() || firstCiPassOnly()
 
 const TIMELINE = parseTimeline(JSON.stringify({
   name: 'packed: one node partitioned',
