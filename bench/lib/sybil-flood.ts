@@ -397,11 +397,16 @@ export async function runFlood (o: FloodOptions): Promise<FloodResult> {
       const alert = events.find((e) => e.node === d.index && e.event.event === 'alert' && e.event.peer === victim.id && e.receivedAt >= killedAt)
       return alert === undefined ? undefined : Math.round(alert.receivedAt - killedAt)
     })
+    // From the later of the two starts: a watcher that joined after `d` sees it only once it runs itself.
+    const startedAt = new Map(joined.map(({ d, listeningAt }) => [d, listeningAt]))
     const joinMs = joined.map(({ d, listeningAt }) => {
       const watchers = survivors.filter((w) => w !== d)
-      const times = watchers.map((w) => joinedBy(w, d.id)?.receivedAt)
+      const times = watchers.map((w) => {
+        const seen = joinedBy(w, d.id)?.receivedAt
+        return seen === undefined ? undefined : seen - Math.max(listeningAt, startedAt.get(w) ?? -Infinity)
+      })
       if (times.some((t) => t === undefined)) return undefined
-      return Math.round(Math.max(...times as number[]) - listeningAt)
+      return Math.round(Math.max(...times as number[]))
     })
     const honestEvicted = events.filter((e) => e.event.event === 'forgotten' && e.event.peer !== victim.id && honest.has(e.event.peer as string))
       .map((e) => `${e.node}: ${String(e.event.peer)}`)
