@@ -24,7 +24,8 @@
  * accepts at once, and dials on), and a destination that cannot be reached
  * shows as a reset instead of a hanging SYN; UDP and other protocols are not
  * relayed; the relay runs in the launcher and costs its CPU (docs/benchmarks.md);
- * nodes added after create() are not relayed. The nodes see the relay's
+ * nodes added after create() are not relayed; one LAN with a relay per machine at
+ * a time (the host routes the LAN's addresses to its bridge). The nodes see the relay's
  * address as the remote end of connections it dialled to them. Cut, loss and
  * rate act on each half of a relayed connection at the node's end; a partition
  * drops relayed connections at the dialling node (link-faults.ts matches
@@ -102,6 +103,9 @@ export class LanLatency {
   static async create (lan: NetnsLan, nodes: readonly number[], target: (index: number) => Promise<RelayTarget | undefined>): Promise<LanLatency> {
     const slowed = new Set(nodes)
     for (const index of slowed) lan.host(index)
+    // Every LAN uses the same addresses: the host can route them to one bridge only.
+    const taken = (await runTool('ip', ['-4', '-o', 'addr', 'show', 'to', `${RELAY_ADDRESS}/32`])).trim()
+    if (taken !== '') throw new Error(`latency: another LAN on this machine already relays (${RELAY_ADDRESS} is on ${taken.split(/\s+/)[1]}); run one swarm with latency steps at a time`)
     await runTool('ip', ['addr', 'add', `${RELAY_ADDRESS}/${LAN_PREFIX_LENGTH}`, 'dev', lan.bridge])
     const destinations = lan.hosts.map((h) => h.index).filter((i) => relayedPeers(i, slowed, lan.hosts.length).length > 0)
     const relay = await LatencyRelay.listen({ listenAddress: RELAY_ADDRESS, addresses: lan.hosts.map((h) => h.address), target }, destinations)
