@@ -14,6 +14,7 @@ import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
+import { popHeap, pushHeap } from './heap.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
 import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary, PressureView } from './core-api.js'
@@ -710,34 +711,6 @@ function evictFirst (a: EvictEntry, b: EvictEntry): boolean {
   if (a.confirmed !== b.confirmed) return !a.confirmed
   if (a.bytes !== b.bytes) return a.bytes > b.bytes
   return a.record.lastHeardAt < b.record.lastHeardAt
-}
-
-function pushHeap<T> (heap: T[], item: T, first: (a: T, b: T) => boolean): void {
-  heap.push(item)
-  let i = heap.length - 1
-  while (i > 0) {
-    const parent = (i - 1) >> 1
-    if (!first(heap[i], heap[parent])) break
-    ;[heap[i], heap[parent]] = [heap[parent], heap[i]]
-    i = parent
-  }
-}
-
-function popHeap<T> (heap: T[], first: (a: T, b: T) => boolean): void {
-  const last = heap.pop()
-  if (last === undefined || heap.length === 0) return
-  heap[0] = last
-  let i = 0
-  for (;;) {
-    const left = 2 * i + 1
-    const right = left + 1
-    let top = i
-    if (left < heap.length && first(heap[left], heap[top])) top = left
-    if (right < heap.length && first(heap[right], heap[top])) top = right
-    if (top === i) return
-    ;[heap[i], heap[top]] = [heap[top], heap[i]]
-    i = top
-  }
 }
 
 /** Forgotten peers the replay record keeps: a power of two whose full size is at most an eighth of `budgetBytes`, from 16 to its default (2^20: 32 MiB for the default 256 MiB). */

@@ -1,3 +1,4 @@
+import { popHeap, pushHeap } from './heap.js'
 import type { Clock } from './types.js'
 
 /** Longest delay a Node.js timer accepts; longer waits are re-armed in steps. */
@@ -162,33 +163,11 @@ export class ExpiryTracker<K> {
   }
 
   private push (entry: HeapEntry<K>): void {
-    const heap = this.heap
-    heap.push(entry)
-    let i = heap.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!before(heap[i], heap[parent])) break
-      ;[heap[i], heap[parent]] = [heap[parent], heap[i]]
-      i = parent
-    }
+    pushHeap(this.heap, entry, before)
   }
 
   private pop (): void {
-    const heap = this.heap
-    const last = heap.pop()
-    if (last == null || heap.length === 0) return
-    heap[0] = last
-    let i = 0
-    for (;;) {
-      const left = 2 * i + 1
-      const right = left + 1
-      let first = i
-      if (left < heap.length && before(heap[left], heap[first])) first = left
-      if (right < heap.length && before(heap[right], heap[first])) first = right
-      if (first === i) return
-      ;[heap[i], heap[first]] = [heap[first], heap[i]]
-      i = first
-    }
+    popHeap(this.heap, before)
   }
 }
 
