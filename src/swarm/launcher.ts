@@ -131,6 +131,8 @@ export interface SwarmOptions {
   /**
    * With `netns`: nodes whose TCP connections the launcher relays from the
    * start, so `swarm.latency` can delay what they send (netns-latency.ts).
+   * The relay tells destinations apart by address, so every node then runs in
+   * a process and namespace of its own (perProcess 1; a larger one is refused).
    */
   latencyNodes?: number[]
 }
@@ -177,7 +179,10 @@ export class Swarm {
   constructor (options: SwarmOptions) {
     this.options = options
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
-    this.perProcess = options.perProcess ?? defaultPerProcess(options.nodes, os.availableParallelism())
+    // The latency relay tells destinations apart by address: with latencyNodes, a process (and namespace) per node.
+    const relayed = (options.latencyNodes ?? []).length > 0
+    if (relayed && options.perProcess !== undefined && options.perProcess > 1) throw new RangeError(`latencyNodes need a process (and namespace) per node: perProcess 1, got ${options.perProcess}`)
+    this.perProcess = options.perProcess ?? (relayed ? 1 : defaultPerProcess(options.nodes, os.availableParallelism()))
     if (!Number.isInteger(this.perProcess) || this.perProcess < 1) throw new RangeError(`perProcess must be a positive integer, got ${this.perProcess}`)
     this.solo = new Set(options.solo)
     this.apart = (options.apart ?? []).map((groups) => groups.map((group) => [...group]))
@@ -250,8 +255,6 @@ export class Swarm {
       this.lan = await NetnsLan.create({ hosts: groups.length })
     }
     if (this.lan !== undefined && this.latency === undefined && (this.options.latencyNodes ?? []).length > 0) {
-      // The relay maps a destination by its address alone: it needs a namespace per node.
-      if (this.processGroups.some((group) => group.length > 1)) throw new Error('latency: the relay needs a process (and namespace) per node (perProcess 1)')
       this.latency = await LanLatency.create(this.lan, this.options.latencyNodes ?? [], async (index) => await this.listenTarget(index))
     }
     if (this.packs.length === 0) this.spawnPacks()

@@ -89,8 +89,7 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
     ...(timeline.slowed.length === 0 ? {} : { latencyNodes: timeline.slowed }),
     ...(swarm.degree === undefined ? {} : { degree: swarm.degree }),
     ...(overrides.seed ?? swarm.seed) === undefined ? {} : { seed: overrides.seed ?? swarm.seed },
-    // The latency relay tells destinations apart by address: a namespace, so a process, per node.
-    ...(timeline.slowed.length > 0 ? { perProcess: 1 } : overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
+    ...(overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
     ...(overrides.onStderr === undefined ? {} : { onStderr: overrides.onStderr })
   })
 }

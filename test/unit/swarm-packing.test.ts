@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { assignProcesses, defaultPerProcess, hostGroupsOf } from '../../src/swarm/packing.js'
 import { frameLine, parseCommand, parseFramedLine } from '../../src/swarm/pack-protocol.js'
+import { Swarm } from '../../src/swarm/launcher.js'
 
 describe('packing nodes into processes', () => {
   it('gives each node a process of its own in small swarms, and packs large ones onto a few processes per core', () => {
@@ -60,6 +61,15 @@ describe('packing nodes into processes', () => {
     assert.throws(() => hostGroupsOf([[1], [2]], hostOf), /^RangeError: partition: nodes 1, 2 share a process and its network namespace, and the partition puts them on different sides$/)
     assert.throws(() => hostGroupsOf([[4], [0, 1, 2, 3]], hostOf), /partition: nodes 4, 5 share a process and its network namespace, and the partition names only some of them/)
     assert.throws(() => hostGroupsOf([[9]], hostOf), /no node 9/)
+  })
+})
+
+describe('packing with the latency relay', () => {
+  it('gives every node a process of its own when a node\'s connections are relayed, and refuses packing them', () => {
+    const options = { nodes: 12, intervalMs: 1000, ttlMs: 3000, seed: 1, netns: true, latencyNodes: [2] }
+    assert.ok(new Swarm(options).processGroups.every((group) => group.length === 1))
+    assert.ok(new Swarm({ ...options, latencyNodes: [], perProcess: 3 }).processGroups.some((group) => group.length > 1), 'packed without it')
+    assert.throws(() => new Swarm({ ...options, perProcess: 3 }), /latencyNodes need a process \(and namespace\) per node/)
   })
 })
 
