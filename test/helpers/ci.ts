@@ -1,9 +1,8 @@
 /**
  * How the suite behaves under CI (.ci/run sets CI=true): a missing tool fails
- * the test that needs it instead of skipping it, and the slowest tests of
- * kernel plumbing (network-namespace scenario files, the swarm view on
- * namespaces) run in the first pass only; the passes that repeat the suite on
- * another Node line set PEERMON_CI_REPEAT=1.
+ * the test that needs it instead of skipping it, and each slow test of kernel
+ * plumbing on network namespaces runs in one of CI's passes (one per Node
+ * line), not in all of them.
  */
 import { existsSync } from 'node:fs'
 import { CHROMIUM } from './chromium.js'
@@ -24,9 +23,14 @@ export function chromiumSkip (): string | false {
 
 /**
  * Skip reason for a slow test whose subject does not depend on the Node line
- * (the kernel's namespaces and firewall, a browser): it runs in CI's first pass
- * and is skipped, saying so, in the passes that repeat the suite on another Node.
+ * (the kernel's namespaces and firewall, the launcher): CI runs the suite once
+ * per Node line (.ci/run sets PEERMON_CI_PASS to 1, 2, 3) and runs each such
+ * test in one of those passes only, `pass`, so no pass carries them all; run
+ * by hand (no PEERMON_CI_PASS), it always runs.
  */
-export function firstCiPassOnly (): string | false {
-  return process.env.PEERMON_CI_REPEAT === '1' ? 'slow kernel plumbing: run in CI\'s first pass (PEERMON_CI_REPEAT=1 here)' : false
+export function inCiPass (pass: number): string | false {
+  const current = process.env.PEERMON_CI_PASS
+  return current === undefined || current === '' || current === String(pass)
+    ? false
+    : `slow kernel plumbing, run in CI's pass ${pass} only (this is pass ${current})`
 }

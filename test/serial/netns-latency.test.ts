@@ -20,9 +20,9 @@ import { ownerOf } from '../../src/swarm/netns-names.js'
 import { lanAddress, NetnsLan } from '../../src/swarm/netns.js'
 import { parseTimeline } from '../../src/swarm/timeline-file.js'
 import { runTimeline } from '../../src/swarm/timeline.js'
-import { firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
+import { inCiPass, netnsSkip } from '../helpers/ci.js'
 
-const skip = netnsSkip() || firstCiPassOnly()
+const skip = netnsSkip() || inCiPass(2)
 const PORT = 7000
 
 /** A TCP echo server on the node's address. */

@@ -15,9 +15,9 @@ import { listLanNames } from '../../src/swarm/netns-cleanup.js'
 import { ownerOf } from '../../src/swarm/netns-names.js'
 import { parseTimeline } from '../../src/swarm/timeline-file.js'
 import { runTimeline, timelineSwarm } from '../../src/swarm/timeline.js'
-import { firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
+import { inCiPass, netnsSkip } from '../helpers/ci.js'
 
-const skip = netnsSkip() || firstCiPassOnly()
+const skip = netnsSkip() || inCiPass(2)
 
 const TIMELINE = parseTimeline(JSON.stringify({
   name: 'packed: one node partitioned',

@@ -12,10 +12,10 @@ import { describe, it } from 'node:test'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
 import { listLanNames } from '../../src/swarm/netns-cleanup.js'
 import { ownerOf } from '../../src/swarm/netns-names.js'
-import { firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
+import { inCiPass, netnsSkip } from '../helpers/ci.js'
 import type { TimelineReport } from '../../src/swarm/timeline.js'
 
-const skip = netnsSkip() || firstCiPassOnly()
+const skip = netnsSkip() || inCiPass(1)
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url))
 
 async function runScenarioFile (name: string): Promise<{ code: number | null, report: TimelineReport, stderr: string, leftovers: string[] }> {

@@ -14,9 +14,9 @@ import { Swarm } from '../../src/swarm/launcher.js'
 import { startViewServer, type ViewServer } from '../../src/swarm/view-server.js'
 import { waitFor } from '../helpers/wait.js'
 import { openPage } from '../helpers/chromium.js'
-import { chromiumSkip, firstCiPassOnly, netnsSkip } from '../helpers/ci.js'
+import { chromiumSkip, inCiPass, netnsSkip } from '../helpers/ci.js'
 
-const skip = netnsSkip() || chromiumSkip() || firstCiPassOnly()
+const skip = netnsSkip() || chromiumSkip() || inCiPass(3)
 
 const NODES = 5
 /** Node 3's process: a partition of node 3 is one of its namespace. */
