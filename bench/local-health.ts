@@ -14,14 +14,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import os from 'node:os'
-import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
+import { onlyOf, runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 import { sleep } from './lib/traced-swarm.js'
 import { Swarm } from '../src/swarm/launcher.js'
 import type { NodeEvent } from '../src/swarm/child.js'
-import { ConfigError } from '../src/config-error.js'
 
 const INTERVAL_MS = 1000
 const TTL_MS = 3000
@@ -210,8 +209,7 @@ Options:
 }
 
 async function main (args: BenchArgs): Promise<void> {
-  const only = (args.only ?? [...SCENARIOS]) as Scenario[]
-  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new ConfigError(`--only: expected some of ${SCENARIOS.join(', ')}, got ${JSON.stringify(name)}`)
+  const only = onlyOf(args, SCENARIOS)
   const sizes = args.nodes ?? [6, 6, 40, 20]
   const sizeOf = (s: Scenario): number => sizes[SCENARIOS.indexOf(s)] ?? sizes[sizes.length - 1]
   const log = (line: string): void => { process.stderr.write(`local-health: ${line}\n`) }

@@ -10,12 +10,11 @@
  */
 import os from 'node:os'
 import { resolve } from 'node:path'
-import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
+import { onlyOf, runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { runFlood } from './lib/sybil-flood.js'
-import { PACED_RATE, memoryTable, targetsTable, type Mode, type SybilRow } from './lib/sybil-report.js'
+import { PACED_RATE, memoryTable, targetsTable, type SybilRow } from './lib/sybil-report.js'
 import { renderText } from './lib/table.js'
-import { ConfigError } from '../src/config-error.js'
 
 const MODES = ['paced', 'unpaced'] as const
 
@@ -45,8 +44,7 @@ Options:
 }
 
 async function main (args: BenchArgs): Promise<void> {
-  const only = (args.only ?? [...MODES]) as Mode[]
-  for (const name of only) if (!(MODES as readonly string[]).includes(name)) throw new ConfigError(`--only: expected some of ${MODES.join(', ')}, got ${JSON.stringify(name)}`)
+  const only = onlyOf(args, MODES)
   const log = (line: string): void => { process.stderr.write(`sybil: ${line}\n`) }
   const rows: SybilRow[] = []
   for (const mode of only) {

@@ -174,3 +174,10 @@ export function runBench (bench: Bench, main: (args: BenchArgs) => Promise<void>
     }
   })
 }
+
+/** `--only a,b` checked against a benchmark's `names` (ConfigError naming the bad one); all of them without the flag. */
+export function onlyOf<T extends string> (args: BenchArgs, names: readonly T[]): T[] {
+  const only = args.only ?? [...names]
+  for (const name of only) if (!(names as readonly string[]).includes(name)) throw new ConfigError(`--only: expected some of ${names.join(', ')}, got ${JSON.stringify(name)}`)
+  return only as T[]
+}
