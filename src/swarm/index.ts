@@ -13,6 +13,7 @@ import { renderScenarioResult } from './result-table.js'
 import { runScenario } from './scenario.js'
 import { runTimelineCommand } from './timeline.js'
 import { startSwarmView, type ViewServer } from './view-server.js'
+import { interruptOnSignals, printFailedNodes, stopSwarm, verboseStderr } from './command-run.js'
 
 /** Where runSwarm writes; the process's own streams by default. */
 export interface SwarmIO {
@@ -35,13 +36,7 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
   const netnsProblem = config.netns ? netnsUnavailableReason() : undefined
   if (netnsProblem !== undefined) throw new ConfigError(`--netns: ${netnsProblem}`)
 
-  const interrupt = new AbortController()
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!interrupt.signal.aborted) io.stderr.write(`peermon swarm: ${signal}, stopping the nodes\n`)
-    interrupt.abort(new Interrupted(signal))
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const interrupt = interruptOnSignals(io.stderr)
 
   const log = (line: string): void => { io.stderr.write(`peermon swarm: ${line}\n`) }
   const swarm = new Swarm({
@@ -52,7 +47,7 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
     seed: config.seed,
     netns: config.netns,
     perProcess: config.perProcess,
-    onStderr: config.verbose ? (index, line) => { io.stderr.write(`${index < 0 ? '[pack]' : `[node ${index}]`} ${line}\n`) } : undefined
+    onStderr: config.verbose ? verboseStderr(io.stderr) : undefined
   })
 
   let view: ViewServer | undefined
@@ -66,19 +61,11 @@ export async function runSwarm (argv: string[], io: SwarmIO = { stdout: process.
   } catch (err) {
     if (err instanceof ConfigError) throw err
     if (interrupt.signal.aborted) return config.scenario === undefined ? 0 : 1
-    const failing = swarm.nodes.filter((child) => child.exit !== undefined && child.stderrTail.length > 0)
     io.stderr.write(`peermon swarm: ${err instanceof Error ? err.message : String(err)}\n`)
-    if (!config.verbose) for (const child of failing) io.stderr.write(`${child.stderrSummary().replace(/^\n/, '')}\n`)
+    if (!config.verbose) printFailedNodes(swarm, io.stderr)
     return 1
   } finally {
-    if (swarm.nodes.length > 0) log(`stopping ${swarm.nodes.length} nodes`)
-    try {
-      await view?.close()
-      await swarm.stop()
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+    await stopSwarm(swarm, view, log, interrupt.release)
   }
 }
 
@@ -97,12 +84,4 @@ async function scenarioMode (swarm: Swarm, config: SwarmConfig, io: SwarmIO, log
     if (report.victimExit !== undefined) io.stdout.write(`victim: ${report.victimExit}; seed ${report.seed}\n`)
   }
   return report.pass ? 0 : 1
-}
-
-/** The abort reason when the operator interrupts the swarm. */
-class Interrupted extends Error {
-  constructor (signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`)
-    this.name = 'Interrupted'
-  }
 }

@@ -73,15 +73,7 @@ export async function runScenario (swarm: Swarm, options: ScenarioOptions): Prom
   const unsubscribe = swarm.onEvent((event) => { events.push(event) })
   try {
     log(`starting ${nodes} nodes (seed ${swarm.seed}, interval ${formatMs(intervalMs)}, ttl ${formatMs(ttlMs)}, ${describePacking(swarm)})`)
-    const startedAt = performance.now()
-    await startAndForm(swarm, options.timeoutMs, signal)
-    const formedMs = performance.now() - startedAt
-    const processes = describeProcesses(swarm)
-    if (processes !== undefined) log(processes)
-    log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(settleMs)}`)
-
-    await sleep(settleMs, undefined, { signal })
-    assertAllRunning(swarm)
+    const formedMs = await formAndSettle(swarm, { timeoutMs: options.timeoutMs, settleMs, signal, log, before: 'the scenario' })
     const countFrom = Date.now()
 
     const member = (index: number): SwarmMember => ({ index, peer: swarm.node(index).peer as string })
@@ -220,11 +212,22 @@ export async function startAndForm (swarm: Swarm, timeoutMs: number, signal?: Ab
   }
 }
 
-function assertAllRunning (swarm: Swarm): void {
+/**
+ * Starts `swarm`, waits until it is formed (startAndForm), logs which nodes
+ * share a process, and lets it settle for `settleMs`; throws if a node exited
+ * meanwhile, naming what it exited `before`. Resolves with the formation time (ms).
+ */
+export async function formAndSettle (swarm: Swarm, o: { timeoutMs: number, settleMs: number, signal?: AbortSignal, log: (line: string) => void, before: string }): Promise<number> {
+  const startedAt = performance.now()
+  await startAndForm(swarm, o.timeoutMs, o.signal)
+  const formedMs = performance.now() - startedAt
+  const processes = describeProcesses(swarm)
+  if (processes !== undefined) o.log(processes)
+  o.log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(o.settleMs)}`)
+  await sleep(o.settleMs, undefined, { signal: o.signal })
   const gone = swarm.nodes.find((child) => child.exit !== undefined)
-  if (gone !== undefined) {
-    throw new Error(`node ${gone.index} exited before the scenario (${describeExit(gone.exit)})${gone.stderrSummary()}`)
-  }
+  if (gone !== undefined) throw new Error(`node ${gone.index} exited before ${o.before} (${describeExit(gone.exit)})${gone.stderrSummary()}`)
+  return formedMs
 }
 
 async function exitOf (swarm: Swarm, index: number, waitMs: number): Promise<string | undefined> {

@@ -7,7 +7,6 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigError, describeFsError, quote } from '../config-error.js'
 import { formatDuration } from '../duration.js'
@@ -17,10 +16,11 @@ import { formatMs } from './format.js'
 import { junitXml } from './junit.js'
 import { Swarm } from './launcher.js'
 import { netnsUnavailableReason } from './netns-tools.js'
-import { describePacking, describeProcesses, processTable, startAndForm, type ProcessInfo } from './scenario.js'
+import { describePacking, formAndSettle, processTable, type ProcessInfo } from './scenario.js'
 import { defaultTimeoutMs, type SwarmConfig } from './flags.js'
 import { describeStep, parseTimeline, type Timeline, type TimelineStep } from './timeline-file.js'
 import { startSwarmView, type ViewServer } from './view-server.js'
+import { interruptOnSignals, printFailedNodes, stopSwarm, verboseStderr } from './command-run.js'
 
 export interface TimelineRunOptions {
   /** Start plus formation must finish within this. */
@@ -131,15 +131,7 @@ export async function runTimeline (swarm: Swarm, timeline: Timeline, options: Ti
   const unsubscribe = swarm.onEvent((event) => { events.push(event) })
   try {
     log(`${timeline.name}: starting ${nodes} nodes (seed ${swarm.seed}, interval ${formatMs(intervalMs)}, ttl ${formatMs(ttlMs)}, ${timeline.swarm.netns ? 'network namespaces, ' : ''}${describePacking(swarm)})`)
-    const startedAt = performance.now()
-    await startAndForm(swarm, options.timeoutMs, signal)
-    const formedMs = performance.now() - startedAt
-    const processes = describeProcesses(swarm)
-    if (processes !== undefined) log(processes)
-    log(`swarm formed in ${formatMs(formedMs)}; settling for ${formatMs(settleMs)}`)
-    await sleep(settleMs, undefined, { signal })
-    const early = swarm.nodes.find((child) => child.exit !== undefined)
-    if (early !== undefined) throw new Error(`node ${early.index} exited before the timeline (${describeExit(early.exit)})${early.stderrSummary()}`)
+    const formedMs = await formAndSettle(swarm, { timeoutMs: options.timeoutMs, settleMs, signal, log, before: 'the timeline' })
 
     const startAt = Date.now()
     const stepsAt: Array<number | undefined> = []
@@ -282,18 +274,12 @@ export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): 
     if (!isDir) throw new ConfigError(`--junit: no directory ${quote(dir)} to write ${quote(options.junit)} in`)
   }
 
-  const interrupt = new AbortController()
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (!interrupt.signal.aborted) io.stderr.write(`peermon swarm: ${sig}, stopping the nodes\n`)
-    interrupt.abort(new Error(`interrupted by ${sig}`))
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const interrupt = interruptOnSignals(io.stderr)
   const log = (line: string): void => { io.stderr.write(`peermon swarm: ${line}\n`) }
   const swarm = timelineSwarm(timeline, {
     ...(config.seed === undefined ? {} : { seed: config.seed }),
     ...(config.perProcess === undefined ? {} : { perProcess: config.perProcess }),
-    ...(config.verbose ? { onStderr: (index: number, line: string) => { io.stderr.write(`${index < 0 ? '[pack]' : `[node ${index}]`} ${line}\n`) } } : {})
+    ...(config.verbose ? { onStderr: verboseStderr(io.stderr) } : {})
   })
   const started = new Date()
   const logLines: string[] = []
@@ -311,18 +297,9 @@ export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): 
   } catch (err) {
     failure = interrupt.signal.aborted ? (interrupt.signal.reason as Error).message : err instanceof Error ? err.message : String(err)
     io.stderr.write(`peermon swarm: ${failure}\n`)
-    if (!config.verbose && !interrupt.signal.aborted) {
-      for (const child of swarm.nodes.filter((c) => c.exit !== undefined && c.stderrTail.length > 0)) io.stderr.write(`${child.stderrSummary().replace(/^\n/, '')}\n`)
-    }
+    if (!config.verbose && !interrupt.signal.aborted) printFailedNodes(swarm, io.stderr)
   } finally {
-    if (swarm.nodes.length > 0) log(`stopping ${swarm.nodes.length} nodes`)
-    try {
-      await view?.close()
-      await swarm.stop()
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+    await stopSwarm(swarm, view, log, interrupt.release)
   }
 
   if (report !== undefined) {
