@@ -47,7 +47,7 @@ export type {
   PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer,
   MonitorPubSub, MonitorLogger, PeerIdLike, ReportMessage, ReportValidator, ReportTrace
 } from './libp2p/service.js'
-export type { PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
+export type { PeerAddresses, PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
 export type { DropReason, ReportLimits } from './monitor/report.js'
 export type {
   Metric, MetricValue, ReceivedMetric, MonitorEvent, MonitorEventType, PeerState,

@@ -27,6 +27,7 @@ const peerViewProperties = {
   lastSeenAgoMs: { type: 'number' },
   connected: { type: 'boolean' },
   confirmed: { type: 'boolean' },
+  addrs: { type: 'array', items: { type: 'string' } },
   alerting: { type: 'array', items: { type: 'string' } },
   intervalMs: { type: 'number' },
   epoch: { type: 'number' },

@@ -111,6 +111,11 @@ export interface PeerView {
    * in a `crowded` event instead of an alert each. (Absent from daemons before it.)
    */
   confirmed?: boolean
+  /**
+   * Where it says it listens: the multiaddrs (without /p2p/<id>) in its latest signed report,
+   * which this daemon may dial to keep its connections (docs/operations.md). (Absent from daemons before it.)
+   */
+  addrs?: string[]
   /** Names of its metrics currently in alert. */
   alerting: string[]
   /** Its publish interval (ms; 0 when unknown). */

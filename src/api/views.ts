@@ -47,6 +47,7 @@ export function peerView (peer: PeerSummary & { connected: boolean }, now: Now):
     lastSeenAgoMs: roundMs(peer.lastSeenAgoMs),
     connected: peer.connected,
     confirmed: peer.confirmed,
+    addrs: peer.addrs,
     alerting: peer.alerting,
     intervalMs: peer.intervalMs,
     epoch: peer.epoch,

@@ -18,9 +18,9 @@ import { LoopProbe, processLoopProbe } from '../monitor/loop-probe.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import { MonitorCore } from '../monitor/monitor.js'
 import { emptyCounters } from '../monitor/core-api.js'
-import { REPORT_VERSION, encodeReport } from '../monitor/report.js'
+import { ADDR_PATTERN, DEFAULT_MAX_ADDR_LENGTH, DEFAULT_MAX_ADDRS, REPORT_VERSION, encodeReport } from '../monitor/report.js'
 import type { ReportLimits } from '../monitor/report.js'
-import type { Counters, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
+import type { Counters, PeerAddresses, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
 import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from '../monitor/types.js'
 
 /** Options of the peer-monitor service; every field is optional. */
@@ -87,6 +87,13 @@ export interface PeerMonitorInit {
    * they share one (src/monitor/loop-probe.ts); false: this monitor runs its own timer.
    */
   sharedLoopProbe?: boolean
+  /**
+   * Put this node's listen addresses (libp2p's address manager: listen, announce and
+   * confirmed observed addresses, at most 16) in every report, inside the signed
+   * message, so that peers that hear it can dial it and keep their connections
+   * (the daemon's connection keeper). Default true; false: reports carry none.
+   */
+  shareAddrs?: boolean
 }
 
 /**
@@ -113,6 +120,8 @@ export interface PeerMonitorComponents {
   /** The part of libp2p's connection manager the monitor uses. */
   connectionManager: { getConnections: () => Array<{ remotePeer: PeerIdLike }> }
   logger: { forComponent: (name: string) => MonitorLogger }
+  /** Where this node listens, put in its reports (PeerMonitorInit.shareAddrs). Optional: without it, reports carry no addresses. */
+  addressManager?: { getAddresses: () => Array<{ toString: () => string }> }
   /** libp2p's event bus: `peer:connect` confirms a peer to admission (src/monitor/admission.ts). Optional. */
   events?: {
     addEventListener: (type: 'peer:connect' | 'peer:disconnect', listener: (evt: CustomEvent<PeerIdLike>) => void) => void
@@ -192,6 +201,11 @@ export interface PeerMonitor extends TypedEventEmitter<PeerMonitorEvents> {
   peers: () => MonitoredPeer[]
   /** One monitored peer with the whole window of each of its metrics. */
   peer: (peerId: string) => (PeerDetail & { connected: boolean }) | undefined
+  /**
+   * The peers that stated where they listen (the addresses in their signed reports),
+   * whether they are confirmed and alive: whom this node could dial.
+   */
+  addresses: () => PeerAddresses[]
   /** The latest metric of this name of every monitored peer. */
   latest: (name: string) => ReceivedMetric[]
   /** The window of one (peer, metric name), oldest first. */
@@ -350,6 +364,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     return { ...detail, connected: this.connectedPeerIds().has(peerId) }
   }
 
+  addresses (): PeerAddresses[] { return this.core?.addresses() ?? [] }
   latest (name: string): ReceivedMetric[] { return this.core?.latest(name) ?? [] }
   window (peerId: string, name: string): ReceivedMetric[] { return this.core?.window(peerId, name) ?? [] }
   metricNames (): string[] { return this.core?.metricNames() ?? [] }
@@ -429,10 +444,31 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       intervalMs: this.intervalMs,
       metrics
     }
+    if (kind === 'metrics') {
+      const addrs = this.ownAddrs()
+      if (addrs.length > 0) report.addrs = addrs
+    }
     const bytes = encodeReport(report)
     await this.components.pubsub.publish(this.topic, bytes)
     this.publishCount++
     this.init.trace?.sent(report, bytes.byteLength)
+  }
+
+  /** This node's listen addresses without its /p2p/<id> (a receiver knows the id: it signed the report). */
+  private ownAddrs (): string[] {
+    const manager = this.components.addressManager
+    if (this.init.shareAddrs === false || manager === undefined) return []
+    const suffix = `/p2p/${this.components.peerId.toString()}`
+    const addrs = new Set<string>()
+    for (const addr of manager.getAddresses()) {
+      const text = addr.toString()
+      const own = text.endsWith(suffix) ? text.slice(0, -suffix.length) : text
+      // A circuit or other peer's address is not where this node listens; the receiver's limits bound the rest.
+      if (own.includes('/p2p') || own.length > DEFAULT_MAX_ADDR_LENGTH || !ADDR_PATTERN.test(own)) continue
+      addrs.add(own)
+      if (addrs.size === DEFAULT_MAX_ADDRS) break
+    }
+    return [...addrs]
   }
 
   private connectedPeerIds (): Set<string> {

@@ -116,8 +116,20 @@ export interface PeerSummary {
    * allowance; beyond it, it is counted in a `crowded` event instead.
    */
   confirmed: boolean
+  /** Where it says it listens (its latest report's multiaddrs, without /p2p/<id>); empty when it said nothing. */
+  addrs: string[]
   /** Latest received metric of each name. */
   metrics: Record<string, ReceivedMetric>
+}
+
+/** A peer's stated listen addresses and what tells whether it is worth dialling. */
+export interface PeerAddresses {
+  peer: string
+  /** Multiaddr strings without /p2p/<id>, as the peer stated them in its signed report. */
+  addrs: string[]
+  confirmed: boolean
+  state: PeerState
+  lastSeenAgoMs: number
 }
 
 /** A peer with the window of each of its metrics, oldest first. */

@@ -17,7 +17,7 @@ import { ExpiryTracker } from './tracker.js'
 import { popHeap, pushHeap } from './heap.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
-import type { Counters, HandleResult, MonitorCoreInit, PeerDetail, PeerSummary, PressureView } from './core-api.js'
+import type { Counters, HandleResult, MonitorCoreInit, PeerAddresses, PeerDetail, PeerSummary, PressureView } from './core-api.js'
 
 /** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
 interface TrackedMetric {
@@ -57,6 +57,8 @@ interface PeerRecord {
   ownBytes: number
   /** Generation of its latest entry in the eviction heap. */
   evictGen: number
+  /** The listen addresses its latest report that had any stated (Report.addrs). */
+  addrs: string[]
 }
 
 /** A silent peer that may be evicted, as the eviction heap saw it. */
@@ -246,6 +248,20 @@ export class MonitorCore {
     return [...this.records.values()].sort((a, b) => a.peer < b.peer ? -1 : 1).map((r) => this.summary(r))
   }
 
+  /**
+   * The peers that stated listen addresses, with what a node deciding whom to
+   * dial needs (no metrics: cheap enough to ask every second).
+   */
+  addresses (): PeerAddresses[] {
+    const now = this.clock.now()
+    const list: PeerAddresses[] = []
+    for (const record of this.records.values()) {
+      if (record.addrs.length === 0) continue
+      list.push({ peer: record.peer, addrs: record.addrs, confirmed: record.confirmed, state: this.state(record), lastSeenAgoMs: now - record.lastHeardAt })
+    }
+    return list
+  }
+
   /** One peer with its windows, or undefined when unknown. */
   peer (id: string): PeerDetail | undefined {
     const record = this.records.get(id)
@@ -360,7 +376,7 @@ export class MonitorCore {
     this.rate.take(bucket, now, report.intervalMs)
     const record: PeerRecord = {
       kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map(),
-      confirmed, source: via, bytes: own, ownBytes: own, evictGen: 0
+      confirmed, source: via, bytes: own, ownBytes: own, evictGen: 0, addrs: []
     }
     this.account.charge(own)
     if (confirmed) {
@@ -482,10 +498,20 @@ export class MonitorCore {
     record.sentAt = report.sentAt
     record.intervalMs = report.intervalMs
     record.lastHeardAt = now
+    if (report.addrs !== undefined && !sameList(report.addrs, record.addrs)) this.setAddrs(record, report.addrs)
     this.onAccepted?.(report)
     this.records.delete(record.peer)
     this.records.set(record.peer, record)
     this.tracker.set(record, now + this.retentionMs)
+  }
+
+  /** Keeps the peer's stated addresses, charged to its own bytes (bounded by ReportLimits.maxAddrs and maxAddrLength). */
+  private setAddrs (record: PeerRecord, addrs: string[]): void {
+    const bytes = (list: string[]): number => list.reduce((sum, addr) => sum + stringBytes(addr), 0)
+    const delta = bytes(addrs) - bytes(record.addrs)
+    record.addrs = addrs
+    record.ownBytes += delta
+    this.account.charge(delta)
   }
 
   private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[], ttls: number): void {
@@ -683,7 +709,7 @@ export class MonitorCore {
     const alerting = [...record.tracked.values()].filter((t) => t.health === 'alerting').map((t) => t.name)
     const { peer, epoch, seq, sentAt, intervalMs } = record
     const flapping = this.flaps?.isFlapping(peer) ?? false
-    return { peer, state: this.state(record), flapping, lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, confirmed: record.confirmed, metrics }
+    return { peer, state: this.state(record), flapping, lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, confirmed: record.confirmed, addrs: record.addrs, metrics }
   }
 
   /** Emits local health's events, then `events`, and keeps local health's re-examination armed. */
@@ -717,4 +743,8 @@ function evictFirst (a: EvictEntry, b: EvictEntry): boolean {
 export function replayCapacity (budgetBytes: number): number {
   const entries = budgetBytes / 8 / REPLAY_MEMORY_ENTRY_BYTES
   return Math.min(DEFAULT_REPLAY_MEMORY_CAPACITY, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(1, entries)))))
+}
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i])
 }

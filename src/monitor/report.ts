@@ -21,7 +21,8 @@ export const DECODE_DROP_REASONS = [
   'invalid-name', // a metric name not 1..maxNameLength chars of [A-Za-z0-9_.:/-]
   'duplicate-name', // two metrics with the same name
   'invalid-value', // not exactly one of number/text, a number not finite, a text longer than maxTextLength
-  'invalid-ttl' // a ttl not an integer in [minTtlMs, maxTtlMs]
+  'invalid-ttl', // a ttl not an integer in [minTtlMs, maxTtlMs]
+  'invalid-addrs' // more than maxAddrs addresses, or one not 1..maxAddrLength chars of ADDR_PATTERN starting with /
 ] as const
 
 /** Reasons the monitor core drops a message after decoding it. */
@@ -62,6 +63,17 @@ export const DEFAULT_MIN_TTL_MS = 100
 /** Default largest accepted metric TTL: 24 h. */
 export const DEFAULT_MAX_TTL_MS = 86_400_000
 
+/** Default bound on the listen addresses a report carries. */
+export const DEFAULT_MAX_ADDRS = 16
+/** Default bound on one address's length (characters). */
+export const DEFAULT_MAX_ADDR_LENGTH = 256
+
+/**
+ * Characters of a multiaddr string the core accepts in a report; whether the
+ * address is one worth dialling is the network edge's call (src/libp2p/dialable.ts).
+ */
+export const ADDR_PATTERN = /^\/[A-Za-z0-9/._:%-]+$/
+
 /** Characters allowed in a metric name. */
 export const METRIC_NAME_PATTERN = /^[A-Za-z0-9_.:/-]+$/
 
@@ -81,6 +93,10 @@ export interface ReportLimits {
   minTtlMs: number
   /** Largest metric TTL in ms (default 24 h) → 'invalid-ttl'. */
   maxTtlMs: number
+  /** Listen addresses in one report (default 16) → 'invalid-addrs'. */
+  maxAddrs: number
+  /** Length of one address in characters (default 256) → 'invalid-addrs'. */
+  maxAddrLength: number
 }
 
 export const DEFAULT_REPORT_LIMITS: Readonly<ReportLimits> = Object.freeze({
@@ -90,7 +106,9 @@ export const DEFAULT_REPORT_LIMITS: Readonly<ReportLimits> = Object.freeze({
   maxTextLength: DEFAULT_MAX_TEXT_LENGTH,
   maxPeerLength: DEFAULT_MAX_PEER_LENGTH,
   minTtlMs: DEFAULT_MIN_TTL_MS,
-  maxTtlMs: DEFAULT_MAX_TTL_MS
+  maxTtlMs: DEFAULT_MAX_TTL_MS,
+  maxAddrs: DEFAULT_MAX_ADDRS,
+  maxAddrLength: DEFAULT_MAX_ADDR_LENGTH
 })
 
 export type DecodeResult =
@@ -116,7 +134,8 @@ export function encodeReport (report: Report): Uint8Array {
     intervalMs: report.intervalMs,
     metrics: report.metrics.map((m) => typeof m.value === 'number'
       ? { name: m.name, number: m.value, ttlMs: m.ttlMs }
-      : { name: m.name, text: m.value, ttlMs: m.ttlMs })
+      : { name: m.name, text: m.value, ttlMs: m.ttlMs }),
+    addrs: report.addrs ?? []
   })
 }
 
@@ -132,9 +151,10 @@ export function decodeReport (bytes: Uint8Array, limits: Partial<ReportLimits> =
     // The header alone first: a future version may change the body's fields.
     if (ReportHeader.decode(bytes).version !== REPORT_VERSION) return { ok: false, reason: 'version' }
     // The metrics bound is enforced while parsing, so a long list stops early.
-    wire = WireReport.decode(bytes, { limits: { metrics: bounds.maxMetricsPerReport } })
+    wire = WireReport.decode(bytes, { limits: { metrics: bounds.maxMetricsPerReport, addrs: bounds.maxAddrs } })
   } catch (err) {
-    return { ok: false, reason: err instanceof MaxLengthError ? 'too-many-metrics' : 'malformed' }
+    if (err instanceof MaxLengthError) return { ok: false, reason: /addrs/.test(err.message) ? 'invalid-addrs' : 'too-many-metrics' }
+    return { ok: false, reason: 'malformed' }
   }
   const report = fromWire(wire)
   if (typeof report === 'string') return { ok: false, reason: report }
@@ -160,6 +180,11 @@ export function validateReport (report: Report, limits: ReportLimits = DEFAULT_R
     if (reason != null) return reason
     if (names.has(metric.name)) return 'duplicate-name'
     names.add(metric.name)
+  }
+  const addrs = report.addrs ?? []
+  if (addrs.length > limits.maxAddrs) return 'invalid-addrs'
+  for (const addr of addrs) {
+    if (typeof addr !== 'string' || addr.length > limits.maxAddrLength || !ADDR_PATTERN.test(addr)) return 'invalid-addrs'
   }
   return undefined
 }
@@ -190,7 +215,9 @@ function fromWire (wire: WireReport): Report | 'malformed' | 'unknown-kind' | 'i
     if ((m.number == null) === (m.text == null)) return 'invalid-value' // neither or both set
     metrics.push({ name: m.name, value: m.number ?? m.text ?? '', ttlMs: m.ttlMs })
   }
-  return { version: wire.version, kind, peer: wire.peer, epoch, seq, sentAt, intervalMs: wire.intervalMs, metrics }
+  const report: Report = { version: wire.version, kind, peer: wire.peer, epoch, seq, sentAt, intervalMs: wire.intervalMs, metrics }
+  if (wire.addrs.length > 0) report.addrs = wire.addrs
+  return report
 }
 
 function fromUint64 (value: bigint): number | undefined {

@@ -46,6 +46,11 @@ export interface Report {
   /** Sender's publish interval in ms (0 when unknown). */
   intervalMs: number
   metrics: Metric[]
+  /**
+   * The sender's own listen addresses (multiaddr strings without `/p2p/<id>`), so
+   * that peers can dial it. Absent or empty: it said none (an older peermon).
+   */
+  addrs?: string[]
 }
 
 /** The state of a monitored peer. */

@@ -78,6 +78,10 @@ const anyMetric: fc.Arbitrary<WireMetric> = fc.record({
   ttlMs: fc.oneof({ weight: 4, arbitrary: goodTtl }, { weight: 1, arbitrary: badTtl })
 }).map(({ name, value, ttlMs }) => ({ name, ttlMs, ...value }))
 
+const goodAddr = fc.constantFrom('/ip4/127.0.0.1/tcp/4001', '/ip4/10.1.2.3/tcp/1', '/ip6/::1/tcp/4001', '/dns4/seed/tcp/4011')
+/** Not an address the core keeps: no leading slash, a character outside ADDR_PATTERN, too long. */
+const badAddr = fc.constantFrom('ip4/1.2.3.4/tcp/1', '/ip4/1.2.3.4/tcp/1 ', '/x\u0000', '/' + 'a'.repeat(256), '')
+
 const smallSeq = fc.integer({ min: 1, max: 40 }).map(BigInt)
 const hugeUint64 = fc.constantFrom(MAX_SAFE, MAX_SAFE + 1n, 2n ** 63n, 2n ** 64n - 1n)
 
@@ -90,7 +94,8 @@ export const validWire: fc.Arbitrary<WireReport> = fc.record({
   seq: smallSeq,
   sentAt: fc.constant(1_700_000_000_000n),
   intervalMs: fc.constantFrom(0, 1, 100, 1_000, 60_000),
-  metrics: fc.uniqueArray(goodMetric, { maxLength: 6, selector: (m) => m.name })
+  metrics: fc.uniqueArray(goodMetric, { maxLength: 6, selector: (m) => m.name }),
+  addrs: fc.array(goodAddr, { maxLength: 3 })
 })
 
 /** A report with every field possibly hostile: versions, kinds, peers, integers beyond 2^53, too many or bad metrics, oversize. */
@@ -108,6 +113,11 @@ export const hostileWire: fc.Arbitrary<WireReport> = fc.record({
   metrics: fc.oneof(
     { weight: 8, arbitrary: fc.array(anyMetric, { maxLength: 6 }) },
     { weight: 1, arbitrary: fc.integer({ min: 63, max: 200 }).map((n) => Array.from({ length: n }, (_, i) => ({ name: `m${i}`, number: i, ttlMs: 1_000 }))) }
+  ),
+  addrs: fc.oneof(
+    { weight: 6, arbitrary: fc.array(goodAddr, { maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.array(fc.oneof(goodAddr, badAddr), { minLength: 1, maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 15, max: 40 }).map((n) => Array.from({ length: n }, (_, i) => `/ip4/10.0.0.${i}/tcp/1`)) }
   )
 })
 
@@ -212,6 +222,11 @@ export function wireViolations (wire: WireReport, encodedBytes: number, limits: 
     else if (m.number != null ? !Number.isFinite(m.number) : wireString(m.text ?? '').length > limits.maxTextLength) found.add('invalid-value')
     const ttl = m.ttlMs >>> 0 // a uint32 on the wire
     if (!Number.isInteger(m.ttlMs) || ttl < limits.minTtlMs || ttl > limits.maxTtlMs) found.add('invalid-ttl')
+  }
+  const addrs = wire.addrs ?? []
+  if (addrs.length > limits.maxAddrs) found.add('invalid-addrs')
+  for (const addr of addrs.map(wireString)) {
+    if (!addr.startsWith('/') || addr.length < 2 || addr.length > limits.maxAddrLength || /[^A-Za-z0-9/._:%-]/.test(addr)) found.add('invalid-addrs')
   }
   return [...found]
 }

@@ -61,9 +61,10 @@ describe('API views', () => {
     const metric = { peer: 'P', name: 'load', value: 0.5, ttlMs: 1000, receivedAt: 5000, expiresAt: 6000, sentAt: 1_699_999_999_000 }
     const now = { mono: 5250.04, wall: 1_700_000_000_000 }
     assert.deepEqual(metricView(metric, now), { name: 'load', value: 0.5, ttlMs: 1000, ageMs: 250, expiresInMs: 750, receivedAt: 1_699_999_999_750, sentAt: 1_699_999_999_000 })
-    const view = peerView({ peer: 'P', state: 'alive', flapping: false, lastSeenAgoMs: 250.04, epoch: 1, seq: 2, sentAt: 3, intervalMs: 200, alerting: [], confirmed: true, metrics: { load: metric }, connected: true }, now)
+    const view = peerView({ peer: 'P', state: 'alive', flapping: false, lastSeenAgoMs: 250.04, epoch: 1, seq: 2, sentAt: 3, intervalMs: 200, alerting: [], confirmed: true, addrs: ['/ip4/10.0.0.1/tcp/4001'], metrics: { load: metric }, connected: true }, now)
     assert.equal(view.lastSeenAgoMs, 250)
     assert.equal(view.metrics.load.ageMs, 250)
     assert.equal(view.connected, true)
+    assert.deepEqual(view.addrs, ['/ip4/10.0.0.1/tcp/4001'])
   })
 })

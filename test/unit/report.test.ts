@@ -32,10 +32,29 @@ function metrics (n: number): Metric[] {
 
 /** Wire bytes built with the generated codec, to express what encodeReport refuses to write. */
 function wire (overrides: Partial<WireReport>): Uint8Array {
-  return WireReport.encode({ version: 1, kind: 0, peer: 'b', epoch: 1n, seq: 1n, sentAt: 1n, intervalMs: 0, metrics: [], ...overrides })
+  return WireReport.encode({ version: 1, kind: 0, peer: 'b', epoch: 1n, seq: 1n, sentAt: 1n, intervalMs: 0, metrics: [], addrs: [], ...overrides })
 }
 
 describe('report wire format v1', () => {
+  it('carries the sender\'s listen addresses, and drops a report whose addresses break the bounds', () => {
+    const addrs = ['/ip4/10.0.0.7/tcp/4001', '/ip6/::1/tcp/4001', '/dns4/seed/tcp/4011']
+    const decoded = decodeReport(encodeReport(report({ addrs })))
+    assert.ok(decoded.ok)
+    assert.deepEqual(decoded.report.addrs, addrs)
+    // A report of an older peermon has none: the field is absent, not an empty list.
+    const older = decodeReport(wire({}))
+    assert.ok(older.ok)
+    assert.equal(older.report.addrs, undefined)
+    const many = Array.from({ length: DEFAULT_REPORT_LIMITS.maxAddrs + 1 }, (_, i) => `/ip4/10.0.0.${i}/tcp/1`)
+    assert.equal(decodeReport(wire({ addrs: many })).ok, false)
+    assert.equal(reasonOf(report({ addrs: many.slice(1) })), undefined)
+    for (const bad of ['ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/1\n', '/' + 'a'.repeat(DEFAULT_REPORT_LIMITS.maxAddrLength), '']) {
+      assert.equal(reasonOf(report({ addrs: [bad] })), 'invalid-addrs', JSON.stringify(bad))
+    }
+    const tooMany = decodeReport(wire({ addrs: many }))
+    assert.equal(tooMany.ok ? undefined : tooMany.reason, 'invalid-addrs')
+  })
+
   it('round-trips a metrics report and a leave report', () => {
     for (const r of [report(), report({ kind: 'leave', metrics: [] }), report({ epoch: 0, seq: 0, sentAt: 0, intervalMs: 0 })]) {
       assert.deepEqual(decodeReport(encodeReport(r)), { ok: true, report: r })

@@ -80,6 +80,7 @@ export interface Report {
   sentAt: bigint
   intervalMs: number
   metrics: Report.Metric[]
+  addrs: string[]
 }
 
 export namespace Report {
@@ -241,6 +242,13 @@ export namespace Report {
           }
         }
 
+        if (obj.addrs != null) {
+          for (const value of obj.addrs) {
+            w.uint32(74)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -253,7 +261,8 @@ export namespace Report {
           seq: 0n,
           sentAt: 0n,
           intervalMs: 0,
-          metrics: []
+          metrics: [],
+          addrs: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -298,6 +307,14 @@ export namespace Report {
               obj.metrics.push(Report.Metric.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.metrics$
               }))
+              break
+            }
+            case 9: {
+              if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                throw new MaxLengthError('Decode error - map field "addrs" had too many elements')
+              }
+
+              obj.addrs.push(reader.string())
               break
             }
             default: {
