@@ -96,6 +96,11 @@ export function windowOf (setting: Setting | undefined): number | undefined {
   return wholeNumberValue(setting.source, String(setting.value), 1, DAEMON_LIMITS.maxWindowSize)
 }
 
+export function minConnectionsOf (setting: Setting | undefined): number | undefined {
+  if (setting === undefined) return undefined
+  return wholeNumberValue(setting.source, String(setting.value), 0, DAEMON_LIMITS.maxMinConnections)
+}
+
 export function topicOf (setting: Setting | undefined): string | undefined {
   if (setting === undefined) return undefined
   const text = String(setting.value)

@@ -5,13 +5,14 @@
  * The option table lives in options.ts, the per-value parsers in config-values.ts.
  */
 import { readFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { formatDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote, show } from '../config-error.js'
 import { parseFlags } from '../flags.js'
-import { apiOf, checkDirectory, durationOf, sizeOf, isLoopback, listOf, onOffOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
+import { apiOf, checkDirectory, durationOf, minConnectionsOf, sizeOf, isLoopback, listOf, onOffOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
 import { instrumentationFromEnv, type Instrumentation } from './trace.js'
+import { KNOWN_PEERS_FILE } from './known-peers.js'
 
 /** The validated daemon configuration. */
 export interface DaemonConfig {
@@ -63,6 +64,10 @@ export interface DaemonConfig {
   localHealth: boolean
   /** Byte budget of peer state (src/monitor/budget.ts). */
   peerStateBudgetBytes: number
+  /** Connections to distinct peers kept, at least (degree-keeper.ts); 0: only the bootstrap peers. */
+  minConnections: number
+  /** Where known peers are remembered across restarts (known-peers.ts): `<data-dir>/peers.json` when a data directory is given, else none. */
+  peersFile?: string
   /** Benchmark instrumentation (trace.ts), from `PEERMON_TRACE` and `PEERMON_GOSSIPSUB` only: not daemon options. */
   instrumentation?: Instrumentation
 }
@@ -216,8 +221,11 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     allow: listOf(pick('allow'), validPeerId) ?? [...DAEMON_DEFAULTS.allow],
     hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs,
     localHealth: onOffOf(pick('local-health')) ?? DAEMON_DEFAULTS.localHealth,
-    peerStateBudgetBytes: sizeOf(pick('peer-state-budget'), DAEMON_LIMITS.minPeerStateBudgetBytes, DAEMON_LIMITS.maxPeerStateBudgetBytes) ?? DAEMON_DEFAULTS.peerStateBudgetBytes
+    peerStateBudgetBytes: sizeOf(pick('peer-state-budget'), DAEMON_LIMITS.minPeerStateBudgetBytes, DAEMON_LIMITS.maxPeerStateBudgetBytes) ?? DAEMON_DEFAULTS.peerStateBudgetBytes,
+    minConnections: minConnectionsOf(pick('min-connections')) ?? DAEMON_DEFAULTS.minConnections
   }
+  // Known peers are written only where the operator chose a place for the daemon's state.
+  if (pick('data-dir') !== undefined) config.peersFile = join(config.dataDir, KNOWN_PEERS_FILE)
   const api = apiOf(pick('api'))
   if (api !== null) config.api = api === undefined ? { ...DAEMON_DEFAULTS.api, explicit: false } : { ...api, explicit: true }
   const optional = { keyFile: 'key', pskFile: 'psk', allowFile: 'allow-file', apiToken: 'api-token', onAlert: 'on-alert', onRecovered: 'on-recovered', onLeft: 'on-left', alertLog: 'alert-log' } as const

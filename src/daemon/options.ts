@@ -4,6 +4,7 @@
  * and the bounds the validation enforces.
  */
 import { formatDuration } from '../duration.js'
+import { DEFAULT_MIN_CONNECTIONS } from './degree-keeper.js'
 
 /** The defaults (no key file), the single source for `--help` and the README. */
 export const DAEMON_DEFAULTS = Object.freeze({
@@ -23,7 +24,9 @@ export const DAEMON_DEFAULTS = Object.freeze({
   hookTimeoutMs: 10_000,
   localHealth: true,
   /** Byte budget of peer state (src/monitor/budget.ts): 256 MiB. */
-  peerStateBudgetBytes: 256 * 2 ** 20
+  peerStateBudgetBytes: 256 * 2 ** 20,
+  /** Connections kept, at least (src/daemon/degree-keeper.ts says why 6). */
+  minConnections: DEFAULT_MIN_CONNECTIONS
 })
 
 /** Bounds the validation enforces (ms unless noted). */
@@ -43,12 +46,14 @@ export const DAEMON_LIMITS = Object.freeze({
   maxTagValueLength: 200,
   maxHookTimeoutMs: 600_000,
   minPeerStateBudgetBytes: 2 ** 20,
+  /** libp2p's connection manager keeps at most 300 by default: a floor above it could never be met. */
+  maxMinConnections: 300,
   maxPeerStateBudgetBytes: 64 * 2 ** 30
 })
 
 export type OptionName = 'listen' | 'bootstrap' | 'interval' | 'ttl' | 'window' | 'topic' | 'key' |
 'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'psk' | 'allow' | 'allow-file' |
-'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'peer-state-budget' | 'help'
+'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'peer-state-budget' | 'min-connections' | 'help'
 
 /** One daemon option: its flag, value form, default, env variable and whether the config file may set it. */
 export interface OptionDescriptor {
@@ -90,6 +95,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'hook-timeout', value: '<duration>', env: 'PEERMON_HOOK_TIMEOUT', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.hookTimeoutMs), description: 'kill a hook command still running after this long' },
   { name: 'alert-log', value: '<file>', env: 'PEERMON_ALERT_LOG', inFile: true, shownDefault: 'none', description: 'append every event to this file as JSON lines (fsync\'d); the API serves its history after a restart' },
   { name: 'local-health', value: '<on|off>', env: 'PEERMON_LOCAL_HEALTH', inFile: true, shownDefault: 'on', description: 'before alerting, check that this node is not itself the problem (stalled, overloaded, cut off, on a bad link) and wait until it has caught up; off judges every expiry at once' },
+  { name: 'min-connections', value: '<n>', env: 'PEERMON_MIN_CONNECTIONS', inFile: true, shownDefault: String(DAEMON_DEFAULTS.minConnections), description: `connections to distinct peers kept, at least: below it, dial peers heard of (their signed reports say where they listen) or remembered in <data-dir>/peers.json; 0: only the --bootstrap peers (0..${DAEMON_LIMITS.maxMinConnections})` },
   { name: 'peer-state-budget', value: '<size>', env: 'PEERMON_PEER_STATE_BUDGET', inFile: true, shownDefault: '256MiB', description: 'memory kept for peers (windows, names, texts), estimated; over it silent peers are evicted, heaviest first, and new peers wait (1MiB..64GiB)' },
   { name: 'config', value: '<file>', env: 'PEERMON_CONFIG', description: 'JSON file with the camelCase option names as keys' },
   { name: 'help', short: 'h', description: 'show this help' }

@@ -10,6 +10,7 @@ import type { EventRecord } from '../events/record.js'
 import type { PeerMonitor } from '../libp2p/service.js'
 import type { PeermonNode } from '../libp2p/node.js'
 import type { DaemonConfig } from './config.js'
+import type { ConnectivityView } from './connectivity.js'
 
 /** What a part of the daemon gets to work with. */
 export interface DaemonContext {
@@ -22,6 +23,8 @@ export interface DaemonContext {
   emit: (event: PeermonEvent) => void
   /** The Prometheus registry libp2p's metrics go into (created when the HTTP API is on). */
   metricsRegistry?: Registry
+  /** The node's connections and their target (connectivity.ts). */
+  connectivity: () => ConnectivityView
 }
 
 /**

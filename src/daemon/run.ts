@@ -12,6 +12,7 @@ import { createNode } from '../libp2p/node.js'
 import type { PeermonNode } from '../libp2p/node.js'
 import { BootstrapKeeper } from './bootstrap.js'
 import type { BootstrapTarget } from './bootstrap.js'
+import { Connectivity } from './connectivity.js'
 import type { DaemonConfig } from './config.js'
 import { loadAllowList } from './access.js'
 import { loadOrCreateKey } from './keyfile.js'
@@ -119,6 +120,14 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
 
   const monitor = node.services.monitor
   let deferred: PeermonEvent[] | undefined = []
+  const allowed = allow === undefined ? undefined : new Set(allow)
+  const connectivity = new Connectivity({
+    node,
+    target: config.minConnections,
+    peersFile: config.peersFile,
+    ...(allowed !== undefined && allowed.size > 0 ? { isAllowed: (peer: string) => allowed.has(peer) } : {}),
+    emit: (event) => { ctx.emit(event) }
+  })
   monitor.addEventListener('event', (evt) => { emit(evt.detail) })
   const ctx: DaemonContext = {
     config,
@@ -127,6 +136,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
     // What a part reports while it starts (e.g. the API's port fallback) follows the `listening` line, which stays first.
     emit: (event) => { if (deferred !== undefined) deferred.push(event); else emit(event) },
     metricsRegistry,
+    connectivity: () => connectivity.view(),
     onEvent: (listener) => {
       listeners.add(listener)
       return () => { listeners.delete(listener) }
@@ -146,6 +156,7 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
     const peer = evt.detail.toString()
     emit({ type: 'disconnected', peer })
     keeper.peerDisconnected(peer)
+    connectivity.peerDisconnected(peer)
   })
 
   const started: DaemonPart[] = []
@@ -169,10 +180,12 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
   for (const event of deferred.splice(0)) emit(event)
   deferred = undefined
   keeper.start()
+  await connectivity.start()
 
   const signal = await stopRequested
   emit({ type: 'stopping' })
   keeper.stop()
+  await connectivity.stop().catch(() => {})
   const stopped = await stopWithin(node, STOP_DEADLINE_MS)
   trace?.stop()
   await stopParts(started, io)
