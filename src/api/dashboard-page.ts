@@ -53,6 +53,7 @@ const BODY = `
     <span class="count alive"><b id="count-alive">0</b> alive</span>
     <span class="count alerting"><b id="count-alerting">0</b> alerting</span>
     <span class="count left"><b id="count-left">0</b> left</span>
+    <span class="count conns" id="connections" title="peers this daemon holds a connection to, and the number it keeps at least (--min-connections)"><b id="count-connections">–</b> connections</span>
   </div>
 </header>
 <div id="banner" role="alert"></div>

@@ -22,6 +22,7 @@ header .self { color: var(--muted); }
 .count { font-variant-numeric: tabular-nums; }
 .count b { font-size: 16px; }
 .count.alive b { color: var(--alive); } .count.alerting b { color: var(--alerting); } .count.left b { color: var(--left); }
+.count.conns.short b { color: var(--alerting); }
 .live { font-size: 12px; color: var(--muted); }
 .live::before { content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: var(--left); margin-right: 6px; vertical-align: 1px; }
 .live.on::before { background: var(--alive); }

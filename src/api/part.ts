@@ -57,6 +57,10 @@ export class ApiPart implements DaemonPart {
       history: this.history,
       registry: ctx.metricsRegistry,
       plugins: this.plugins,
+      connections: () => {
+        const { connections, ...rest } = ctx.connectivity()
+        return { connected: connections, ...rest }
+      },
       identity: () => ({
         peer,
         addrs: node.getMultiaddrs().map(String),

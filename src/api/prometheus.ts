@@ -11,6 +11,7 @@ import type { Counters, PressureView } from '../monitor/core-api.js'
 import type { MonitorEvent, PeerState } from '../monitor/types.js'
 import type { MonitoredPeer } from '../libp2p/service.js'
 import type { LocalCondition } from '../monitor/local-health.js'
+import type { ConnectionsView } from './types.js'
 
 /** A registry with the process metrics (`process_*`, `nodejs_*`) in it. */
 export function createMetricsRegistry (): Registry {
@@ -31,6 +32,8 @@ export interface PrometheusSource {
   localCondition: () => LocalCondition
   /** The byte budget of peer state and admission (absent: no such gauges). */
   pressure?: () => PressureView | undefined
+  /** The daemon's connections and the degree it keeps (absent: no such metrics). */
+  connections?: () => ConnectionsView
 }
 
 const CONDITIONS: readonly LocalCondition[] = ['healthy', 'degraded', 'isolated']
@@ -165,6 +168,24 @@ export class PeermonMetrics {
         for (const c of CONDITIONS) this.set({ condition: c }, c === condition ? 1 : 0)
       }
     })
+    const connections = source.connections
+    if (connections !== undefined) {
+      new Gauge({ name: 'peermon_connections', help: 'Peers this node holds a connection to', registers, collect () { this.set(connections().connected) } })
+      new Gauge({ name: 'peermon_connections_target', help: 'Connections this node keeps, at least (--min-connections): below it, it dials peers it knows of', registers, collect () { this.set(connections().target) } })
+      new Gauge({ name: 'peermon_connections_short', help: '1 while this node is below its connection target with no known peer to dial', registers, collect () { this.set(connections().short ? 1 : 0) } })
+      new Counter({
+        name: 'peermon_connection_dials_total',
+        help: 'Dials to known peers to keep the connection target, by result (bootstrap dials not included)',
+        labelNames: ['result'],
+        registers,
+        collect () {
+          const { dials } = connections()
+          this.reset()
+          this.inc({ result: 'ok' }, dials.ok)
+          this.inc({ result: 'failed' }, dials.failed)
+        }
+      })
+    }
     const pressure = (read: (p: PressureView) => number) => function (this: Gauge) {
       const view = source.pressure?.()
       if (view !== undefined) this.set(read(view))

@@ -16,7 +16,7 @@ import { httpError } from './errors.js'
 import { metricResponse, peerDetailResponse, peersResponse } from './schemas.js'
 import { ALERT_HISTORY_SIZE, API_PREFIX } from './types.js'
 import type {
-  AlertsResponse, DeleteMetricResponse, HealthResponse, IdResponse, MetricNamesResponse, MetricResponse,
+  AlertsResponse, ConnectionsView, DeleteMetricResponse, HealthResponse, IdResponse, MetricNamesResponse, MetricResponse,
   PeerDetailResponse, PeersResponse, SetMetricRequest, SetMetricResponse
 } from './types.js'
 import { peerDetailView, peerMetricView, peerView } from './views.js'
@@ -33,6 +33,8 @@ export interface RouteDeps {
   clock: { mono: () => number, wall: () => number }
   /** Wall-clock ms when the API started. */
   started: number
+  /** The daemon's connections; absent: /health leaves them out. */
+  connections?: () => ConnectionsView
 }
 
 /** Event types a stream may be limited to with `?type=`. */
@@ -129,7 +131,8 @@ export function registerApiRoutes (app: FastifyInstance, deps: RouteDeps): void 
       published: monitor.published,
       eventClients: streams.size,
       alertLogCorrupt: history.corrupt,
-      local: monitor.localCondition
+      local: monitor.localCondition,
+      ...(deps.connections !== undefined ? { connections: deps.connections() } : {})
     }
   })
 

@@ -17,7 +17,7 @@ import { PeermonMetrics, createMetricsRegistry } from './prometheus.js'
 import { registerApiRoutes } from './routes.js'
 import type { ApiMonitor } from './routes.js'
 import { ALERT_HISTORY_SIZE, API_BODY_LIMIT, API_PREFIX } from './types.js'
-import type { ApiError, IdResponse } from './types.js'
+import type { ApiError, ConnectionsView, IdResponse } from './types.js'
 
 export interface ApiServerOptions {
   monitor: ApiMonitor
@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   registry?: Registry
   /** Clocks: monotonic (the monitor's) and wall (default performance.now() and Date.now()). */
   clock?: { mono: () => number, wall: () => number }
+  /** The daemon's connections and their target, for /health and /metrics; absent: neither shows them. */
+  connections?: () => ConnectionsView
   /** More routes, e.g. the dashboard page (`GET /`); each gets the Fastify instance after the API routes. */
   plugins?: Array<(app: FastifyInstance) => void | Promise<void>>
 }
@@ -85,7 +87,8 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
       published: () => options.monitor.published,
       eventStreams: () => streams.size,
       localCondition: () => options.monitor.localCondition,
-      pressure: () => options.monitor.pressure?.()
+      pressure: () => options.monitor.pressure?.(),
+      connections: options.connections
     },
     info: { peer: identity.peer, version: identity.version, topic: identity.topic },
     now: clock.mono
@@ -123,7 +126,7 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
 
   app.addHook('preClose', async () => { streams.close() })
 
-  registerApiRoutes(app, { monitor: options.monitor, identity: options.identity, history, streams, clock, started: clock.wall() })
+  registerApiRoutes(app, { monitor: options.monitor, identity: options.identity, history, streams, clock, started: clock.wall(), connections: options.connections })
   app.get('/metrics', async (_req, reply) => {
     const text = await registry.metrics()
     return await reply.type(registry.contentType).send(text)

@@ -211,4 +211,22 @@ export interface HealthResponse {
   alertLogCorrupt: number
   /** This node's own condition (local health): `degraded` while judging its peers waits, `isolated` while it hears none. */
   local: LocalCondition
+  /** Its connections and the degree it keeps (absent when the API runs without a daemon around it). */
+  connections?: ConnectionsView
+}
+
+/** A daemon's connections to distinct peers and the degree it keeps (`--min-connections`). */
+export interface ConnectionsView {
+  /** Peers a connection is open to now. */
+  connected: number
+  /** Connections it keeps, at least: below it, it dials peers it knows of (0: only its bootstrap peers). */
+  target: number
+  /** Dials under way. */
+  dialling: number
+  /** Peers it knows an address of that it would dial (stated in their reports, or remembered). */
+  known: number
+  /** Dials to known peers that connected and that failed, since start (bootstrap dials not included). */
+  dials: { ok: number, failed: number }
+  /** Below target with nobody it could dial (a `warning` event said so). */
+  short: boolean
 }

@@ -7,7 +7,7 @@
  * Only type imports: they vanish at compile, so the output is this one module.
  * Values from peers only ever reach the DOM as text (textContent), never as markup.
  */
-import type { AlertsResponse, API_PREFIX, ApiError, EventLine, MetricValue, MetricView, PeerDetailResponse, PeersResponse, PeerState, PeerView } from '../api/types.js'
+import type { AlertsResponse, API_PREFIX, ApiError, EventLine, HealthResponse, MetricValue, MetricView, PeerDetailResponse, PeersResponse, PeerState, PeerView } from '../api/types.js'
 import type { MonitorEvent, MonitorEventType } from '../monitor/types.js'
 
 const API: typeof API_PREFIX = '/api/v0'
@@ -302,6 +302,7 @@ async function load (withDetails: boolean): Promise<void> {
   const details = withDetails || fetchedAt - lastDetailsAt >= DETAILS_MS
   if (details) lastDetailsAt = fetchedAt
   $('self').textContent = list.self
+  if (details) void api<HealthResponse>('/health').then(showConnections, () => {})
   const windows = await Promise.all(list.peers.map(async view => {
     if (!details && peers.has(view.peer)) return null
     return await api<PeerDetailResponse>('/peers/' + encodeURIComponent(view.peer)).catch(() => null)
@@ -314,6 +315,15 @@ async function load (withDetails: boolean): Promise<void> {
   })
   peers = next
   renderTable()
+}
+
+/** `5 / 6 connections` in the header, red while below the target with nobody to dial (or none at all). */
+function showConnections (health: HealthResponse): void {
+  const view = health.connections
+  if (view === undefined) return
+  $('count-connections').textContent = view.target > 0 ? `${view.connected} / ${view.target}` : String(view.connected)
+  $('connections').classList.toggle('short', view.short || view.connected === 0)
+  $('connections').title = `${view.connected} peers connected; keeps at least ${view.target} (--min-connections); ${view.known} known peers to dial; dials ${view.dials.ok} ok, ${view.dials.failed} failed${view.short ? '; below target with no known peer to dial' : ''}`
 }
 
 function feedDetail (line: FeedLine): string {
