@@ -194,7 +194,7 @@ function fileValue (option: OptionDescriptor, value: unknown, source: string): R
       return `${key}=${tagValue}`
     })
   }
-  if ((option.name === 'window' || option.name === 'peer-state-budget') && typeof value === 'number') return String(value)
+  if ((option.name === 'window' || option.name === 'peer-state-budget' || option.name === 'min-connections') && typeof value === 'number') return String(value)
   if (option.name === 'local-health' && typeof value === 'boolean') return value
   if (option.repeatable === true) {
     const list = typeof value === 'string' ? [value] : value

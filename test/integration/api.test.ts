@@ -91,9 +91,10 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     for (const name of ['ping', 'load', 'memory', 'peers', 'health']) assert.ok(name in peer.metrics, `metric ${name}`)
     assert.ok([0, 1, 2].includes(peer.metrics.health.value as number), 'the peer reports its own condition: 0 healthy, 1 degraded, 2 isolated')
     // Serialized through a response schema: every documented field must be there.
-    assert.deepEqual(Object.keys(peer).sort(), ['alerting', 'confirmed', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
+    assert.deepEqual(Object.keys(peer).sort(), ['addrs', 'alerting', 'confirmed', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state'])
     assert.equal(peer.flapping, false)
     assert.equal(peer.confirmed, true, 'connected to this node: confirmed')
+    assert.deepEqual(peer.addrs, b.node.getMultiaddrs().map(addr => addr.decapsulateCode(421).toString()), 'where the peer listens, as its signed reports say')
     const ping = peer.metrics.ping
     assert.deepEqual(Object.keys(ping).sort(), ['ageMs', 'expiresInMs', 'name', 'receivedAt', 'sentAt', 'ttlMs', 'value'])
     assert.equal(ping.name, 'ping')
@@ -108,7 +109,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
     assert.equal(res.statusCode, 200)
     const body = res.json<PeerDetailResponse>()
     assert.equal(body.peer, b.id)
-    assert.deepEqual(Object.keys(body).sort(), ['alerting', 'confirmed', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
+    assert.deepEqual(Object.keys(body).sort(), ['addrs', 'alerting', 'confirmed', 'connected', 'epoch', 'flapping', 'intervalMs', 'lastSeenAgoMs', 'metrics', 'peer', 'sentAt', 'seq', 'state', 'windows'])
     assert.equal(typeof body.metrics['tag:zone'], 'undefined', 'no tags on this peer')
     const window = body.windows.ping
     assert.ok(window.length >= 3, `window of ${window.length}`)

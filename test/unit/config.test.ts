@@ -53,7 +53,8 @@ describe('loadDaemonConfig', () => {
       api: { host: '127.0.0.1', port: 5011, explicit: false },
       hookTimeoutMs: 10_000,
       localHealth: true,
-      peerStateBudgetBytes: 256 * 2 ** 20
+      peerStateBudgetBytes: 256 * 2 ** 20,
+      minConnections: 6
     })
     config.listen.push('/ip4/1.2.3.4/tcp/1')
     assert.deepEqual(DAEMON_DEFAULTS.listen, ['/ip4/0.0.0.0/tcp/4011'], 'the defaults cannot be changed through a config')
@@ -66,7 +67,7 @@ describe('loadDaemonConfig', () => {
       '--allow-insecure-key', '--tag', 'zone=eu-1', '--tag', 'role=', '--json', '--retention', '1m', '--data-dir', dir,
       '--psk', 'swarm.key', '--allow', PEER, '--allow-file', 'allowed.txt', '--api', '0.0.0.0:0', '--api-token', 's3cret',
       '--on-alert', 'notify alert', '--on-recovered', 'notify ok', '--on-left', 'notify left', '--hook-timeout', '2s',
-      '--alert-log', 'events.jsonl', '--local-health', 'off', '--peer-state-budget', '64MiB'
+      '--alert-log', 'events.jsonl', '--local-health', 'off', '--peer-state-budget', '64MiB', '--min-connections', '0'
     ], {})
     assert.deepEqual(config, {
       listen: ['/ip4/127.0.0.1/tcp/0', '/ip6/::1/tcp/0'],
@@ -92,7 +93,9 @@ describe('loadDaemonConfig', () => {
       hookTimeoutMs: 2000,
       alertLog: 'events.jsonl',
       localHealth: false,
-      peerStateBudgetBytes: 64 * 2 ** 20
+      peerStateBudgetBytes: 64 * 2 ** 20,
+      minConnections: 0,
+      peersFile: join(dir, 'peers.json')
     })
   })
 
@@ -130,8 +133,11 @@ describe('loadDaemonConfig', () => {
       PEERMON_JSON: '1',
       PEERMON_RETENTION: '2s',
       PEERMON_DATA_DIR: dir,
+      PEERMON_MIN_CONNECTIONS: '12',
       PEERMON_CONFIG: ''
     })
+    assert.equal(config.minConnections, 12)
+    assert.equal(config.peersFile, join(dir, 'peers.json'), 'known peers are remembered where the data directory is')
     assert.deepEqual(config.listen, ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'])
     assert.deepEqual(config.bootstrap, [BOOT])
     assert.deepEqual([config.intervalMs, config.ttlMs, config.windowSize, config.retentionMs], [500, 2000, 3, 2000])
@@ -142,13 +148,13 @@ describe('loadDaemonConfig', () => {
   it('reads every config file key; tags as object or array; paths relative to the file', async () => {
     const file = await configFile('all.json', {
       listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], interval: '200ms', ttl: '1s', window: 4, topic: 't',
-      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.', psk: 'swarm.key', api: 'off', alertLog: 'log/events.jsonl', localHealth: false, peerStateBudget: '1GiB'
+      key: 'keys/id.key', tag: ['x=1'], json: true, retention: '1s', dataDir: '.', psk: 'swarm.key', api: 'off', alertLog: 'log/events.jsonl', localHealth: false, peerStateBudget: '1GiB', minConnections: 3
     })
     const config = await loadDaemonConfig(['--config', file], {})
     assert.deepEqual(config, {
       listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [BOOT], intervalMs: 200, ttlMs: 1000, windowSize: 4, topic: 't',
       keyFile: join(dir, 'keys/id.key'), allowInsecureKey: false, tags: { x: '1' }, json: true, retentionMs: 1000, dataDir: dir,
-      pskFile: join(dir, 'swarm.key'), alertLog: join(dir, 'log/events.jsonl'), allow: [], hookTimeoutMs: 10_000, localHealth: false, peerStateBudgetBytes: 2 ** 30
+      pskFile: join(dir, 'swarm.key'), alertLog: join(dir, 'log/events.jsonl'), allow: [], hookTimeoutMs: 10_000, localHealth: false, peerStateBudgetBytes: 2 ** 30, minConnections: 3, peersFile: join(dir, 'peers.json')
     })
   })
 
@@ -162,6 +168,8 @@ describe('loadDaemonConfig', () => {
     await rejectsWith(['--peer-state-budget', 'lots'], {}, '--peer-state-budget: expected a size from 1MiB to 64GiB like 256MiB or 1GiB, got "lots"')
     await rejectsWith(['--peer-state-budget', '100KiB'], {}, '--peer-state-budget: expected a size from 1MiB to 64GiB')
     await rejectsWith([], { PEERMON_PEER_STATE_BUDGET: '1TiB' }, 'PEERMON_PEER_STATE_BUDGET: expected a size')
+    await rejectsWith(['--min-connections', '301'], {}, '--min-connections: expected a whole number from 0 to 300')
+    await rejectsWith([], { PEERMON_MIN_CONNECTIONS: 'many' }, 'PEERMON_MIN_CONNECTIONS: expected a whole number')
     assert.equal((await loadDaemonConfig([], { PEERMON_PEER_STATE_BUDGET: '1.5GiB' })).peerStateBudgetBytes, 1.5 * 2 ** 30)
     assert.deepEqual((await loadDaemonConfig(['--api', ':0'], {})).api, { host: '127.0.0.1', port: 0, explicit: true })
     assert.deepEqual((await loadDaemonConfig(['--api', '[::1]:80'], {})).api, { host: '::1', port: 80, explicit: true })
