@@ -67,7 +67,7 @@ export interface DegreeKeeperInit<A> {
   tickMs?: number
   /** First backoff after a failure (ms, default 1 s) ... */
   initialBackoffMs?: number
-  /** ... doubled per failure up to this (ms, default 60 s), ±20 % jitter. */
+  /** ... doubled per failure up to this (ms, default 30 s, as for bootstrap peers), ±20 % jitter. */
   maxBackoffMs?: number
   /** A connection closed sooner than this after the dial (ms) counts as a failure (default 5 s). */
   stableAfterMs?: number
@@ -222,7 +222,7 @@ export class DegreeKeeper<A = unknown> {
   private failed (peer: string, state: PeerBackoff): void {
     state.failures++
     const initial = this.init.initialBackoffMs ?? 1_000
-    const max = this.init.maxBackoffMs ?? 60_000
+    const max = this.init.maxBackoffMs ?? 30_000
     const base = Math.min(max, initial * 2 ** (state.failures - 1))
     state.until = this.now() + Math.round(base * (0.8 + 0.4 * this.random()))
     this.backoff.set(peer, state)
