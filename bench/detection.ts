@@ -13,6 +13,7 @@
 import os from 'node:os'
 import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { choiceValue } from '../src/flags.js'
+import { defaultTtlMs } from '../src/constants.js'
 import { machineLine } from './lib/machine.js'
 import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
@@ -29,7 +30,7 @@ const TICKER_MS = 15_000
 
 /** A run's durations, from the daemons' interval. */
 function timing (intervalMs: number): { ttl: number, hang: number, alertWait: number } {
-  const ttl = 3 * intervalMs
+  const ttl = defaultTtlMs(intervalMs)
   // A hung victim stays stopped past its TTL; after an action, every survivor's alert has had time to come.
   return { ttl, hang: ttl + 3 * intervalMs, alertWait: ttl + 3 * intervalMs }
 }

@@ -18,6 +18,7 @@ import { fmt, mb, pct, renderText, type Table } from './lib/table.js'
 import { TracedSwarm, alertsIn, sleep, type TracedSwarmOptions } from './lib/traced-swarm.js'
 import { trafficRates, type NodeTrace } from './lib/trace.js'
 import type { NodeEvent } from '../src/swarm/child.js'
+import { defaultTtlMs } from '../src/constants.js'
 
 /** The daemons' default interval; the TTL is always 3 intervals (the daemon's default ratio). */
 export const INTERVAL_MS = 1000
@@ -98,7 +99,7 @@ export async function runDissemination (options: DisseminationOptions): Promise<
   const traced = new TracedSwarm({
     nodes: options.nodes,
     intervalMs,
-    ttlMs: 3 * intervalMs,
+    ttlMs: defaultTtlMs(intervalMs),
     seed: options.seed,
     gossipsub: options.gossipsub,
     execArgv: options.execArgv,

@@ -19,11 +19,12 @@ import { machineLine } from './lib/machine.js'
 import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 import { sleep } from './lib/traced-swarm.js'
+import { DEFAULT_INTERVAL_MS, defaultTtlMs } from '../src/constants.js'
 import { Swarm } from '../src/swarm/launcher.js'
 import type { NodeEvent } from '../src/swarm/child.js'
 
-const INTERVAL_MS = 1000
-const TTL_MS = 3000
+const INTERVAL_MS = DEFAULT_INTERVAL_MS
+const TTL_MS = defaultTtlMs(INTERVAL_MS)
 const DEFAULT_STALL_MS = 5000
 const STARVE_MS = 20_000
 const BUSY_PROCESSES = 4

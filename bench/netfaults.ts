@@ -11,6 +11,7 @@
  *     [--for 20s] [--loss 10] [--direction both] [--kbit 64] [--node <i>] [--seed 1] [--json]
  */
 import { ConfigError } from '../src/config-error.js'
+import { defaultTtlMs } from '../src/constants.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue } from '../src/flags.js'
 import type { NodeEvent } from '../src/swarm/child.js'
 import { Swarm } from '../src/swarm/launcher.js'
@@ -91,7 +92,7 @@ function parse (argv: readonly string[]): Options {
   const fault = choiceValue('--fault', values.fault, ['cut', 'loss', 'rate', 'split'] as const)
   const nodes = values.nodes === undefined ? 6 : wholeNumberValue('--nodes', values.nodes, 2, 200)
   const intervalMs = values.interval === undefined ? 1000 : durationValue('--interval', values.interval, { min: 100, max: 3_600_000 })
-  const ttlMs = values.ttl === undefined ? 3 * intervalMs : durationValue('--ttl', values.ttl, { min: 1.5 * intervalMs })
+  const ttlMs = values.ttl === undefined ? defaultTtlMs(intervalMs) : durationValue('--ttl', values.ttl, { min: 1.5 * intervalMs })
   if (values.loss !== undefined && fault !== 'loss') throw new ConfigError('--loss: only applies to --fault loss')
   if (values.direction !== undefined && fault !== 'loss') throw new ConfigError('--direction: only applies to --fault loss')
   if (values.kbit !== undefined && fault !== 'rate') throw new ConfigError('--kbit: only applies to --fault rate')

@@ -23,6 +23,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from '../src/config-error.js'
+import { defaultTtlMs } from '../src/constants.js'
 import { createNode, type PeermonNode } from '../src/libp2p/node.js'
 import { processVerificationCache } from '../src/libp2p/verification-cache.js'
 import { planSwarm } from '../src/swarm/topology.js'
@@ -117,7 +118,7 @@ async function runChild (options: ChildOptions): Promise<ReportCostResult> {
       await Promise.all(batch.map(async (i) => {
         const node = await createNode({
           verificationCache: features.has('keys') ? { memo: features.has('memo') } : false,
-          monitor: { interval: options.intervalMs, ttl: 3 * options.intervalMs, sharedLoopProbe: features.has('shared') }
+          monitor: { interval: options.intervalMs, ttl: defaultTtlMs(options.intervalMs), sharedLoopProbe: features.has('shared') }
         })
         node.services.monitor.addEventListener('alert', () => { if (counting) alerts++ })
         node.services.monitor.addEventListener('degraded', () => { if (counting) degraded++ })

@@ -26,7 +26,7 @@
  *   services: {
  *     identify: identify(),
  *     pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
- *     monitor: peerMonitor({ interval: 1000, ttl: 3000 })
+ *     monitor: peerMonitor({ interval: 1000 })  // ttl: 3 × interval unless given
  *   }
  * })
  *

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
+import { defaultRetentionMs, defaultTtlMs } from '../constants.js'
 import { formatDuration } from '../duration.js'
 import { ConfigError, describeFsError, quote, show } from '../config-error.js'
 import { parseFlags } from '../flags.js'
@@ -206,17 +207,22 @@ function fileValue (option: OptionDescriptor, value: unknown, source: string): R
 }
 
 async function resolveConfig (pick: (name: OptionName) => Setting | undefined): Promise<DaemonConfig> {
+  const listen = listOf(pick('listen'), validListenAddr) ?? [...DAEMON_DEFAULTS.listen]
+  const bootstrap = listOf(pick('bootstrap'), validBootstrapAddr) ?? [...DAEMON_DEFAULTS.bootstrap]
+  const intervalMs = durationOf(pick('interval'), DAEMON_LIMITS.minIntervalMs, DAEMON_LIMITS.maxIntervalMs) ?? DAEMON_DEFAULTS.intervalMs
+  // No TTL given: it follows the interval; no retention given: it covers the TTL.
+  const ttlMs = durationOf(pick('ttl'), 1, DAEMON_LIMITS.maxTtlMs) ?? defaultTtlMs(intervalMs)
   const config: DaemonConfig = {
-    listen: listOf(pick('listen'), validListenAddr) ?? [...DAEMON_DEFAULTS.listen],
-    bootstrap: listOf(pick('bootstrap'), validBootstrapAddr) ?? [...DAEMON_DEFAULTS.bootstrap],
-    intervalMs: durationOf(pick('interval'), DAEMON_LIMITS.minIntervalMs, DAEMON_LIMITS.maxIntervalMs) ?? DAEMON_DEFAULTS.intervalMs,
-    ttlMs: durationOf(pick('ttl'), 1, DAEMON_LIMITS.maxTtlMs) ?? DAEMON_DEFAULTS.ttlMs,
+    listen,
+    bootstrap,
+    intervalMs,
+    ttlMs,
     windowSize: windowOf(pick('window')) ?? DAEMON_DEFAULTS.windowSize,
     topic: topicOf(pick('topic')) ?? DAEMON_DEFAULTS.topic,
     allowInsecureKey: pick('allow-insecure-key')?.value === true,
     tags: tagsOf(pick('tag')) ?? { ...DAEMON_DEFAULTS.tags },
     json: (pick('json')?.value ?? DAEMON_DEFAULTS.json) === true,
-    retentionMs: durationOf(pick('retention'), 1, DAEMON_LIMITS.maxRetentionMs) ?? DAEMON_DEFAULTS.retentionMs,
+    retentionMs: durationOf(pick('retention'), 1, DAEMON_LIMITS.maxRetentionMs) ?? defaultRetentionMs(ttlMs),
     dataDir: pathOf(pick('data-dir')) ?? DAEMON_DEFAULTS.dataDir,
     allow: listOf(pick('allow'), validPeerId) ?? [...DAEMON_DEFAULTS.allow],
     hookTimeoutMs: durationOf(pick('hook-timeout'), 1, DAEMON_LIMITS.maxHookTimeoutMs) ?? DAEMON_DEFAULTS.hookTimeoutMs,
@@ -237,22 +243,20 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     throw new ConfigError(`${pick('api')?.source ?? '--api'}: ${config.api.host} is not a loopback address; serving the API there requires --api-token <token> (or PEERMON_API_TOKEN)`)
   }
   if (!(config.ttlMs >= DAEMON_LIMITS.minTtlIntervals * config.intervalMs)) {
-    throw orderError(pick('interval'), config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', `at least ${DAEMON_LIMITS.minTtlIntervals} times`)
+    throw orderError(config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', `at least ${DAEMON_LIMITS.minTtlIntervals} times`)
   }
   if (!(config.retentionMs >= config.ttlMs)) {
-    throw orderError(pick('ttl'), config.ttlMs, '--ttl', pick('retention'), config.retentionMs, '--retention', 'at least')
+    throw orderError(config.ttlMs, '--ttl', pick('retention'), config.retentionMs, '--retention', 'at least')
   }
   await checkDirectory(pick('data-dir'), config.dataDir)
   return config
 }
 
 /**
- * The error for two durations out of order (`lower` must stay below `upper`):
- * blames the upper one when the operator set it, else the lower one, since the defaults fit each other.
+ * The error for two durations out of order (`lower` must stay below `upper`): blames the
+ * upper one, the only one that can be out of order, since when it is not set it follows
+ * the lower one (defaultTtlMs, defaultRetentionMs).
  */
-function orderError (lower: Setting | undefined, lowerMs: number, lowerFlag: string, upper: Setting | undefined, upperMs: number, upperFlag: string, relation: string): ConfigError {
-  if (upper !== undefined || lower === undefined) {
-    return new ConfigError(`${upper?.source ?? upperFlag}: must be ${relation} the ${lowerFlag.slice(2)} (${formatDuration(lowerMs)}), got ${formatDuration(upperMs)}`)
-  }
-  return new ConfigError(`${lower.source}: ${formatDuration(lowerMs)} needs ${upperFlag} to be ${relation} it (the default ${upperFlag} is ${formatDuration(upperMs)})`)
+function orderError (lowerMs: number, lowerFlag: string, upper: Setting | undefined, upperMs: number, upperFlag: string, relation: string): ConfigError {
+  return new ConfigError(`${upper?.source ?? upperFlag}: must be ${relation} the ${lowerFlag.slice(2)} (${formatDuration(lowerMs)}), got ${formatDuration(upperMs)}`)
 }

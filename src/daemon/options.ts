@@ -3,6 +3,7 @@
  * `PEERMON_*` environment and config file keys, and `--help`; with the defaults
  * and the bounds the validation enforces.
  */
+import { DEFAULT_INTERVAL_MS, DEFAULT_TTL_INTERVALS, DEFAULT_TTL_MS } from '../constants.js'
 import { formatDuration } from '../duration.js'
 import { DEFAULT_MIN_CONNECTIONS } from './degree-keeper.js'
 
@@ -10,8 +11,12 @@ import { DEFAULT_MIN_CONNECTIONS } from './degree-keeper.js'
 export const DAEMON_DEFAULTS = Object.freeze({
   listen: Object.freeze(['/ip4/0.0.0.0/tcp/4011']),
   bootstrap: Object.freeze([] as string[]),
-  intervalMs: 1000,
-  ttlMs: 3000,
+  intervalMs: DEFAULT_INTERVAL_MS,
+  /**
+   * At the default interval. With no TTL given, it is DEFAULT_TTL_INTERVALS × the interval
+   * (defaultTtlMs); with no retention given, the retention is at least the TTL (defaultRetentionMs).
+   */
+  ttlMs: DEFAULT_TTL_MS,
   windowSize: 25,
   topic: 'peermon/v1',
   allowInsecureKey: false,
@@ -75,14 +80,14 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'listen', value: '<multiaddr>', repeatable: true, env: 'PEERMON_LISTEN', inFile: true, shownDefault: DAEMON_DEFAULTS.listen.join(', '), description: 'address to listen on' },
   { name: 'bootstrap', value: '<multiaddr>', repeatable: true, env: 'PEERMON_BOOTSTRAP', inFile: true, shownDefault: 'none', description: 'peer to dial at start; must end in /p2p/<peer id>' },
   { name: 'interval', value: '<duration>', env: 'PEERMON_INTERVAL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.intervalMs), description: `how often to publish metrics (${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)})` },
-  { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.ttlMs), description: `how long peers keep our metrics; >= 1.5 x interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
+  { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: `${DEFAULT_TTL_INTERVALS} x interval, so ${formatDuration(DAEMON_DEFAULTS.ttlMs)} at ${formatDuration(DAEMON_DEFAULTS.intervalMs)}`, description: `how long peers keep our metrics; >= ${DAEMON_LIMITS.minTtlIntervals} x interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
   { name: 'window', value: '<n>', env: 'PEERMON_WINDOW', inFile: true, shownDefault: String(DAEMON_DEFAULTS.windowSize), description: `metrics kept per peer and metric (1..${DAEMON_LIMITS.maxWindowSize})` },
   { name: 'topic', value: '<name>', env: 'PEERMON_TOPIC', inFile: true, shownDefault: DAEMON_DEFAULTS.topic, description: `pubsub topic (1..${DAEMON_LIMITS.maxTopicLength} printable characters)` },
   { name: 'key', value: '<file>', env: 'PEERMON_KEY', inFile: true, shownDefault: 'none, a fresh identity each start', description: 'persistent identity key file; created with mode 0600 if missing' },
   { name: 'allow-insecure-key', description: 'accept a key file (--key, --psk) that group or others can access' },
   { name: 'tag', value: '<key=value>', repeatable: true, env: 'PEERMON_TAG', inFile: true, shownDefault: 'none', description: `tag published as metric tag:<key> (key [A-Za-z0-9_.-]{1,32}, value up to ${DAEMON_LIMITS.maxTagValueLength} chars)` },
   { name: 'json', env: 'PEERMON_JSON', inFile: true, description: 'print events as JSON lines' },
-  { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.retentionMs), description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs)}` },
+  { name: 'retention', value: '<duration>', env: 'PEERMON_RETENTION', inFile: true, shownDefault: `${formatDuration(DAEMON_DEFAULTS.retentionMs)}, or the ttl if longer`, description: `forget a silent peer after this long; >= ttl, at most ${formatDuration(DAEMON_LIMITS.maxRetentionMs)}` },
   { name: 'data-dir', value: '<dir>', env: 'PEERMON_DATA_DIR', inFile: true, shownDefault: DAEMON_DEFAULTS.dataDir, description: 'directory whose free space is reported; when given, known peers are remembered in <dir>/peers.json' },
   { name: 'psk', value: '<file>', env: 'PEERMON_PSK', inFile: true, shownDefault: 'none, an open swarm', description: 'pre-shared swarm key (create one with peermon keygen --psk <file>); nodes without it cannot connect' },
   { name: 'allow', value: '<peer id>', repeatable: true, env: 'PEERMON_ALLOW', inFile: true, shownDefault: 'everyone', description: 'only these peers may connect and be monitored' },

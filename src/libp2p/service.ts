@@ -8,8 +8,8 @@
 import { TopicValidatorResult, TypedEventEmitter, serviceDependencies } from '@libp2p/interface'
 import type { Startable } from '@libp2p/interface'
 import {
-  DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, DEFAULT_TTL_MS, FIRST_REPORT_TTLS, FLAP_ENTER_TRANSITIONS, FLAP_EXIT_TRANSITIONS,
-  FLAP_MAX_PEERS, FLAP_WINDOW_TTLS, LEAVE_FLUSH_MS, LOOP_PROBE_MS
+  DEFAULT_INTERVAL_MS, DEFAULT_JITTER, DEFAULT_TOPIC, FIRST_REPORT_TTLS, FLAP_ENTER_TRANSITIONS, FLAP_EXIT_TRANSITIONS,
+  FLAP_MAX_PEERS, FLAP_WINDOW_TTLS, LEAVE_FLUSH_MS, LOOP_PROBE_MS, defaultRetentionMs, defaultTtlMs
 } from '../constants.js'
 import type { FlapLimits } from '../monitor/flapping.js'
 import type { AdmissionLimits } from '../monitor/admission.js'
@@ -29,11 +29,11 @@ export interface PeerMonitorInit {
   topic?: string
   /** Publish interval (ms). Default 1000. */
   interval?: number
-  /** TTL of each published metric (ms), counted by receivers from receipt. Default 3000. */
+  /** TTL of each published metric (ms), counted by receivers from receipt. Default `DEFAULT_TTL_INTERVALS` (3) × the interval: 3000 at the default interval. */
   ttl?: number
   /** Metrics kept per (peer, metric name). Default 25. */
   windowSize?: number
-  /** Forget a peer silent for this long (ms). Default 10 minutes. */
+  /** Forget a peer silent for this long (ms). Default 10 minutes, or the TTL if longer. */
   retention?: number
   /** Static tags, published as string metrics `tag:<key>`. Default none. */
   tags?: Record<string, string>
@@ -248,7 +248,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.log = components.logger.forComponent('peermon:monitor')
     this.topic = init.topic ?? DEFAULT_TOPIC
     this.intervalMs = init.interval ?? DEFAULT_INTERVAL_MS
-    this.ttlMs = init.ttl ?? DEFAULT_TTL_MS
+    this.ttlMs = init.ttl ?? defaultTtlMs(this.intervalMs)
     this.wallClock = init.wallClock ?? Date.now
     this.jitter = Math.min(Math.max(init.jitter ?? DEFAULT_JITTER, 0), 1)
     this.informers = new Informers({
@@ -277,7 +277,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     this.core = new MonitorCore({
       self: this.components.peerId.toString(),
       windowSize: this.init.windowSize,
-      retentionMs: this.init.retention,
+      retentionMs: this.init.retention ?? defaultRetentionMs(this.ttlMs),
       limits: this.init.limits,
       maxPeers: this.init.maxPeers,
       maxNamesPerPeer: this.init.maxNamesPerPeer,

@@ -32,9 +32,9 @@ export interface FlapLimits {
 }
 
 /**
- * Defaults: 4 changes (two outages) within 30 s (10 × the default 3 s TTL)
- * start flapping; a whole window with at most 1 change ends it. See
- * src/constants.ts for why.
+ * Defaults: 4 changes (two outages) within 30 s (10 × the TTL, 3 s at the
+ * default 1 s interval; the service sets 10 × its own TTL) start flapping;
+ * a whole window with at most 1 change ends it. See src/constants.ts for why.
  */
 export const DEFAULT_FLAP_LIMITS: Readonly<FlapLimits> = Object.freeze({
   windowMs: 30_000,

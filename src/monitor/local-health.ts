@@ -23,8 +23,10 @@
  * listening all the same, and a node that still hears nobody at the bound is
  * isolated, not accusing every peer. While isolated nothing is judged; once
  * reports flow again, every peer gets one TTL to be heard before it is judged
- * as usual. A healthy node
- * judges at once, as fast as without this.
+ * as usual. So does every peer whose TTL is shorter than a stall the node
+ * just came back from: meanwhile its peers pruned it from their mesh and its
+ * connections may have timed out, so the mesh has to re-form before their
+ * reports reach it again. A healthy node judges at once, as fast as without this.
  *
  * Pure and synchronous: the monitor core feeds it what it sees and asks it
  * when to judge; this module keeps no timers and imports nothing of libp2p.
@@ -123,6 +125,12 @@ export class LocalHealth {
   private lastProbeLateMs = 0
   /** When reports flowed again after isolation (-Infinity: never). */
   private reconnectedAt = -Infinity
+  /**
+   * Recent stalls, each as when the process ran again (`at`) and how long it had been
+   * frozen (`lateMs`): oldest first, each longer than every later one (a later, longer
+   * stall outweighs an earlier one), and only those that may still hold a judgment back.
+   */
+  private resumes: Array<{ at: number, lateMs: number }> = []
   /** The last count of overdue peers, reused for a few ms: many expiries judged together scan the peers once. */
   private counted: OverdueCount = { at: -Infinity, overdue: 0, live: 0, confirmed: { overdue: 0, live: 0 } }
 
@@ -178,6 +186,9 @@ export class LocalHealth {
     if (this.condition === 'isolated') return { judge: false, at: now + this.settle(peer) }
     // Back from isolation, every peer gets a TTL to be heard again (the mesh re-forms first), however long ago it expired.
     if (now < this.reconnectedAt + ttlMs) return { judge: false, at: this.reconnectedAt + ttlMs }
+    // Back from a stall longer than this TTL, the same: its peers have pruned this node from their mesh.
+    const resumedAt = this.resumedAfterLongerThan(ttlMs)
+    if (now < resumedAt + ttlMs) return { judge: false, at: resumedAt + ttlMs }
     if (now >= bound) {
       // The bound fell while this process was frozen (a VM pause, a laptop asleep, SIGSTOP): the
       // reports of that time may wait unread in its sockets, so it listens first, as for a short stall.
@@ -236,7 +247,34 @@ export class LocalHealth {
 
   private stalled (now: number, lateMs: number): void {
     this.stall = { at: now, lateMs }
+    this.resumed(now, lateMs)
     this.trouble(now, 'stall', { lateMs: round(lateMs) })
+  }
+
+  /**
+   * Keeps the stall for {@link resumedAfterLongerThan}. Every timer that came due during
+   * one freeze runs late when it ends, one after the other: a stall whose timer was due
+   * before the last resume is that same freeze, which keeps its first resume and the
+   * longest lateness seen. A stall can hold back only peers whose TTL is shorter than
+   * it, so it is dropped once that long has passed since.
+   */
+  private resumed (now: number, lateMs: number): void {
+    let resume = { at: now, lateMs }
+    const last = this.resumes[this.resumes.length - 1]
+    if (last !== undefined && now - lateMs < last.at) {
+      this.resumes.pop()
+      resume = { at: last.at, lateMs: Math.max(last.lateMs, lateMs) }
+    }
+    this.resumes = this.resumes.filter((r) => r.lateMs > resume.lateMs && now < r.at + r.lateMs)
+    this.resumes.push(resume)
+  }
+
+  /** When this process last ran again after a stall longer than `ttlMs` (-Infinity: none recent). */
+  private resumedAfterLongerThan (ttlMs: number): number {
+    for (let i = this.resumes.length - 1; i >= 0; i--) {
+      if (this.resumes[i].lateMs > ttlMs) return this.resumes[i].at
+    }
+    return -Infinity
   }
 
   private trouble (now: number, reason: Exclude<DegradedReason, 'isolated'>, figures: TroubleFigures): void {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { ConfigError, quote } from '../config-error.js'
+import { DEFAULT_INTERVAL_MS, DEFAULT_TTL_INTERVALS, defaultTtlMs } from '../constants.js'
 import { apiOf, isLoopback } from '../daemon/config-values.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
@@ -59,8 +60,8 @@ Options:
                           still sees short round trips (README: --netns)
                           Without it: live view until Ctrl-C
   --junit <file>          scenario file: also write a JUnit XML report there
-  --interval <duration>   daemons' publish interval, ${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)} (default: 1s)
-  --ttl <duration>        daemons' metric TTL, >= 1.5 x interval (default: 3s)
+  --interval <duration>   daemons' publish interval, ${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)} (default: ${formatDuration(DEFAULT_INTERVAL_MS)})
+  --ttl <duration>        daemons' metric TTL, >= ${DAEMON_LIMITS.minTtlIntervals} x interval (default: ${DEFAULT_TTL_INTERVALS} x interval)
   --degree <n>            bootstrap peers per node, at most (default: ${DEFAULT_DEGREE})
   --per-process <n>       nodes per process: 1 gives each daemon a process of its own;
                           more packs that many real libp2p nodes (own identity, port,
@@ -70,7 +71,7 @@ Options:
                           runs alone, so its signal is real.
   --hang-for <duration>   hang: how long the victim stays stopped, > ttl (default: 2 x ttl + 2s)
   --timeout <duration>    scenario: how long the swarm may take to start and form
-                          (default: 20s + 2s per node)
+                          (default: 20s + 2s per node + 2 x ttl)
   --seed <n>              seed of the bootstrap graph and victim choice (default: random, printed)
   --netns                 each process in a network namespace of its own, on a private
                           bridge (10.77.0.0/16) instead of 127.0.0.1; a packed process's
@@ -120,12 +121,12 @@ export function parseSwarmFlags (argv: readonly string[], env: NodeJS.ProcessEnv
   const scenario = values.scenario === undefined ? undefined : choiceValue('--scenario', values.scenario, SCENARIOS)
   if (scenario !== undefined && nodes < 2) throw new ConfigError(`--nodes: a scenario needs at least 2 nodes, got ${nodes}`)
 
-  const intervalMs = duration('--interval', values.interval, { min: DAEMON_LIMITS.minIntervalMs, max: DAEMON_LIMITS.maxIntervalMs }) ?? 1000
-  const ttlMs = duration('--ttl', values.ttl, { min: 1, max: DAEMON_LIMITS.maxTtlMs }) ?? 3000
+  const intervalMs = duration('--interval', values.interval, { min: DAEMON_LIMITS.minIntervalMs, max: DAEMON_LIMITS.maxIntervalMs }) ?? DEFAULT_INTERVAL_MS
+  const ttlMs = duration('--ttl', values.ttl, { min: 1, max: DAEMON_LIMITS.maxTtlMs }) ?? defaultTtlMs(intervalMs)
   if (!(ttlMs >= DAEMON_LIMITS.minTtlIntervals * intervalMs)) throw new ConfigError(`--ttl: must be at least ${DAEMON_LIMITS.minTtlIntervals} times --interval (${formatDuration(intervalMs)}), got ${formatDuration(ttlMs)}`)
 
   if (values['hang-for'] !== undefined && scenario !== 'hang') throw new ConfigError('--hang-for: only applies to --scenario hang')
-  const hangForMs = duration('--hang-for', values['hang-for']) ?? 2 * ttlMs + 2000
+  const hangForMs = duration('--hang-for', values['hang-for']) ?? defaultHangForMs(ttlMs)
   if (!(hangForMs > ttlMs)) throw new ConfigError(`--hang-for: must be greater than --ttl (${formatDuration(ttlMs)}) so the hang can be detected, got ${formatDuration(hangForMs)}`)
 
   const timeoutMs = duration('--timeout', values.timeout, { min: 1 }) ?? defaultTimeoutMs(nodes, ttlMs)
@@ -192,8 +193,14 @@ export function defaultTimeoutMs (nodes: number, ttlMs: number): number {
   return 20_000 + 2000 * nodes + 2 * ttlMs
 }
 
+/** hang: how long the victim stays stopped by default, 2 TTLs + 2 s (a scenario's own default, scenario.ts). */
+function defaultHangForMs (ttlMs: number): number {
+  return 2 * ttlMs + 2000
+}
+
 function defaults (nodes: number): SwarmConfig {
-  return { nodes, intervalMs: 1000, ttlMs: 3000, degree: DEFAULT_DEGREE, json: false, verbose: false, netns: false, hangForMs: 8000, timeoutMs: defaultTimeoutMs(nodes, 3000), help: false }
+  const ttlMs = defaultTtlMs(DEFAULT_INTERVAL_MS)
+  return { nodes, intervalMs: DEFAULT_INTERVAL_MS, ttlMs, degree: DEFAULT_DEGREE, json: false, verbose: false, netns: false, hangForMs: defaultHangForMs(ttlMs), timeoutMs: defaultTimeoutMs(nodes, ttlMs), help: false }
 }
 
 function duration (flag: string, text: string | undefined, bounds?: { min?: number, max?: number }): number | undefined {

@@ -25,6 +25,7 @@
  * `"others"` (every node not in `on`).
  */
 import { ConfigError, quote } from '../config-error.js'
+import { DEFAULT_INTERVAL_MS, defaultTtlMs } from '../constants.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration, parseDuration } from '../duration.js'
 import { LOSS_DIRECTIONS, type LossDirection } from './link-faults.js'
@@ -247,8 +248,8 @@ function parseSwarm (value: unknown, fail: (message: string) => ConfigError): Ti
   const field = (key: string) => (message: string) => fail(`${key}: ${message}`)
   if (swarm.nodes === undefined) throw field('nodes')('required, the number of daemons, e.g. 10')
   const nodes = wholeNumber(swarm.nodes, 2, TIMELINE_LIMITS.maxNodes, field('nodes'))
-  const intervalMs = swarm.interval === undefined ? 1000 : duration(swarm.interval, field('interval'), DAEMON_LIMITS.minIntervalMs, DAEMON_LIMITS.maxIntervalMs)
-  const ttlMs = swarm.ttl === undefined ? 3 * intervalMs : duration(swarm.ttl, field('ttl'), 1, DAEMON_LIMITS.maxTtlMs)
+  const intervalMs = swarm.interval === undefined ? DEFAULT_INTERVAL_MS : duration(swarm.interval, field('interval'), DAEMON_LIMITS.minIntervalMs, DAEMON_LIMITS.maxIntervalMs)
+  const ttlMs = swarm.ttl === undefined ? defaultTtlMs(intervalMs) : duration(swarm.ttl, field('ttl'), 1, DAEMON_LIMITS.maxTtlMs)
   if (!(ttlMs >= DAEMON_LIMITS.minTtlIntervals * intervalMs)) throw field('ttl')(`must be at least ${DAEMON_LIMITS.minTtlIntervals} times the interval (${formatDuration(intervalMs)}), got ${formatDuration(ttlMs)}`)
   if (swarm.netns !== undefined && typeof swarm.netns !== 'boolean') throw field('netns')(`expected true or false, got ${JSON.stringify(swarm.netns)}`)
   return {

@@ -4,7 +4,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { countEvents, freePort, startDaemon, type Recorded } from '../helpers/daemons.js'
+import type { IdResponse } from '../../src/api/types.js'
+import { DaemonChild } from '../../src/swarm/child.js'
+import { countEvents, freePort, listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 // Every daemon runs with --api off: several daemons on one host must not all take the API's default port.
@@ -51,6 +53,20 @@ describe('peermon daemon (real CLI processes)', () => {
     await waitFor('the survivor reports left', () => countEvents(first, 'left', ids[1]) === 1, 10_000)
     await sleep(1_500)
     assert.equal(countEvents(first, 'alert', ids[1]), 0, 'no alert for a peer that left')
+  })
+
+  it('runs with --interval 5s and no --ttl: its TTL is 3 intervals, 15 s', async () => {
+    const child = new DaemonChild({ index: 0, args: ['--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--interval', '5s', '--api', '127.0.0.1:0'] })
+    const rec: Recorded = { child, events: [] }
+    child.onEvent(e => { rec.events.push(e) })
+    all.push(rec)
+    await child.whenListening(20_000)
+    const api = listeningApi(rec)
+    assert.ok(api !== undefined, 'the listening line carries the API URL')
+    const id = await (await fetch(`${api}/api/v0/id`)).json() as IdResponse
+    assert.deepEqual([id.intervalMs, id.ttlMs], [5000, 15_000])
+    child.signal('SIGTERM')
+    assert.equal((await child.exited).code, 0)
   })
 
   it('redials its bootstrap peer after it restarts with the same key and address, and sees it recover', async () => {

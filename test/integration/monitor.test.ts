@@ -86,6 +86,17 @@ describe('peer monitor on real libp2p nodes (127.0.0.1)', () => {
     await stopAll(stayers)
   })
 
+  it('without a ttl, a node publishes metrics that live 3 of its intervals', async () => {
+    const slow = await startNode({ interval: 2000, ttl: undefined })
+    const observer = await startNode()
+    started.push(slow, observer)
+    await connect(observer, slow)
+    const fromSlow = (name: string): number | undefined => observer.node.services.monitor.latest(name).find(m => m.peer === slow.id)?.ttlMs
+    await waitFor('the observer has the slow node\'s report', () => fromSlow('ping') !== undefined, 20_000)
+    for (const name of ['ping', 'load', 'memory', 'peers']) assert.equal(fromSlow(name), 6000, `${name}: 3 × the 2 s interval`)
+    await stopAll([slow, observer])
+  })
+
   it('monitors a peer whose wall clock is an hour off exactly like any other', async () => {
     const ahead = await startNode({ wallClock: () => Date.now() + HOUR })
     const behind = await startNode({ wallClock: () => Date.now() - HOUR })

@@ -82,6 +82,12 @@ describe('peermon command dispatch', () => {
     assert.equal(env.code, 2)
     assert.match(env.stderr, /^peermon: PEERMON_WINDOW: expected a whole number from 1 to 1000, got "many"\n$/)
   })
+
+  it('refuses an explicit TTL under 1.5 intervals in one line, exit code 2', async () => {
+    const short = await run(['daemon', '--ttl', '2s', '--interval', '2s'])
+    assert.equal(short.code, 2)
+    assert.equal(short.stderr, 'peermon: --ttl: must be at least 1.5 times the interval (2s), got 2s\n')
+  })
 })
 
 describe('bin/peermon.js (child process)', () => {

@@ -208,7 +208,7 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     ['interval too short', ['--interval', '50ms'], '--interval: expected a duration from 100ms to 1h, got "50ms"'],
     ['interval too long', ['--interval', '2h', '--ttl', '3h'], '--interval: expected a duration from 100ms to 1h'],
     ['ttl not 1.5 intervals', ['--interval', '2s', '--ttl', '2.9s'], '--ttl: must be at least 1.5 times the interval (2s), got 2.9s'],
-    ['interval too long for the default ttl', ['--interval', '2.5s'], '--interval: 2.5s needs --ttl to be at least 1.5 times it (the default --ttl is 3s)'],
+    ['ttl of one interval', ['--ttl', '2s', '--interval', '2s'], '--ttl: must be at least 1.5 times the interval (2s), got 2s'],
     ['ttl too long', ['--ttl', '25h'], '--ttl: expected a duration from 1ms to 24h'],
     ['bad ttl', ['--ttl', '3'], '--ttl: expected a duration'],
     ['window zero', ['--window', '0'], '--window: expected a whole number from 1 to 1000, got "0"'],
@@ -223,7 +223,7 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     ['tag long value', ['--tag', `k=${'v'.repeat(201)}`], '--tag: tag "k" value is longer than 200 characters'],
     ['tag twice', ['--tag', 'k=1', '--tag', 'k=2'], '--tag: tag "k" given more than once'],
     ['retention below ttl', ['--ttl', '5s', '--retention', '4s'], '--retention: must be at least the ttl (5s), got 4s'],
-    ['ttl above the default retention', ['--ttl', '11m', '--interval', '1s'], '--ttl: 11m needs --retention to be at least it (the default --retention is 10m)'],
+    ['retention below the ttl that follows the interval', ['--interval', '1h', '--retention', '1h'], '--retention: must be at least the ttl (3h), got 1h'],
     ['retention too long', ['--retention', '8d'], '--retention: expected a duration'],
     ['missing data dir', ['--data-dir', '/nonexistent/peermon'], '--data-dir: cannot use directory "/nonexistent/peermon": no such file or directory'],
     ['missing config file', ['--config', '/nonexistent/peermon.json'], '--config: cannot read config file "/nonexistent/peermon.json": no such file or directory']
@@ -252,6 +252,22 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     const config = await loadDaemonConfig([], { PEERMON_TRACE: join(dir, 'trace-%p.log'), PEERMON_GOSSIPSUB: '{"D":4,"batchForwardingMs":0}' })
     assert.deepEqual(config.instrumentation, { tracePath: join(dir, 'trace-%p.log'), gossip: { gossipsub: { D: 4 }, batchForwardingMs: 0 } })
     assert.equal((await loadDaemonConfig([], {})).instrumentation, undefined)
+  })
+
+  it('without a TTL, the TTL is 3 intervals, from a flag, the environment or the config file', async () => {
+    const byFlag = await loadDaemonConfig(['--interval', '5s'], {})
+    assert.deepEqual([byFlag.intervalMs, byFlag.ttlMs, byFlag.retentionMs], [5000, 15_000, 600_000], 'a 5 s interval alone runs, with a 15 s TTL')
+    assert.equal((await loadDaemonConfig([], { PEERMON_INTERVAL: '2s' })).ttlMs, 6000)
+    const file = await configFile('interval-only.json', { interval: '500ms' })
+    assert.equal((await loadDaemonConfig(['--config', file], {})).ttlMs, 1500)
+    assert.equal((await loadDaemonConfig(['--interval', '2s', '--ttl', '3s'], {})).ttlMs, 3000, 'an explicit TTL is kept')
+  })
+
+  it('without a retention, the retention covers the TTL, even for the longest interval', async () => {
+    const longest = await loadDaemonConfig(['--interval', '1h'], {})
+    assert.deepEqual([longest.ttlMs, longest.retentionMs], [3 * 3_600_000, 3 * 3_600_000])
+    const longTtl = await loadDaemonConfig(['--ttl', '11m'], {})
+    assert.deepEqual([longTtl.ttlMs, longTtl.retentionMs], [660_000, 660_000])
   })
 
   it('a flag that fixes an env value wins before validation', async () => {
@@ -289,7 +305,8 @@ describe('daemon help', () => {
     }
     assert.match(help, /--interval <duration>.*\n.*default: 1s; env: PEERMON_INTERVAL/)
     assert.match(help, /default: \/ip4\/0\.0\.0\.0\/tcp\/4011/)
-    assert.match(help, /default: 10m/)
+    assert.match(help, /default: 10m, or the ttl if longer/)
+    assert.match(help, /--ttl <duration>.*\n.*default: 3 x interval, so 3s at 1s; env: PEERMON_TTL/)
     assert.match(help, /-h, --help/)
   })
 

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LOCAL_HEALTH_DEFAULTS } from '../../src/monitor/local-health.js'
-import type { AlertEvent, MonitorEvent } from '../../src/monitor/types.js'
+import { LOCAL_HEALTH_DEFAULTS, LocalHealth } from '../../src/monitor/local-health.js'
+import type { AlertEvent, LocalEvent, MonitorEvent } from '../../src/monitor/types.js'
 import { Harness, Sender } from './monitor-fixture.js'
 
 const INTERVAL = 1_000
@@ -213,5 +213,87 @@ describe('local health and a short retention', () => {
     assert.deepEqual(events.filter(e => e.type === 'forgotten').map(e => (e as { peer: string }).peer).sort(), silent.map(s => s.peer).sort())
     assert.deepEqual(h.core.peers().map(p => p.peer), [alive.peer])
     h.core.stop()
+  })
+})
+
+/**
+ * A node frozen longer than its peers' TTLs (issue 18: a daemon SIGSTOPped 12 s at 500 ms / 2 s):
+ * its peers pruned it from their mesh, so some of their reports reach it only once the mesh has
+ * re-formed. Every peer gets one TTL after the resume to be heard, as after `reconnected`.
+ */
+describe('local health after a freeze longer than the TTL', () => {
+  const FAST_INTERVAL = 500
+  const FAST_TTL = 2_000
+
+  /** A harness with local health on and 6 peers at 500 ms / 2 s, each heard a few times; then this node freezes for `freezeMs`. */
+  function frozen (freezeMs: number): { h: Harness, peers: Sender[], resumedAt: number } {
+    const h = new Harness({ localHealth: {} })
+    const peers = Array.from({ length: 6 }, (_, i) => new Sender(`q${i}`))
+    for (let r = 0; r < 4; r++) {
+      for (const s of peers) h.core.handleMessage(s.peer, s.report([['ping', 1, FAST_TTL]], FAST_INTERVAL))
+      h.clock.advance(FAST_INTERVAL)
+    }
+    h.take()
+    h.clock.block(freezeMs) // SIGSTOP; at SIGCONT every timer due meanwhile runs late
+    h.clock.advance(0)
+    return { h, peers, resumedAt: h.clock.now() }
+  }
+
+  /**
+   * Runs 6 s past the resume in 100 ms steps: `heardFrom(peer)` says from when on (ms after the
+   * resume) a peer's reports arrive again, every interval. Returns each alert with its time after the resume.
+   */
+  function afterResume (h: Harness, peers: Sender[], resumedAt: number, heardFrom: (i: number) => number): Array<{ peer: string, at: number }> {
+    const raised: Array<{ peer: string, at: number }> = []
+    const next = peers.map((_, i) => heardFrom(i))
+    while (h.clock.now() - resumedAt < 6_000) {
+      const t = h.clock.now() - resumedAt
+      peers.forEach((s, i) => {
+        if (t >= next[i]) {
+          h.core.handleMessage(s.peer, s.report([['ping', 1, FAST_TTL]], FAST_INTERVAL))
+          next[i] += FAST_INTERVAL
+        }
+      })
+      h.clock.advance(100)
+      for (const alert of alerts(h.take())) raised.push({ peer: alert.peer, at: h.clock.now() - resumedAt })
+    }
+    h.core.stop()
+    return raised
+  }
+
+  it('a 12 s freeze: peers heard again 1.5 s after the resume (their mesh re-formed) are not alerted on', () => {
+    const { h, peers, resumedAt } = frozen(12_000)
+    // Two peers' reports come at once (direct mesh links survived); the other four only after 1.5 s.
+    const raised = afterResume(h, peers, resumedAt, (i) => i < 2 ? 50 : 1_500)
+    assert.deepEqual(raised, [], 'no false alert')
+  })
+
+  it('a 12 s freeze: a peer that died meanwhile is alerted on once, one TTL after the resume', () => {
+    const { h, peers, resumedAt } = frozen(12_000)
+    const raised = afterResume(h, peers, resumedAt, (i) => i === 0 ? Infinity : i < 3 ? 50 : 1_500)
+    assert.deepEqual(raised.map((a) => a.peer), [peers[0].peer], 'exactly one alert, on the dead peer')
+    assert.ok(raised[0].at >= FAST_TTL && raised[0].at <= FAST_TTL + 500, `alerted ${raised[0].at} ms after the resume`)
+  })
+
+  it('a freeze shorter than the TTL keeps the shorter wait: a dead peer is alerted on 1.5 intervals after the resume', () => {
+    const { h, peers, resumedAt } = frozen(1_800) // the expiries due 1.5 s into it run 300 ms late: a stall
+    const raised = afterResume(h, peers, resumedAt, (i) => i === 0 ? Infinity : 50)
+    assert.deepEqual(raised.map((a) => a.peer), [peers[0].peer])
+    const settle = LOCAL_HEALTH_DEFAULTS.settleMs + 1.5 * FAST_INTERVAL
+    assert.ok(raised[0].at < FAST_TTL, `alerted ${raised[0].at} ms after the resume, before a whole TTL`)
+    assert.ok(raised[0].at >= settle - 100, `but not before listening ${settle} ms (${raised[0].at})`)
+  })
+})
+
+describe('local health: the timers of one freeze', () => {
+  it('run one after the other as the process resumes, and still count as one resume: the TTL of waiting starts at the first', () => {
+    const say: LocalEvent[] = []
+    const health = new LocalHealth({}, { livePeers: () => [], lastReceiptAt: () => 0 }, (e) => { say.push(e) })
+    const resumedAt = 50_000
+    // 1,000 expiries were due during a 12 s freeze; they run over 300 ms once it ends, each less late.
+    for (let i = 0; i < 1_000; i++) health.timerFired(resumedAt + i * 0.3, 12_000 - i * 10)
+    const peer = { lastHeardAt: resumedAt - 12_500, intervalMs: 500 }
+    assert.deepEqual(health.verdict(resumedAt + 300, peer, resumedAt - 10_000, 2_000), { judge: false, at: resumedAt + 2_000 })
+    assert.deepEqual(say.map((e) => e.type), ['degraded'])
   })
 })

@@ -26,6 +26,17 @@ describe('peermon swarm flags', () => {
     assert.equal(parseSwarmFlags(['--bogus', '-h']).help, true, 'help wins over other flags, as for the daemon')
   })
 
+  it('without --ttl, the TTL is 3 intervals and what follows the TTL follows it', () => {
+    const c = parseSwarmFlags(['--nodes', '100', '--interval', '2s'])
+    assert.equal(c.ttlMs, 6000, 'a 2 s interval gets 6 s, not the 3 s of a 1 s interval')
+    const hang = parseSwarmFlags(['--nodes', '4', '--scenario', 'hang', '--interval', '5s'])
+    assert.equal(hang.ttlMs, 15_000)
+    assert.ok(hang.hangForMs > hang.ttlMs, 'the hang still outlasts the TTL, so it is detected')
+    assert.equal(parseSwarmFlags(['--nodes', '4', '--interval', '2s', '--ttl', '3s']).ttlMs, 3000, 'an explicit TTL is kept')
+    assert.throws(() => parseSwarmFlags(['--nodes', '4', '--interval', '2s', '--ttl', '2s']), (err: unknown) =>
+      err instanceof ConfigError && /^--ttl: must be at least 1\.5 times --interval \(2s\), got 2s$/.test(err.message))
+  })
+
   it('rejects bad input with a ConfigError naming the flag', () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /^--nodes: required/],

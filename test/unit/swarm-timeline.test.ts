@@ -63,6 +63,15 @@ describe('scenario files', () => {
     assert.throws(() => parseNodes('a', 10), /expected node indices/)
   })
 
+  it('without a ttl, the swarm\'s TTL is 3 intervals, and its settle time follows', () => {
+    const file = (swarm: Record<string, unknown>): Timeline => parseTimeline(JSON.stringify({ swarm, steps: [{ at: '1s', stop: true }] }), 'x.json')
+    const slow = file({ nodes: 4, interval: '2s' })
+    assert.deepEqual([slow.swarm.intervalMs, slow.swarm.ttlMs, slow.swarm.settleMs], [2000, 6000, 12_000])
+    assert.deepEqual([file({ nodes: 4 }).swarm.intervalMs, file({ nodes: 4 }).swarm.ttlMs], [1000, 3000])
+    assert.equal(file({ nodes: 4, interval: '2s', ttl: '3s' }).swarm.ttlMs, 3000, 'an explicit ttl is kept')
+    assert.match(configError(() => file({ nodes: 4, interval: '2s', ttl: '2s' })), /^x\.json: swarm: ttl: must be at least 1\.5 times the interval \(2s\), got 2s$/)
+  })
+
   it('reads times in terms of ttl and interval', () => {
     const swarm = { ttlMs: 3000, intervalMs: 1000 }
     assert.equal(parseTimeSpec('ttl+1s', swarm).ms, 4000)
