@@ -85,6 +85,8 @@ export interface SwarmOptions {
   ttlMs: number
   /** Bootstrap addresses per node, at most (default 3). */
   degree?: number
+  /** `star`: every node bootstraps to node 0 alone (a hub); default `random` (topology.ts). */
+  topology?: 'random' | 'star'
   /** Seed of every random choice (default: random). */
   seed?: number
   /** Largest start batch (default 4; packed: one node per packed process, at least 4). */
@@ -200,6 +202,7 @@ export class Swarm {
     this.plan = planSwarm({
       nodes: options.nodes,
       degree: options.degree ?? DEFAULT_DEGREE,
+      star: options.topology === 'star',
       // Starting a packed node costs no process spawn: a batch may hold one node per packed process.
       maxBatch: options.maxBatch ?? (this.perProcess > 1 ? Math.max(DEFAULT_MAX_BATCH, Math.ceil(options.nodes / this.perProcess)) : DEFAULT_MAX_BATCH)
     }, seededRandom(this.seed))
