@@ -21,6 +21,8 @@
  * - returned: every restart and resume step: within `within`, every other
  *   node up through the window hears the returning node with no alert open on
  *   it, and the returning node hears each of them.
+ * - noIsolated: no node of `nodes` reports itself `isolated` (a node that
+ *   still hears some peer must not think itself cut off).
  * - noFalseAlerts: every alert during the timeline is explained by a step: its
  *   subject was killed (until its restart plus a grace of ttl + 2 intervals +
  *   1 s); its subject or its raiser hung (until the resume plus the grace); the two were on different sides of a
@@ -129,6 +131,7 @@ class Context {
       case 'noFalseAlerts': return this.noFalseAlerts(e)
       case 'detected': return this.detected(e)
       case 'returned': return this.returned(e)
+      case 'noIsolated': return this.noIsolated(e)
     }
   }
 
@@ -326,6 +329,21 @@ class Context {
     })
     const figure = `${pairs - failures.length}/${pairs} back in time${times.length === 0 ? '' : `; slowest per return p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
     return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+  }
+
+  private noIsolated (e: Extract<Expectation, { kind: 'noIsolated' }>): Verdict {
+    const found = this.record.events
+      .filter((ev) => ev.event.event === 'isolated' && e.nodes.includes(ev.node) && ev.at >= this.record.startAt && ev.at <= this.record.endAt)
+      .sort((a, b) => a.at - b.at)
+    return {
+      number: e.number,
+      kind: e.kind,
+      description: `no isolated: ${e.nodesText} never report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off`,
+      pass: found.length === 0,
+      figure: `${found.length} isolated report${found.length === 1 ? '' : 's'}`,
+      failures: found.map((ev) => `node ${ev.node} reported isolated at +${formatMs(ev.at - this.record.startAt)}`),
+      value: found.length
+    }
   }
 
   /** Calls `visit` with each node of each step of `actions` that ran: the step's text, its time, the node. */

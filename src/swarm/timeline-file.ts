@@ -92,7 +92,9 @@ export type Expectation =
   | { kind: 'detected', number: number, within: TimeSpec }
   /** Every restart and resume: the node is heard again, with no alert open, by every node up through the window, and hears them, within `within`. */
   | { kind: 'returned', number: number, within: TimeSpec }
-export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noFalseAlerts', 'detected', 'returned'] as const
+  /** No node of `nodes` reports itself `isolated` during the timeline. */
+  | { kind: 'noIsolated', number: number, nodes: number[], nodesText: string }
+export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noIsolated', 'noFalseAlerts', 'detected', 'returned'] as const
 
 export interface Timeline {
   /** Where it came from, for messages. */
@@ -405,6 +407,14 @@ function parseExpectation (value: unknown, number: number, swarm: TimelineSwarm,
     return { kind, number }
   }
   const spec = object(outer[kind], fail(), 'its settings')
+  if (kind === 'noIsolated') {
+    onlyKeys(spec, ['nodes'], fail())
+    try {
+      return { kind, number, nodes: parseNodes(spec.nodes ?? 'all', swarm.nodes), nodesText: typeof spec.nodes === 'string' ? spec.nodes : spec.nodes === undefined ? 'all' : formatNodesOf(spec.nodes, swarm.nodes) }
+    } catch (err) {
+      throw fail('nodes')((err as Error).message)
+    }
+  }
   if (kind === 'detected' || kind === 'returned') {
     onlyKeys(spec, ['within'], fail())
     const acts = kind === 'detected' ? ['kill', 'hang'] : ['restart', 'resume']
