@@ -94,7 +94,7 @@ export type Expectation =
   | { kind: 'returned', number: number, within: TimeSpec }
   /** No node of `nodes` reports itself `isolated` during the timeline. */
   | { kind: 'noIsolated', number: number, nodes: number[], nodesText: string }
-export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noIsolated', 'noFalseAlerts', 'detected', 'returned'] as const
+export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noFalseAlerts', 'noIsolated', 'detected', 'returned'] as const
 
 export interface Timeline {
   /** Where it came from, for messages. */

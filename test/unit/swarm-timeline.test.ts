@@ -295,6 +295,14 @@ describe('judging churn', () => {
     assert.deepEqual(verdicts[2].failures, ['node 1 on 5 (ping) at +13.50s'], 'past the grace (ttl + 2 intervals + 1s) after the restart')
   })
 
+  it('names each node that reported itself isolated (noIsolated)', () => {
+    const hub = parseTimeline(JSON.stringify({ swarm: { nodes: 6 }, steps: [{ at: '1s', kill: 0 }], expect: [{ noIsolated: { nodes: '1-5' } }] }), 'hub.json')
+    const verdicts = judgeTimeline(record(hub, [1000], [ev(2, 4000, 'isolated', 2), ev(0, 500, 'isolated', 0)]))
+    assert.equal(verdicts[0].pass, false)
+    assert.deepEqual(verdicts[0].failures, ['node 2 reported isolated at +4.00s'])
+    assert.equal(judgeTimeline(record(hub, [1000], []))[0].pass, true)
+  })
+
   it('judges an exit after a restart as unexpected', () => {
     const verdicts = judgeTimeline({ ...record(t, [1000, 2000, 8000, 9000], []), exits: new Map([[5, 'code 1']]) })
     assert.deepEqual(verdicts.at(-1)?.failures, ['node 5 exited (code 1)'])
