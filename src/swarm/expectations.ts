@@ -68,6 +68,10 @@ export interface Verdict {
   excluded?: string[]
   /** The figure's main number: the slowest time (ms) or a count. */
   value?: number
+  /** detected, returned: what the figure counts, for a benchmark (e.g. `{ judged: 80, late: 2, missed: 1 }`). */
+  counts?: Record<string, number>
+  /** detected: each detection time; returned: each return's slowest time to be heard by all (ms). */
+  samples?: number[]
 }
 
 /** The grace after a fault ends during which its alerts are still explained. */
@@ -259,7 +263,8 @@ class Context {
       pass: unexplained.length === 0,
       figure: `${unexplained.length} false alert${unexplained.length === 1 ? '' : 's'} of ${this.alerts.length}`,
       failures: unexplained.map((a) => this.alertText(a)),
-      value: unexplained.length
+      value: unexplained.length,
+      counts: { falseAlerts: unexplained.length, alerts: this.alerts.length }
     }
   }
 
@@ -294,7 +299,7 @@ class Context {
       }
     })
     const figure = `${pairs - late - missed}/${pairs} alerted in time, ${late} late, ${missed} missed${times.length === 0 ? '' : `; p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
-    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, late, missed }, samples: times }
   }
 
   /** Every restart and resume: within `within`, the others up through the window hear the node with no alert open, and it hears them. */
@@ -304,7 +309,9 @@ class Context {
     const excluded: string[] = []
     const times: number[] = []
     let pairs = 0
+    let returns = 0
     this.episodes(['restart', 'resume'], (step, at, back, action) => {
+      returns++
       const deadline = Math.min(at + e.within.ms, this.record.endAt)
       if (this.downDuring(back, deadline, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
       const peer = this.record.peers[back]
@@ -325,10 +332,10 @@ class Context {
         const heard = this.record.events.find((ev) => ev.node === by && ev.event.peer === peer && ev.at > at && ev.at <= deadline && (ev.event.event === 'recovered' || ev.event.event === 'joined'))
         if (heard !== undefined) last = Math.max(last, heard.at - at)
       }
-      times.push(last)
+      if (!failures.some((f) => f.startsWith(`${step}: `))) times.push(last)
     })
     const figure = `${pairs - failures.length}/${pairs} back in time${times.length === 0 ? '' : `; slowest per return p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
-    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, notBack: failures.length, returns, healed: times.length }, samples: times }
   }
 
   private noIsolated (e: Extract<Expectation, { kind: 'noIsolated' }>): Verdict {
