@@ -12,7 +12,8 @@
  * Every `every` from `start`, one node that is up is taken down by one of
  * `actions` (kill: crashed; hang: frozen; leave: stopped gracefully) and
  * brought back `down` later (kill and leave: restart, on the same identity
- * and port; hang: resume). An episode whose turn comes while `maxDown` nodes
+ * and port; hang: resume); a node that came back rests for `every` before it
+ * can be taken down again. An episode whose turn comes while `maxDown` nodes
  * are down is skipped.
  */
 import { ConfigError, quote } from '../config-error.js'
@@ -93,7 +94,8 @@ export function churnSteps (plan: ChurnPlan): Array<Record<string, unknown>> {
   const backAt = new Map<number, number>()
   for (let episode = 0; episode < plan.episodes; episode++) {
     const atMs = plan.startMs + episode * plan.everyMs
-    const up = plan.nodes.filter((n) => (backAt.get(n) ?? -1) < atMs)
+    // A node that came back is left alone for one turn: its restart may take a while, and it must be heard again first.
+    const up = plan.nodes.filter((n) => (backAt.get(n) ?? -Infinity) + plan.everyMs <= atMs)
     const down = [...backAt.values()].filter((t) => t >= atMs).length
     if (down >= plan.maxDown || up.length === 0) continue
     const node = random.pick(up)

@@ -256,13 +256,15 @@ class Context {
 
   private noFalseAlerts (e: Extract<Expectation, { kind: 'noFalseAlerts' }>): Verdict {
     const unexplained = this.alerts.filter((a) => !this.explained(a.by, a.on, a.at))
+    // An alert on a node that left is false too (it said goodbye), but it is not one on a node that is up: say which.
+    const gone = (a: { on: number, at: number }): string => a.on >= 0 && this.downDuring(a.on, a.at, a.at) === 'gone' ? `, after ${a.on} left` : ''
     return {
       number: e.number,
       kind: e.kind,
       description: 'no false alerts (every alert explained by a step)',
       pass: unexplained.length === 0,
       figure: `${unexplained.length} false alert${unexplained.length === 1 ? '' : 's'} of ${this.alerts.length}`,
-      failures: unexplained.map((a) => this.alertText(a)),
+      failures: unexplained.map((a) => `${this.alertText(a)}${gone(a)}`),
       value: unexplained.length,
       counts: { falseAlerts: unexplained.length, alerts: this.alerts.length }
     }

@@ -251,7 +251,7 @@ export function renderTimelineReport (report: TimelineReport): string[] {
   ]
   for (const v of report.verdicts) {
     lines.push(`${v.pass ? 'PASS' : 'FAIL'}  ${v.number}. ${v.description}: ${v.figure}`)
-    if (v.excluded !== undefined) lines.push(`        not judged: ${v.excluded.join(', ')}`)
+    if (v.excluded !== undefined) lines.push(`        not judged: ${v.excluded.slice(0, 8).join(', ')}${v.excluded.length > 8 ? ` and ${v.excluded.length - 8} more (--json lists them)` : ''}`)
     for (const failure of v.failures.slice(0, 10)) lines.push(`        ${failure}`)
     if (v.failures.length > 10) lines.push(`        and ${v.failures.length - 10} more`)
   }

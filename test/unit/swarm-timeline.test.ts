@@ -252,6 +252,11 @@ describe('restart, churn and star topologies in scenario files', () => {
       assert.equal(back?.action, d.action === 'hang' ? 'resume' : 'restart')
       assert.ok(back !== undefined && back.atMs - d.atMs >= 4000 && back.atMs - d.atMs <= 12_000)
     }
+    for (const d of downs) {
+      const node = 'nodes' in d ? d.nodes?.[0] ?? -1 : -1
+      const before = t.steps.filter((s) => s.number < d.number && (s.action === 'restart' || s.action === 'resume') && 'nodes' in s && s.nodes?.includes(node)).at(-1)
+      assert.ok(before === undefined || d.atMs - before.atMs >= 5000, `node ${node} rests a turn after it came back (step ${d.number})`)
+    }
     const more = timeline({ churn: { ...churn, episodes: 2, actions: ['kill'] }, steps: [{ after: '10s', stop: true }] })
     assert.deepEqual(more.steps.map(describeStep).at(-1), 'stop', 'the file\'s own steps follow the churn')
     assert.match(configError(() => timeline({ churn: { episodes: 3, actions: ['crash'] } })), /^x\.json: churn: actions: expected a list of kill, hang, leave, got \["crash"\]$/)
