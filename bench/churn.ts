@@ -72,7 +72,7 @@ export interface ChurnRun {
   late: number
   detectionP50Ms?: number
   detectionMaxMs?: number
-  /** Restarts and resumes (one judged return each, unless the node went down again within the window). */
+  /** Restarts and resumes judged (not those whose node went down again within the window). */
   returns: number
   /** Returns not heard by every node up within the window (or down again). */
   notHealed: number

@@ -313,9 +313,9 @@ class Context {
     let pairs = 0
     let returns = 0
     this.episodes(['restart', 'resume'], (step, at, back, action) => {
-      returns++
       const deadline = Math.min(at + e.within.ms, this.record.endAt)
       if (this.downDuring(back, deadline, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
+      returns++
       const peer = this.record.peers[back]
       // A restarted daemon starts with an empty table: only its new life (from its last listening line) counts.
       const listens = this.record.events.filter((ev) => ev.node === back && ev.event.event === 'listening' && ev.at <= at).map((ev) => ev.at)
