@@ -314,7 +314,8 @@ class Context {
     let returns = 0
     this.episodes(['restart', 'resume'], (step, at, back, action) => {
       const deadline = Math.min(at + e.within.ms, this.record.endAt)
-      if (this.downDuring(back, deadline, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
+      // Down again within the window (even if back by its end): that return is not judged.
+      if (this.downDuring(back, at + 1, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
       returns++
       const peer = this.record.peers[back]
       // A restarted daemon starts with an empty table: only its new life (from its last listening line) counts.

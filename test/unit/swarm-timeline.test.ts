@@ -308,6 +308,18 @@ describe('judging churn', () => {
     assert.equal(judgeTimeline(record(hub, [1000], []))[0].pass, true)
   })
 
+  it('does not judge a return whose node went down again within the window, even if back by its end', () => {
+    const again = parseTimeline(JSON.stringify({
+      swarm: { nodes: 6, interval: '500ms', ttl: '2s' },
+      steps: [{ at: '1s', kill: 5 }, { at: '5s', restart: 5 }, { at: '9s', kill: 5 }, { at: '13s', restart: 5 }],
+      expect: [{ returned: { within: '10s' } }]
+    }), 'again.json')
+    const events = [...[0, 1, 2, 3, 4].map((b) => alert(b, 3000, 5)), ...[0, 1, 2, 3, 4].map((b) => alert(b, 11_000, 5)), ev(5, 13_000, 'listening', 5), ...rejoin.map((e) => ({ ...e, at: e.at + 4000 }))]
+    const verdict = judgeTimeline(record(again, [1000, 5000, 9000, 13_000], events))[0]
+    assert.deepEqual(verdict.excluded, ['step 2 (restart 5): node 5 (down again)'])
+    assert.deepEqual(verdict.failures, [])
+  })
+
   it('judges an exit after a restart as unexpected', () => {
     const verdicts = judgeTimeline({ ...record(t, [1000, 2000, 8000, 9000], []), exits: new Map([[5, 'code 1']]) })
     assert.deepEqual(verdicts.at(-1)?.failures, ['node 5 exited (code 1)'])
