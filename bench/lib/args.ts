@@ -17,6 +17,7 @@ const BENCH_FLAGS = {
   duration: { value: '<duration>' },
   seconds: { value: '<n>' },
   interval: { value: '<duration>' },
+  ttl: { value: '<duration>' },
   warmup: { value: '<duration>' },
   seed: { value: '<n>' },
   gossipsub: { value: '<stock|json>' },
@@ -61,6 +62,8 @@ export interface BenchArgs {
   durationMs?: number
   /** Report interval of the daemons (ms; benchmarks with swarms; default 1 s). */
   intervalMs?: number
+  /** Metric TTL of the daemons (ms; default: the benchmark's). */
+  ttlMs?: number
   /** Warm-up before the measurement (ms). */
   warmupMs?: number
   /** Seed of the swarm's topology (default 1, so runs compare like with like). */
@@ -116,6 +119,7 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     nodes,
     durationMs: durationText === undefined ? undefined : benchDuration(durationFlag, durationText, { min: 1 }),
     intervalMs: text('interval') === undefined ? undefined : benchDuration('--interval', text('interval') as string, { min: 100, max: 3_600_000 }),
+    ttlMs: text('ttl') === undefined ? undefined : benchDuration('--ttl', text('ttl') as string, { min: 150, max: 3_600_000 }),
     warmupMs: text('warmup') === undefined ? undefined : benchDuration('--warmup', text('warmup') as string),
     seed: whole('seed', 0, 2 ** 32 - 1) ?? 1,
     gossipsub: text('gossipsub'),

@@ -70,10 +70,15 @@ export class Connectivity {
 
   /** Stops dialling and writes the known peers a last time (before the node stops: the monitor still knows them). */
   async stop (): Promise<void> {
+    this.halt()
+    await this.save()
+  }
+
+  /** Stops dialling and writing, as a crash would: the file keeps what it last held. */
+  halt (): void {
     this.keeper.stop()
     clearInterval(this.saveTimer)
     this.saveTimer = undefined
-    await this.save()
   }
 
   peerDisconnected (peer: string): void {

@@ -45,6 +45,12 @@ export interface RunDaemonOptions {
    * them once, itself.
    */
   catchRejections?: boolean
+  /**
+   * Resolves when the daemon should end as a killed process looks from the
+   * network (a packed swarm's `kill`): every connection reset instead of
+   * closed, no leave notice, no line printed after it. Default: never.
+   */
+  crash?: Promise<void>
 }
 
 /** The parts this configuration asks for. Each is imported only when configured. */
@@ -71,7 +77,9 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
   const stopRequested = options.stop ?? waitForSignal()
   // Every event is made into one record here and flows one way: to stdout, then to each part that listens.
   const listeners = new Set<(record: EventRecord) => void>()
+  let crashed = false
   const emit = (event: PeermonEvent): void => {
+    if (crashed) return
     const record = new EventRecord(event)
     io.stdout.write((config.json ? record.json : record.human) + '\n')
     for (const listener of listeners) {
@@ -182,7 +190,17 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
   keeper.start()
   await connectivity.start()
 
-  const signal = await stopRequested
+  const signal = await (options.crash === undefined ? stopRequested : Promise.race([stopRequested, options.crash.then(() => undefined)]))
+  if (signal === undefined) {
+    crashed = true
+    keeper.stop()
+    connectivity.halt()
+    await crashWithin(node, STOP_DEADLINE_MS)
+    trace?.stop()
+    await stopParts(started, { stdout: io.stdout, stderr: { write: () => true } })
+    if (catchRejections) process.off('unhandledRejection', onRejection)
+    return 137
+  }
   emit({ type: 'stopping' })
   keeper.stop()
   await connectivity.stop().catch(() => {})
@@ -229,6 +247,24 @@ async function stopWithin (node: PeermonNode, ms: number): Promise<boolean> {
     return await Promise.race([Promise.resolve(node.stop()).then(() => true as const), deadline])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Stops the node as a crash would look to its peers: each connection reset
+ * (aborted, not closed), and any that opens meanwhile too, so the monitor's
+ * leave notice (published in its beforeStop) reaches no peer.
+ */
+async function crashWithin (node: PeermonNode, ms: number): Promise<boolean> {
+  const reset = (): void => {
+    for (const conn of node.getConnections()) conn.abort(new Error('crashed'))
+  }
+  node.addEventListener('connection:open', reset)
+  reset()
+  try {
+    return await stopWithin(node, ms)
+  } finally {
+    node.removeEventListener('connection:open', reset)
   }
 }
 

@@ -15,12 +15,21 @@
  * - isolated: every node of `nodes` reports itself `isolated` (every peer it
  *   heard went silent at once: its local health, instead of an alert per
  *   peer) after the step, within `within` when given.
+ * - detected: every kill and hang step: every other node up through the
+ *   window that had heard the victim raises a `ping` alert on it within
+ *   `within` (churn: many episodes in one expectation).
+ * - returned: every restart and resume step: within `within`, every other
+ *   node up through the window hears the returning node with no alert open on
+ *   it, and the returning node hears each of them.
+ * - noIsolated: no node of `nodes` reports itself `isolated` (a node that
+ *   still hears some peer must not think itself cut off).
  * - noFalseAlerts: every alert during the timeline is explained by a step: its
- *   subject was killed; its subject or its raiser hung (until the resume plus
- *   a grace of ttl + 2 intervals + 1 s); the two were on different sides of a
+ *   subject was killed (until its restart plus a grace of ttl + 2 intervals +
+ *   1 s); its subject or its raiser hung (until the resume plus the grace); the two were on different sides of a
  *   partition or split; or one of them had a lossy, narrow or slow link (each until
  *   its heal plus the grace). A node that leaves must cause no alert at all.
- * - running (always judged): no node exited that no step killed or stopped.
+ * - running (always judged): no node exited that no step killed or stopped
+ *   (and did not restart).
  */
 import type { NodeEvent } from './child.js'
 import { formatMs } from './format.js'
@@ -59,6 +68,10 @@ export interface Verdict {
   excluded?: string[]
   /** The figure's main number: the slowest time (ms) or a count. */
   value?: number
+  /** detected, returned: what the figure counts, for a benchmark (e.g. `{ judged: 80, late: 2, missed: 1 }`). */
+  counts?: Record<string, number>
+  /** detected: each detection time; returned: each return's slowest time to be heard by all (ms). */
+  samples?: number[]
 }
 
 /** The grace after a fault ends during which its alerts are still explained. */
@@ -103,9 +116,10 @@ class Context {
           list.push({ from: at, to: Infinity, why: step.action === 'kill' ? 'killed' : step.action === 'leave' ? 'gone' : 'hung' })
           this.downs.set(node, list)
         }
-      } else if (step.action === 'resume') {
+      } else if (step.action === 'resume' || step.action === 'restart') {
+        // A restart counts from the start it asked for (the runner records the step once the node listens).
         for (const node of step.nodes) {
-          const open = this.downs.get(node)?.find((d) => d.why === 'hung' && d.to === Infinity)
+          const open = this.downs.get(node)?.find((d) => (step.action === 'resume') === (d.why === 'hung') && d.to === Infinity)
           if (open !== undefined) open.to = at
         }
       }
@@ -119,6 +133,9 @@ class Context {
       case 'noAlerts': return this.noAlerts(e)
       case 'isolated': return this.isolated(e)
       case 'noFalseAlerts': return this.noFalseAlerts(e)
+      case 'detected': return this.detected(e)
+      case 'returned': return this.returned(e)
+      case 'noIsolated': return this.noIsolated(e)
     }
   }
 
@@ -239,22 +256,129 @@ class Context {
 
   private noFalseAlerts (e: Extract<Expectation, { kind: 'noFalseAlerts' }>): Verdict {
     const unexplained = this.alerts.filter((a) => !this.explained(a.by, a.on, a.at))
+    // An alert on a node that left is false too (it said goodbye), but it is not one on a node that is up: say which.
+    const gone = (a: { on: number, at: number }): string => a.on >= 0 && this.downDuring(a.on, a.at, a.at) === 'gone' ? `, after ${a.on} left` : ''
     return {
       number: e.number,
       kind: e.kind,
       description: 'no false alerts (every alert explained by a step)',
       pass: unexplained.length === 0,
       figure: `${unexplained.length} false alert${unexplained.length === 1 ? '' : 's'} of ${this.alerts.length}`,
-      failures: unexplained.map((a) => this.alertText(a)),
-      value: unexplained.length
+      failures: unexplained.map((a) => `${this.alertText(a)}${gone(a)}`),
+      value: unexplained.length,
+      counts: { falseAlerts: unexplained.length, alerts: this.alerts.length }
     }
+  }
+
+  /** Every kill and hang: each other node up through the window (that had heard the victim) alerts on it within `within`. */
+  private detected (e: Extract<Expectation, { kind: 'detected' }>): Verdict {
+    const description = `detected: every kill and hang alerted by every node up${withinText(e.within)}`
+    const times: number[] = []
+    const failures: string[] = []
+    const excluded: string[] = []
+    let pairs = 0
+    let late = 0
+    let missed = 0
+    this.episodes(['kill', 'hang'], (step, at, victim) => {
+      const deadline = at + e.within.ms
+      for (const by of this.record.peers.keys()) {
+        if (by === victim) continue
+        const down = this.downDuring(by, at, deadline)
+        if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
+        if (!this.tableAt(by, at).peers.has(this.record.peers[victim])) { excluded.push(`${step}: node ${by} (had not heard ${victim})`); continue }
+        pairs++
+        const first = this.alerts.find((a) => a.by === by && a.on === victim && a.metric === HEARTBEAT_METRIC && a.at >= at)
+        if (first === undefined || this.downDuring(victim, first.at, first.at) === undefined) {
+          missed++
+          failures.push(`${step}: node ${by} did not alert on ${victim}`)
+        } else {
+          times.push(first.at - at)
+          if (first.at > deadline) {
+            late++
+            failures.push(`${step}: node ${by} alerted on ${victim} after ${formatMs(first.at - at)} (> ${formatMs(e.within.ms)})`)
+          }
+        }
+      }
+    })
+    const figure = `${pairs - late - missed}/${pairs} alerted in time, ${late} late, ${missed} missed${times.length === 0 ? '' : `; p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
+    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, late, missed }, samples: times }
+  }
+
+  /** Every restart and resume: within `within`, the others up through the window hear the node with no alert open, and it hears them. */
+  private returned (e: Extract<Expectation, { kind: 'returned' }>): Verdict {
+    const description = `returned: every node restarted or resumed is heard again with no alert open, and hears the others,${withinText(e.within)}`
+    const failures: string[] = []
+    const excluded: string[] = []
+    const times: number[] = []
+    let pairs = 0
+    let returns = 0
+    this.episodes(['restart', 'resume'], (step, at, back, action) => {
+      const deadline = Math.min(at + e.within.ms, this.record.endAt)
+      // Down again within the window (even if back by its end): that return is not judged.
+      if (this.downDuring(back, at + 1, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
+      returns++
+      const peer = this.record.peers[back]
+      // A restarted daemon starts with an empty table: only its new life (from its last listening line) counts.
+      const listens = this.record.events.filter((ev) => ev.node === back && ev.event.event === 'listening' && ev.at <= at).map((ev) => ev.at)
+      const born = action !== 'restart' ? undefined : listens.length === 0 ? at : Math.max(...listens)
+      const own = this.tableAt(back, deadline, born)
+      let last = 0
+      for (const by of this.record.peers.keys()) {
+        if (by === back) continue
+        const down = this.downDuring(by, at, deadline)
+        if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
+        pairs++
+        const table = this.tableAt(by, deadline)
+        if (table.alerting.has(peer)) failures.push(`${step}: node ${by} still alerting on ${back}`)
+        else if (!table.peers.has(peer)) failures.push(`${step}: node ${by} does not hear ${back}`)
+        else if (!own.peers.has(this.record.peers[by])) failures.push(`${step}: node ${back} does not hear ${by}`)
+        const heard = this.record.events.find((ev) => ev.node === by && ev.event.peer === peer && ev.at > at && ev.at <= deadline && (ev.event.event === 'recovered' || ev.event.event === 'joined'))
+        if (heard !== undefined) last = Math.max(last, heard.at - at)
+      }
+      if (!failures.some((f) => f.startsWith(`${step}: `))) times.push(last)
+    })
+    const figure = `${pairs - failures.length}/${pairs} back in time${times.length === 0 ? '' : `; slowest per return p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
+    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, notBack: failures.length, returns, healed: times.length }, samples: times }
+  }
+
+  private noIsolated (e: Extract<Expectation, { kind: 'noIsolated' }>): Verdict {
+    const found = this.record.events
+      .filter((ev) => ev.event.event === 'isolated' && e.nodes.includes(ev.node) && ev.at >= this.record.startAt && ev.at <= this.record.endAt)
+      .sort((a, b) => a.at - b.at)
+    return {
+      number: e.number,
+      kind: e.kind,
+      description: `no isolated: ${e.nodesText} never report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off`,
+      pass: found.length === 0,
+      figure: `${found.length} isolated report${found.length === 1 ? '' : 's'}`,
+      failures: found.map((ev) => `node ${ev.node} reported isolated at +${formatMs(ev.at - this.record.startAt)}`),
+      value: found.length
+    }
+  }
+
+  /** Calls `visit` with each node of each step of `actions` that ran: the step's text, its time, the node. */
+  private episodes (actions: string[], visit: (step: string, at: number, node: number, action: string) => void): void {
+    this.record.timeline.steps.forEach((step, i) => {
+      const at = this.record.stepsAt[i]
+      if (at === undefined || !actions.includes(step.action) || !('nodes' in step)) return
+      for (const node of step.nodes ?? []) visit(`step ${step.number} (${describeStep(step)})`, at, node, step.action)
+    })
+  }
+
+  /** Node `node`'s peer table from its events up to `at` (from `since` on, when given). */
+  tableAt (node: number, at: number, since?: number): PeerTable {
+    const table = new PeerTable()
+    const mine = this.record.events.filter((ev) => ev.node === node && ev.at <= at && (since === undefined || ev.at >= since)).sort((x, y) => x.at - y.at || x.receivedAt - y.receivedAt)
+    for (const ev of mine) table.apply(ev.event)
+    return table
   }
 
   running (number: number): Verdict {
     const failures: string[] = []
     for (const [node, how] of this.record.exits) {
-      const down = this.downDuring(node, this.record.startAt, this.record.endAt)
-      if (down !== 'killed' && down !== 'gone') failures.push(`node ${node} exited (${how})`)
+      // The node's last down period must be open: a node that restarted and then ended did so unasked.
+      const last = this.downs.get(node)?.filter((d) => d.why !== 'hung').at(-1)
+      if (last === undefined || last.to !== Infinity) failures.push(`node ${node} exited (${how})`)
     }
     return { number, kind: 'running', description: 'no node exited unless a step killed it or made it leave', pass: failures.length === 0, figure: `${failures.length} unexpected exit${failures.length === 1 ? '' : 's'}`, failures, value: failures.length }
   }
@@ -275,7 +399,7 @@ class Context {
       }
       switch (step.action) {
         case 'kill':
-          if (step.nodes.includes(on)) return true
+          if (step.nodes.includes(on) && at <= endOf((s) => s.action === 'restart' && s.nodes.includes(on))) return true
           break
         case 'hang': {
           if (!step.nodes.includes(on) && !step.nodes.includes(by)) break

@@ -45,7 +45,7 @@ export const SWARM_LIMITS = Object.freeze({ maxNodes: 200 })
 export const SWARM_HELP: string = `Usage: peermon swarm --nodes N [options]
        peermon swarm --scenario <file> [--junit <file>] [--json] [--seed <n>]
 
-Start N local daemons on 127.0.0.1 (fresh identities; packed several to a
+Start N local daemons on 127.0.0.1 (fresh identities, kept for a restart; packed several to a
 process in large swarms, see --per-process), each bootstrapping to up to --degree earlier ones, and show their view of the swarm
 (live mode), or run a chaos scenario and check every survivor detects it.
 
@@ -53,8 +53,11 @@ Options:
   --nodes <n>             number of daemons (1..${SWARM_LIMITS.maxNodes}; 2 or more for a scenario)
   --scenario <name|file>  crash (SIGKILL a node), hang (SIGSTOP, later SIGCONT) or
                           leave (SIGTERM); any other value is a scenario file (JSON:
-                          the swarm, timed steps, expectations; see scenarios/); the
-                          file sets nodes, interval, ttl, degree and netns. Its latency
+                          the swarm, timed steps or a seeded churn, expectations; see
+                          scenarios/); the file sets nodes, interval, ttl, degree,
+                          topology (star: all bootstrap to node 0), perProcess and
+                          netns; its restart step brings a node back on the same
+                          identity and port. Its latency
                           step delays what a node sends over TCP (delay ± jitter, no
                           reordering) through a relay in this process: TCP itself
                           still sees short round trips (README: --netns)
@@ -67,8 +70,9 @@ Options:
                           more packs that many real libp2p nodes (own identity, port,
                           connections) into one process. Default: 1 up to
                           ${PROCESSES_PER_CORE} processes per core, packed beyond (100 nodes on this
-                          machine: ${defaultPerProcess(100, os.availableParallelism())} per process). A scenario's victim always
-                          runs alone, so its signal is real.
+                          machine: ${defaultPerProcess(100, os.availableParallelism())} per process). A packed node is
+                          crashed alone (connections reset, no leave notice); a hung
+                          one (SIGSTOP) always runs alone, so its signal is real.
   --hang-for <duration>   hang: how long the victim stays stopped, > ttl (default: 2 x ttl + 2s)
   --timeout <duration>    scenario: how long the swarm may take to start and form
                           (default: 20s + 2s per node + 2 x ttl)
@@ -78,7 +82,7 @@ Options:
                           nodes share its address (a port each) and its link faults;
                           needs root, ip, tc, nft
   --view [host:port]      serve a live page of the swarm (who sees whom, events, buttons
-                          to kill, hang, resume, stop, partition, heal nodes); default
+                          to kill, hang, resume, stop, restart, partition, heal nodes); default
                           127.0.0.1:0, its URL printed on stderr; with a scenario
                           file, the page watches (steps in its feed, no buttons)
   --view-token <token>    bearer token of the page (env PEERMON_VIEW_TOKEN); required

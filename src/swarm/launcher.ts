@@ -19,8 +19,10 @@
  * ```
  */
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
-import { DaemonChild, type NodeEvent, type SwarmNode } from './child.js'
+import { join } from 'node:path'
+import { DaemonChild, describeExit, exitsWithin, type NodeEvent, type SwarmNode } from './child.js'
 import { NetnsLan, type LanHost } from './netns.js'
 import { LanLatency } from './netns-latency.js'
 import { PackedProcess } from './packed.js'
@@ -83,6 +85,8 @@ export interface SwarmOptions {
   ttlMs: number
   /** Bootstrap addresses per node, at most (default 3). */
   degree?: number
+  /** `star`: every node bootstraps to node 0 alone (a hub); default `random` (topology.ts). */
+  topology?: 'random' | 'star'
   /** Seed of every random choice (default: random). */
   seed?: number
   /** Largest start batch (default 4; packed: one node per packed process, at least 4). */
@@ -164,7 +168,16 @@ export class Swarm {
   private readonly killAllNow = (): void => {
     for (const child of this.nodes) child.killNow()
     for (const pack of this.packs) pack.killNow()
+    this.removeKeys()
   }
+  /**
+   * A folder (mode 0700) of one identity key file per node, made by start():
+   * each daemon creates its own at its first start, and restart() brings the
+   * node back with it, as a service manager would. Removed by stop().
+   */
+  private keyDir: string | undefined
+  /** Per node: the daemon arguments it was first started with; restart() reuses them with its port pinned. */
+  private readonly argsOf: string[][] = []
 
   private stopping: Promise<void> | undefined
   private readonly solo: Set<number>
@@ -189,6 +202,7 @@ export class Swarm {
     this.plan = planSwarm({
       nodes: options.nodes,
       degree: options.degree ?? DEFAULT_DEGREE,
+      star: options.topology === 'star',
       // Starting a packed node costs no process spawn: a batch may hold one node per packed process.
       maxBatch: options.maxBatch ?? (this.perProcess > 1 ? Math.max(DEFAULT_MAX_BATCH, Math.ceil(options.nodes / this.perProcess)) : DEFAULT_MAX_BATCH)
     }, seededRandom(this.seed))
@@ -248,6 +262,7 @@ export class Swarm {
    */
   async start (signal?: AbortSignal): Promise<void> {
     process.on('exit', this.killAllNow)
+    this.keyDir ??= mkdtempSync(join(os.tmpdir(), 'peermon-swarm-keys-'))
     if (this.options.netns === true && this.lan === undefined) {
       // A namespace per process, numbered by its first node (a process per node: host i is node i).
       const groups = this.processGroups.map((group) => [...group].sort((a, b) => a - b)).sort((a, b) => a[0] - b[0])
@@ -277,6 +292,30 @@ export class Swarm {
     const host = await this.lan?.addHost()
     if (host !== undefined) this.hostIndex[index] = host.index
     const child = this.spawnNode(index)
+    await child.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
+    return child
+  }
+
+  /**
+   * Starts node `index` again after it ended (killed, stopped or crashed),
+   * with the same identity (its key file), listen address and port (the one
+   * it bound at its first start, now given explicitly) and bootstrap list, in
+   * the same place: its own process, or its packed process. Resolves once it
+   * listens; its peer table starts empty, as the daemon does.
+   */
+  async restart (index: number): Promise<SwarmNode> {
+    const old = this.node(index)
+    // A kill takes effect at once, but the process (or packed node) may need a moment to let go of its port.
+    if (old.exit === undefined && !await exitsWithin(old.exited, 5000)) throw new Error(`node ${index} is still running (${describeExit(old.exit)}): only a node that ended can be restarted`)
+    const pack = this.packOf.get(index)
+    if (pack !== undefined && pack.exit !== undefined) throw new Error(`node ${index}: its packed process is gone (${describeExit(pack.exit)})`)
+    const first = this.argsOf[index]
+    const port = first === undefined ? undefined : boundPort(old.addrs, this.lan === undefined ? '127.0.0.1' : this.hostOf(index).address)
+    if (first === undefined || port === undefined) throw new Error(`node ${index} never listened: nothing to restart it as`)
+    const listen = first.indexOf('--listen') + 1
+    const args = first.map((arg, i) => i === listen ? arg.replace(/\/tcp\/0$/, `/tcp/${port}`) : arg)
+    this.tables[index] = new PeerTable()
+    const child = this.spawnNode(index, args)
     await child.whenListening(this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
     return child
   }
@@ -350,6 +389,7 @@ export class Swarm {
         ])
       } finally {
         process.off('exit', this.killAllNow)
+        this.removeKeys()
         await this.latency?.close()
         await this.lan?.destroy()
       }
@@ -386,25 +426,16 @@ export class Swarm {
     }
   }
 
-  private spawnNode (index: number): SwarmNode {
-    const { intervalMs, ttlMs } = this.options
-    const bootstrap = this.plan.bootstraps[index].flatMap((j) => {
-      const addr = this.nodes[j]?.dialAddr
-      return addr === undefined ? [] : ['--bootstrap', addr]
-    })
-    const extra = this.options.nodeArgs?.(index) ?? []
+  private removeKeys (): void {
+    if (this.keyDir !== undefined) rmSync(this.keyDir, { recursive: true, force: true })
+    this.keyDir = undefined
+  }
+
+  /** Starts node `index` with the daemon arguments of its first start (built here), or `again`'s (restart()). */
+  private spawnNode (index: number, again?: string[]): SwarmNode {
+    const args = again ?? this.firstArgs(index)
+    this.argsOf[index] = args
     const host = this.lan === undefined ? undefined : this.hostOf(index)
-    const args = [
-      '--json',
-      '--listen', `/ip4/${host?.address ?? '127.0.0.1'}/tcp/0`,
-      '--interval', `${intervalMs}ms`,
-      '--ttl', `${ttlMs}ms`,
-      // Many daemons on one host: none may take the HTTP API's default port, unless nodeArgs
-      // gives a node an API of its own (e.g. `--api 127.0.0.1:0`; a second --api would be refused).
-      ...(extra.some(arg => arg === '--api' || arg.startsWith('--api=')) ? [] : ['--api', 'off']),
-      ...bootstrap,
-      ...extra
-    ]
     const nodeEnv = this.options.nodeEnv?.(index)
     const pack = this.packOf.get(index)
     const child = pack !== undefined
@@ -425,6 +456,39 @@ export class Swarm {
     })
     return child
   }
+
+  private firstArgs (index: number): string[] {
+    const { intervalMs, ttlMs } = this.options
+    const bootstrap = this.plan.bootstraps[index].flatMap((j) => {
+      const addr = this.nodes[j]?.dialAddr
+      return addr === undefined ? [] : ['--bootstrap', addr]
+    })
+    const extra = this.options.nodeArgs?.(index) ?? []
+    const host = this.lan === undefined ? undefined : this.hostOf(index)
+    // A key given by nodeArgs is the node's identity; otherwise one of its own in the swarm's key folder.
+    const key = extra.some((arg) => arg === '--key' || arg.startsWith('--key=')) || this.keyDir === undefined ? [] : ['--key', join(this.keyDir, `node-${index}.key`)]
+    return [
+      '--json',
+      '--listen', `/ip4/${host?.address ?? '127.0.0.1'}/tcp/0`,
+      '--interval', `${intervalMs}ms`,
+      '--ttl', `${ttlMs}ms`,
+      // Many daemons on one host: none may take the HTTP API's default port, unless nodeArgs
+      // gives a node an API of its own (e.g. `--api 127.0.0.1:0`; a second --api would be refused).
+      ...(extra.some(arg => arg === '--api' || arg.startsWith('--api=')) ? [] : ['--api', 'off']),
+      ...key,
+      ...bootstrap,
+      ...extra
+    ]
+  }
+}
+
+/** The TCP port of the first of `addrs` on `host` (a `listening` line's addresses). */
+export function boundPort (addrs: readonly string[], host: string): number | undefined {
+  for (const addr of addrs) {
+    const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(addr)
+    if (match !== null && match[1] === host) return Number(match[2])
+  }
+  return undefined
 }
 
 /**

@@ -9,13 +9,17 @@
  * command per line:
  *
  *   {"start":3,"args":["--json","--listen",...],"env":{"PEERMON_TRACE":"..."}}
- *   {"stop":3}
+ *   {"stop":3}     a graceful stop, as SIGTERM for a daemon of its own
+ *   {"kill":3}     a crash, as SIGKILL: runDaemon's `crash` resets every
+ *                  connection, publishes no leave notice and stops the node's
+ *                  timers; nothing the node writes after it is forwarded
  *
  * and reads one line per node line on stdout, framed with the node's index:
  *
  *   3 {"ts":...,"event":"listening",...}    a line the daemon printed
  *   3 ! peermon: ...                        a line the daemon wrote to stderr
  *   3 exit 0                                the daemon ended, with its exit code
+ *   3 exit SIGKILL                          the daemon ended by a kill (once its port is free)
  *
  * SIGTERM or SIGINT stops every daemon the way one daemon stops (each says
  * `stopping`, leaves, exits); a second one exits at once. When stdin ends (the
@@ -30,9 +34,10 @@ import { runDaemon, type LineSink } from '../daemon/run.js'
 import { frameLine, parseCommand, type PackCommand } from './pack-protocol.js'
 
 /** A sink that frames every line written to it for node `node`. */
-function sink (node: number, kind: 'stdout' | 'stderr', out: LineSink): LineSink {
+function sink (node: number, kind: 'stdout' | 'stderr', out: LineSink, muted: () => boolean): LineSink {
   return {
     write: (text: string) => {
+      if (muted()) return true
       for (const line of text.split('\n')) if (line !== '') out.write(`${frameLine({ node, kind, text: line })}\n`)
       return true
     }
@@ -46,7 +51,7 @@ function sink (node: number, kind: 'stdout' | 'stderr', out: LineSink): LineSink
 export async function runPackProcess (input: NodeJS.ReadableStream & { destroy?: () => void } = process.stdin, out: LineSink = process.stdout): Promise<number> {
   // One daemon adds a few listeners to the process (signals); dozens are expected here.
   process.setMaxListeners(0)
-  const running = new Map<number, { stop: (why: string) => void, done: Promise<void> }>()
+  const running = new Map<number, { stop: (why: string) => void, kill: () => void, done: Promise<void> }>()
   let stopAllWhy: string | undefined
 
   const stopAll = (why: string): void => {
@@ -74,21 +79,25 @@ export async function runPackProcess (input: NodeJS.ReadableStream & { destroy?:
     }
     let stop: (why: string) => void = () => {}
     const stopped = new Promise<string>((resolve) => { stop = resolve })
-    const stdout = sink(index, 'stdout', out)
-    const stderr = sink(index, 'stderr', out)
+    let killed = false
+    let crash: () => void = () => {}
+    const crashed = new Promise<void>((resolve) => { crash = resolve })
+    const kill = (): void => { killed = true; crash() }
+    const stdout = sink(index, 'stdout', out, () => killed)
+    const stderr = sink(index, 'stderr', out, () => killed)
     const done = (async () => {
       let code: number
       try {
         const config = await loadDaemonConfig(args, { ...process.env, ...env })
-        code = await runDaemon(config, { stdout, stderr }, { stop: stopped, catchRejections: false })
+        code = await runDaemon(config, { stdout, stderr }, { stop: stopped, crash: crashed, catchRejections: false })
       } catch (err) {
         stderr.write(`peermon: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`)
         code = err instanceof ConfigError ? 2 : 1
       }
       running.delete(index)
-      out.write(`${frameLine({ node: index, kind: 'exit', code })}\n`)
+      out.write(`${frameLine(killed ? { node: index, kind: 'exit', code: null, signal: 'SIGKILL' } : { node: index, kind: 'exit', code })}\n`)
     })()
-    running.set(index, { stop, done })
+    running.set(index, { stop, kill, done })
     if (stopAllWhy !== undefined) stop(stopAllWhy)
   }
 
@@ -102,6 +111,7 @@ export async function runPackProcess (input: NodeJS.ReadableStream & { destroy?:
       continue
     }
     if ('stop' in command) running.get(command.stop)?.stop('stop')
+    else if ('kill' in command) running.get(command.kill)?.kill()
     else if (stopAllWhy === undefined) start(command.start, command.args, command.env)
   }
   // stdin ended (the launcher is gone or done with us) or a signal asked.

@@ -4,8 +4,12 @@
  * PackedNode that looks like any other node of the swarm.
  *
  * A packed node cannot be singled out by a signal (SIGKILL, SIGSTOP would hit
- * its neighbours too), so the nodes a scenario acts on get a process of their
- * own (Swarm's `solo`); a packed node can still be stopped gracefully on its own.
+ * its neighbours too). SIGTERM and SIGINT stop it gracefully on its own, and
+ * SIGKILL is played by the process: the node's connections are reset, it
+ * leaves no notice and prints nothing more, and its exit reads `signal
+ * SIGKILL` (pack-process.ts). SIGSTOP cannot be: one node's timers and sockets
+ * cannot be frozen while its process mates run on, so a node a scenario hangs
+ * gets a process of its own (Swarm's `solo`).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { pipe } from 'it-pipe'
@@ -104,6 +108,11 @@ export class PackedProcess {
     return this.send({ stop: index })
   }
 
+  /** Ends node `index` as a killed process looks from the network (pack-process.ts); false if the process is gone. */
+  killNode (index: number): boolean {
+    return this.send({ kill: index })
+  }
+
   /** Sends a signal to the whole process; false when it is gone. */
   signal (signal: NodeJS.Signals): boolean {
     if (this.exit !== undefined || this.pid === undefined) return false
@@ -149,7 +158,7 @@ export class PackedProcess {
         node.stderrLine(line.text)
         this.options.onStderr?.(line.node, line.text)
         break
-      case 'exit': node.ended({ code: line.code, signal: null }); break
+      case 'exit': node.ended({ code: line.code, signal: line.signal ?? null }); break
     }
   }
 }
@@ -170,12 +179,13 @@ export class PackedNode extends SwarmNode {
 
   /**
    * SIGTERM and SIGINT stop this node gracefully, as they would a daemon of its
-   * own; every other signal would reach the nodes it shares its process with,
-   * so it is not sent (false).
+   * own; SIGKILL crashes it alone (PackedProcess.killNode). Every other signal
+   * would reach the nodes it shares its process with, so it is not sent (false).
    */
   signal (signal: NodeJS.Signals): boolean {
     if (this.exit !== undefined) return false
     if (signal === 'SIGTERM' || signal === 'SIGINT') return this.host.stopNode(this.index)
+    if (signal === 'SIGKILL') return this.host.killNode(this.index)
     return false
   }
 

@@ -28,12 +28,13 @@ import { ConfigError, quote } from '../config-error.js'
 import { DEFAULT_INTERVAL_MS, defaultTtlMs } from '../constants.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration, parseDuration } from '../duration.js'
+import { churnSteps, parseChurn } from './churn.js'
 import { LOSS_DIRECTIONS, type LossDirection } from './link-faults.js'
 
 export const TIMELINE_LIMITS = Object.freeze({ maxNodes: 200, maxSteps: 200, maxExpectations: 100 })
 
-/** Signal actions (loopback or netns) and network actions (netns only). */
-export const SIGNAL_ACTIONS = ['kill', 'hang', 'resume', 'leave'] as const
+/** Actions on nodes' processes (loopback or netns) and network actions (netns only). */
+export const SIGNAL_ACTIONS = ['kill', 'hang', 'resume', 'leave', 'restart'] as const
 export const NETWORK_ACTIONS = ['partition', 'split', 'loss', 'rate', 'latency', 'heal'] as const
 export const STEP_ACTIONS = [...SIGNAL_ACTIONS, ...NETWORK_ACTIONS, 'stop'] as const
 export type StepAction = typeof STEP_ACTIONS[number]
@@ -47,6 +48,10 @@ export interface TimelineSwarm {
   netns: boolean
   seed?: number
   degree?: number
+  /** `star`: every node bootstraps to node 0 alone; default: the launcher's random graph (topology.ts). */
+  topology?: 'star'
+  /** Nodes per process (1: a process per node); default: the launcher's packing. */
+  perProcess?: number
   /** Quiet time after formation before the timeline's clock starts (default 2 x ttl). */
   settleMs: number
 }
@@ -59,7 +64,8 @@ interface StepBase {
   atMs: number
 }
 export type TimelineStep = StepBase & (
-  | { action: 'kill' | 'hang' | 'resume' | 'leave', nodes: number[] }
+  /** restart: a node that was killed or left starts again, same identity, address and port. */
+  | { action: 'kill' | 'hang' | 'resume' | 'leave' | 'restart', nodes: number[] }
   /** `partition` (nodes cut off from the rest) and `split` both end as groups that cannot reach each other. */
   | { action: 'partition' | 'split', groups: number[][] }
   | { action: 'loss', nodes: number[], percent: number, direction: LossDirection }
@@ -83,7 +89,13 @@ export type Expectation =
   | { kind: 'noAlerts', number: number, on: number[], by: number[], byText: string, onText: string, from?: number, until?: number }
   | { kind: 'isolated', number: number, nodes: number[], nodesText: string, within?: TimeSpec, after: number }
   | { kind: 'noFalseAlerts', number: number }
-export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noFalseAlerts'] as const
+  /** Every kill and hang: alerted by every other node up through the window (and that had heard the victim), within `within`. */
+  | { kind: 'detected', number: number, within: TimeSpec }
+  /** Every restart and resume: the node is heard again, with no alert open, by every node up through the window, and hears them, within `within`. */
+  | { kind: 'returned', number: number, within: TimeSpec }
+  /** No node of `nodes` reports itself `isolated` during the timeline. */
+  | { kind: 'noIsolated', number: number, nodes: number[], nodesText: string }
+export const EXPECTATION_KINDS = ['alerted', 'recovered', 'noAlerts', 'isolated', 'noFalseAlerts', 'noIsolated', 'detected', 'returned'] as const
 
 export interface Timeline {
   /** Where it came from, for messages. */
@@ -95,7 +107,7 @@ export interface Timeline {
   endMs: number
   /** The file's expectations, then the implicit noFalseAlerts unless the file lists one. */
   expect: Expectation[]
-  /** Nodes some step signals: each gets a process of its own. */
+  /** Nodes some step acts on (kill, hang, resume, leave, restart). */
   signalled: number[]
   /** Nodes some latency step slows: their connections are relayed from the start. */
   slowed: number[]
@@ -111,16 +123,20 @@ export function parseTimeline (text: string, file: string): Timeline {
   }
   const at = (where: string) => (message: string) => new ConfigError(`${file}: ${where}${message}`)
   const top = object(data, at(''), 'the file')
-  onlyKeys(top, ['name', 'description', 'swarm', 'steps', 'expect'], at(''))
+  onlyKeys(top, ['name', 'description', 'swarm', 'churn', 'steps', 'expect'], at(''))
   const name = top.name === undefined ? file : string(top.name, at('name: '))
   const swarm = parseSwarm(top.swarm, at('swarm: '))
-  if (!Array.isArray(top.steps) || top.steps.length === 0) throw at('steps: ')('expected a list of at least one step')
-  if (top.steps.length > TIMELINE_LIMITS.maxSteps) throw at('steps: ')(`at most ${TIMELINE_LIMITS.maxSteps} steps`)
+  // A churn block is written out as steps first (churn.ts); the file's own steps follow it.
+  const churned = top.churn === undefined ? [] : churnSteps(parseChurn(top.churn, swarm, at('churn: ')))
+  const written = top.steps === undefined && churned.length > 0 ? [] : top.steps
+  if (!Array.isArray(written) || (written.length === 0 && churned.length === 0)) throw at('steps: ')('expected a list of at least one step')
+  const rawSteps = [...churned, ...written]
+  if (rawSteps.length > TIMELINE_LIMITS.maxSteps) throw at('steps: ')(`at most ${TIMELINE_LIMITS.maxSteps} steps${churned.length > 0 ? `, the churn's ${churned.length} included` : ''}`)
 
   const steps: TimelineStep[] = []
   const state = new NodeStates(swarm.nodes)
   let previousMs = 0
-  for (const [i, raw] of top.steps.entries()) {
+  for (const [i, raw] of rawSteps.entries()) {
     const step = parseStep(raw, i + 1, swarm, previousMs, state, file)
     previousMs = step.atMs
     steps.push(step)
@@ -137,7 +153,7 @@ export function parseTimeline (text: string, file: string): Timeline {
   const lastMs = steps.at(-1)?.atMs ?? 0
   const windows = expect.flatMap((e) => (e.kind === 'alerted' || e.kind === 'recovered') && e.within !== undefined
     ? [stepAt(steps, e.after) + e.within.ms + 1000]
-    : [])
+    : e.kind === 'detected' || e.kind === 'returned' ? [lastMs + e.within.ms + 1000] : [])
   const endMs = stopStep?.atMs ?? Math.max(lastMs + Math.max(10_000, 2 * swarm.ttlMs + 2 * swarm.intervalMs), ...windows)
   const signalled = [...new Set(steps.flatMap((s) => (SIGNAL_ACTIONS as readonly string[]).includes(s.action) && 'nodes' in s ? s.nodes ?? [] : []))].sort((a, b) => a - b)
   const slowed = [...new Set(steps.flatMap((s) => s.action === 'latency' ? s.nodes : []))].sort((a, b) => a - b)
@@ -152,7 +168,7 @@ export function stepAt (steps: readonly TimelineStep[], number: number): number 
 /** `kill 3`, `split 0-4 | 5-9`, `loss 10% both on 2`, `heal all`: one step for a person. */
 export function describeStep (step: TimelineStep): string {
   switch (step.action) {
-    case 'kill': case 'hang': case 'resume': case 'leave':
+    case 'kill': case 'hang': case 'resume': case 'leave': case 'restart':
       return `${step.action} ${formatNodes(step.nodes)}`
     case 'partition':
       return `partition ${formatNodes(step.groups[0])} from the rest`
@@ -244,7 +260,7 @@ export function parseTimeSpec (text: unknown, swarm: Pick<TimelineSwarm, 'ttlMs'
 
 function parseSwarm (value: unknown, fail: (message: string) => ConfigError): TimelineSwarm {
   const swarm = object(value, fail, 'the swarm settings')
-  onlyKeys(swarm, ['nodes', 'interval', 'ttl', 'netns', 'seed', 'degree', 'settle'], (m) => fail(m))
+  onlyKeys(swarm, ['nodes', 'interval', 'ttl', 'netns', 'seed', 'degree', 'topology', 'perProcess', 'settle'], (m) => fail(m))
   const field = (key: string) => (message: string) => fail(`${key}: ${message}`)
   if (swarm.nodes === undefined) throw field('nodes')('required, the number of daemons, e.g. 10')
   const nodes = wholeNumber(swarm.nodes, 2, TIMELINE_LIMITS.maxNodes, field('nodes'))
@@ -252,6 +268,8 @@ function parseSwarm (value: unknown, fail: (message: string) => ConfigError): Ti
   const ttlMs = swarm.ttl === undefined ? defaultTtlMs(intervalMs) : duration(swarm.ttl, field('ttl'), 1, DAEMON_LIMITS.maxTtlMs)
   if (!(ttlMs >= DAEMON_LIMITS.minTtlIntervals * intervalMs)) throw field('ttl')(`must be at least ${DAEMON_LIMITS.minTtlIntervals} times the interval (${formatDuration(intervalMs)}), got ${formatDuration(ttlMs)}`)
   if (swarm.netns !== undefined && typeof swarm.netns !== 'boolean') throw field('netns')(`expected true or false, got ${JSON.stringify(swarm.netns)}`)
+  if (swarm.topology !== undefined && swarm.topology !== 'star' && swarm.topology !== 'random') throw field('topology')(`expected "star" (every node bootstraps to node 0) or "random" (the default), got ${JSON.stringify(swarm.topology)}`)
+  if (swarm.topology === 'star' && swarm.degree !== undefined) throw field('degree')('a star has degree 1 (every node bootstraps to node 0): drop degree or topology')
   return {
     nodes,
     intervalMs,
@@ -259,6 +277,8 @@ function parseSwarm (value: unknown, fail: (message: string) => ConfigError): Ti
     netns: swarm.netns === true,
     ...(swarm.seed === undefined ? {} : { seed: wholeNumber(swarm.seed, 0, 2 ** 32 - 1, field('seed')) }),
     ...(swarm.degree === undefined ? {} : { degree: wholeNumber(swarm.degree, 1, 64, field('degree')) }),
+    ...(swarm.topology === 'star' ? { topology: 'star' as const } : {}),
+    ...(swarm.perProcess === undefined ? {} : { perProcess: wholeNumber(swarm.perProcess, 1, TIMELINE_LIMITS.maxNodes, field('perProcess')) }),
     settleMs: swarm.settle === undefined ? 2 * ttlMs : duration(swarm.settle, field('settle'), 0, 3_600_000)
   }
 }
@@ -270,11 +290,15 @@ class NodeStates {
   apply (action: StepAction, nodes: number[], fail: (message: string) => ConfigError): void {
     for (const node of nodes) {
       const now = this.states[node]
-      if (now === 'killed' || now === 'left') throw fail(`node ${node} was already ${now === 'killed' ? 'killed' : 'gone (leave)'} by an earlier step`)
+      if (action === 'restart') {
+        if (now !== 'killed' && now !== 'left') throw fail(`node ${node} is ${now === 'hung' ? 'hung (resume it)' : 'running'}: only a killed or gone (leave) node restarts`)
+        continue
+      }
+      if (now === 'killed' || now === 'left') throw fail(`node ${node} was already ${now === 'killed' ? 'killed' : 'gone (leave)'} by an earlier step${action === 'kill' || action === 'leave' || action === 'hang' ? ' (restart it first)' : ''}`)
       if (action === 'resume' && now !== 'hung') throw fail(`node ${node} is not hung, nothing to resume`)
       if (action === 'hang' && now === 'hung') throw fail(`node ${node} is already hung`)
     }
-    const next = { kill: 'killed', leave: 'left', hang: 'hung', resume: 'up' } as const
+    const next = { kill: 'killed', leave: 'left', hang: 'hung', resume: 'up', restart: 'up' } as const
     for (const node of nodes) this.states[node] = next[action as keyof typeof next]
   }
 }
@@ -316,7 +340,7 @@ function parseStep (value: unknown, number: number, swarm: TimelineSwarm, previo
   }
 
   switch (action) {
-    case 'kill': case 'hang': case 'resume': case 'leave': {
+    case 'kill': case 'hang': case 'resume': case 'leave': case 'restart': {
       const nodes = nodesOf(arg)
       states.apply(action, nodes, fail(word))
       return { ...base, action, nodes }
@@ -384,6 +408,25 @@ function parseExpectation (value: unknown, number: number, swarm: TimelineSwarm,
     return { kind, number }
   }
   const spec = object(outer[kind], fail(), 'its settings')
+  if (kind === 'noIsolated') {
+    onlyKeys(spec, ['nodes'], fail())
+    try {
+      return { kind, number, nodes: parseNodes(spec.nodes ?? 'all', swarm.nodes), nodesText: typeof spec.nodes === 'string' ? spec.nodes : spec.nodes === undefined ? 'all' : formatNodesOf(spec.nodes, swarm.nodes) }
+    } catch (err) {
+      throw fail('nodes')((err as Error).message)
+    }
+  }
+  if (kind === 'detected' || kind === 'returned') {
+    onlyKeys(spec, ['within'], fail())
+    const acts = kind === 'detected' ? ['kill', 'hang'] : ['restart', 'resume']
+    if (!steps.some((s) => acts.includes(s.action))) throw fail()(`no ${acts.join(' or ')} step to judge`)
+    if (spec.within === undefined) throw fail('within')(`required, e.g. ${kind === 'detected' ? '"ttl+1.5s"' : '"10s"'}`)
+    try {
+      return { kind, number, within: parseTimeSpec(spec.within, swarm) }
+    } catch (err) {
+      throw fail('within')((err as Error).message)
+    }
+  }
   const allowed = kind === 'noAlerts' ? ['among', 'by', 'on', 'from', 'until'] : kind === 'isolated' ? ['nodes', 'within', 'after'] : ['on', 'by', 'within', 'after']
   onlyKeys(spec, allowed, fail())
   const nodesOf = (field: string, value: unknown): number[] => {
@@ -441,12 +484,12 @@ function parseExpectation (value: unknown, number: number, swarm: TimelineSwarm,
   if (spec.after !== undefined) {
     after = stepRef('after', spec.after)
   } else if (kind === 'alerted') {
-    const first = steps.find((s) => targetsOf(s).some((n) => on.includes(n)) && s.action !== 'resume' && s.action !== 'heal')
+    const first = steps.find((s) => targetsOf(s).some((n) => on.includes(n)) && s.action !== 'resume' && s.action !== 'heal' && s.action !== 'restart')
     if (first === undefined) throw fail('after')(`no step acts on ${formatNodes(on)}: name the step the alerts follow`)
     after = first.number
   } else {
-    const last = [...steps].reverse().find((s) => s.action === 'heal' || s.action === 'resume')
-    if (last === undefined) throw fail('after')('no heal or resume step: name the step recovery follows')
+    const last = [...steps].reverse().find((s) => s.action === 'heal' || s.action === 'resume' || s.action === 'restart')
+    if (last === undefined) throw fail('after')('no heal, resume or restart step: name the step recovery follows')
     after = last.number
   }
   const text = (v: unknown, fallback: string): string => v === undefined ? fallback : typeof v === 'string' ? v : formatNodesOf(v, swarm.nodes)

@@ -88,6 +88,8 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
     netns: swarm.netns,
     ...(timeline.slowed.length === 0 ? {} : { latencyNodes: timeline.slowed }),
     ...(swarm.degree === undefined ? {} : { degree: swarm.degree }),
+    ...(swarm.topology === undefined ? {} : { topology: swarm.topology }),
+    ...(swarm.perProcess === undefined || overrides.perProcess !== undefined ? {} : { perProcess: swarm.perProcess }),
     ...(overrides.seed ?? swarm.seed) === undefined ? {} : { seed: overrides.seed ?? swarm.seed },
     ...(overrides.perProcess === undefined ? {} : { perProcess: overrides.perProcess }),
     ...(overrides.onStderr === undefined ? {} : { onStderr: overrides.onStderr })
@@ -96,28 +98,32 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
 
 /**
  * Which nodes a timeline's faults need in a process (and network namespace)
- * of their own, and which groups no process may straddle. A signal reaches a
+ * of their own, and which groups no process may straddle. SIGSTOP reaches a
  * whole process, and a network fault a whole namespace, i.e. every node of a
- * packed process: so the nodes a step signals or whose link it degrades (loss,
- * rate) run alone, and a partition's or a split's groups are packed apart
- * (a partition of one node leaves it alone; the nodes of one side may share a
- * namespace, since they keep hearing each other). A heal acts on what a fault
- * made, so it needs nothing more.
+ * packed process: so the nodes a step hangs or whose link it degrades (loss,
+ * rate, latency) run alone, and a partition's or a split's groups are packed
+ * apart (a partition of one node leaves it alone; the nodes of one side may
+ * share a namespace, since they keep hearing each other). A packed node is
+ * killed, stopped and restarted alone (packed.ts), so kill, leave and restart
+ * need nothing; nor does a heal, which acts on what a fault made.
  */
+const NEEDS_NO_PROCESS: ReadonlyArray<TimelineStep['action']> = ['heal', 'kill', 'leave', 'restart']
+
 export function faultPlacement (timeline: Pick<Timeline, 'steps'>): { alone: number[], apart: number[][][] } {
   const alone = new Set<number>()
   const apart: number[][][] = []
   for (const step of timeline.steps) {
     if ('groups' in step) apart.push(step.groups.map((group) => [...group]))
-    else if ('nodes' in step && step.action !== 'heal') for (const node of step.nodes ?? []) alone.add(node)
+    else if ('nodes' in step && !NEEDS_NO_PROCESS.includes(step.action)) for (const node of step.nodes ?? []) alone.add(node)
   }
   return { alone: [...alone].sort((a, b) => a - b), apart }
 }
 
 /**
  * Runs `timeline` on `swarm` (not started yet; the caller stops it). Nodes
- * that a step signals or degrades get a process of their own first, and the
+ * that a step hangs or degrades get a process of their own first, and the
  * groups of a partition or split processes of their own (faultPlacement()).
+ * A restart step takes effect (its time is taken) once the node listens again.
  */
 export async function runTimeline (swarm: Swarm, timeline: Timeline, options: TimelineRunOptions): Promise<TimelineReport> {
   const { signal } = options
@@ -192,6 +198,15 @@ async function runStep (swarm: Swarm, step: TimelineStep): Promise<void> {
     case 'hang': send(step.nodes, 'SIGSTOP'); break
     case 'resume': send(step.nodes, 'SIGCONT'); break
     case 'leave': send(step.nodes, 'SIGTERM'); break
+    case 'restart':
+      await Promise.all(step.nodes.map(async (index) => {
+        try {
+          await swarm.restart(index)
+        } catch (err) {
+          throw new Error(`step ${step.number} (${describeStep(step)}): ${err instanceof Error ? err.message : String(err)}`)
+        }
+      }))
+      break
     case 'partition': case 'split': await lan().partition(swarm.hostGroups(step.groups)); break
     case 'loss': { const l = lan(); await Promise.all(aloneHosts(swarm, step).map(async (h) => { await l.loss(h, step.percent, step.direction) })); break }
     case 'rate': { const l = lan(); await Promise.all(aloneHosts(swarm, step).map(async (h) => { await l.rate(h, step.kbit) })); break }
@@ -236,7 +251,7 @@ export function renderTimelineReport (report: TimelineReport): string[] {
   ]
   for (const v of report.verdicts) {
     lines.push(`${v.pass ? 'PASS' : 'FAIL'}  ${v.number}. ${v.description}: ${v.figure}`)
-    if (v.excluded !== undefined) lines.push(`        not judged: ${v.excluded.join(', ')}`)
+    if (v.excluded !== undefined) lines.push(`        not judged: ${v.excluded.slice(0, 8).join(', ')}${v.excluded.length > 8 ? ` and ${v.excluded.length - 8} more (--json lists them)` : ''}`)
     for (const failure of v.failures.slice(0, 10)) lines.push(`        ${failure}`)
     if (v.failures.length > 10) lines.push(`        and ${v.failures.length - 10} more`)
   }

@@ -7,7 +7,8 @@
  * (their addresses are known by then). Batch sizes double up to `maxBatch`
  * (1, 1, 2, 4, 4, ...), and each node dials up to `degree` randomly chosen
  * earlier nodes, so the graph is connected, and from four nodes on it is
- * not a star around node 0.
+ * not a star around node 0, unless `star` asks for one (every node dials
+ * node 0 alone: the hub whose crash a scenario may study).
  */
 import type { Random } from './random.js'
 
@@ -18,6 +19,8 @@ export interface SwarmPlanOptions {
   degree: number
   /** Largest number of nodes started at once (default 4). */
   maxBatch?: number
+  /** Every node bootstraps to node 0 alone, a hub (degree is then 1). Default false. */
+  star?: boolean
 }
 
 export interface SwarmPlan {
@@ -44,7 +47,7 @@ export function planSwarm (options: SwarmPlanOptions, random: Random): SwarmPlan
     const batch: number[] = []
     for (let i = started; i < started + size; i++) {
       batch.push(i)
-      bootstraps[i] = random.sample(earlier, degree).sort((a, b) => a - b)
+      bootstraps[i] = options.star === true ? earlier.slice(0, 1) : random.sample(earlier, degree).sort((a, b) => a - b)
     }
     batches.push(batch)
     started += size

@@ -65,14 +65,17 @@ export interface ViewNodeOptions {
 /** Why each action cannot be done to a node now; an action not listed can be. */
 export function disabledActions (node: NodeFacts | undefined, options: ViewNodeOptions): Partial<Record<ViewAction, string>> {
   const all = (reason: string): Partial<Record<ViewAction, string>> =>
-    ({ kill: reason, hang: reason, resume: reason, stop: reason, partition: reason, heal: reason })
+    ({ kill: reason, hang: reason, resume: reason, stop: reason, restart: reason, partition: reason, heal: reason })
   if (options.readOnly !== undefined) return all(options.readOnly)
   if (node === undefined) return all('not started yet')
-  if (node.state === 'exited') return all('the node has exited')
-  const out: Partial<Record<ViewAction, string>> = {}
+  if (node.state === 'exited') {
+    const { restart: _, ...exited } = all('the node has exited')
+    return exited
+  }
+  const out: Partial<Record<ViewAction, string>> = { restart: 'still running: kill or stop it first' }
   if (node.packed) {
-    const reason = 'packed with other nodes in one process: a signal would hit them too (only leave; run with --per-process 1)'
-    out.kill = reason
+    // A packed node is killed alone (its connections reset, no leave), but SIGSTOP would freeze its whole process.
+    const reason = 'packed with other nodes in one process: SIGSTOP would freeze them too, and one node\'s timers and sockets cannot be frozen alone (run with --per-process 1)'
     out.hang = reason
     out.resume = reason
   } else {

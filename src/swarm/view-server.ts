@@ -9,7 +9,7 @@
  *   feed kept), then `state` at most every TICK_MS when something changed
  *   (the state whole, and the feed entries since the previous one);
  * - `GET /api/state`: the state and feed now, as JSON;
- * - `POST /api/nodes/:index/:action` (kill, hang, resume, stop, partition,
+ * - `POST /api/nodes/:index/:action` (kill, hang, resume, stop, restart, partition,
  *   heal) and `POST /api/heal` (every link and the partition): each action is
  *   logged on stderr and in the feed.
  *
@@ -146,6 +146,14 @@ export async function startViewServer (swarm: Swarm, options: ViewServerOptions)
       case 'hang': done = node?.pause() === true; break
       case 'resume': done = node?.resume() === true; break
       case 'stop': void node?.stop(); break
+      case 'restart':
+        try {
+          await swarm.restart(index as number)
+        } catch (err) {
+          log(`view: ${what} failed (${err instanceof Error ? err.message : String(err)})`)
+          return { ok: false, message: `${what}: ${err instanceof Error ? err.message : String(err)}` }
+        }
+        break
       case 'partition':
       case 'heal':
         if (action === 'partition') for (const i of together) partitioned.add(i)

@@ -16,8 +16,8 @@
 export type MatrixCell = 's' | 'a' | 'x' | 'l' | '.' | '-'
 
 /** Things the page can do to one node. */
-export type ViewAction = 'kill' | 'hang' | 'resume' | 'stop' | 'partition' | 'heal'
-export const VIEW_ACTIONS: readonly ViewAction[] = ['kill', 'hang', 'resume', 'stop', 'partition', 'heal']
+export type ViewAction = 'kill' | 'hang' | 'resume' | 'stop' | 'restart' | 'partition' | 'heal'
+export const VIEW_ACTIONS: readonly ViewAction[] = ['kill', 'hang', 'resume', 'stop', 'restart', 'partition', 'heal']
 
 export interface ViewNode {
   index: number

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { after, describe, it } from 'node:test'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
@@ -33,7 +34,7 @@ describe('packed swarms', { timeout: 300_000 }, () => {
 
     const one = swarm.node(1)
     const sibling = swarm.node(3)
-    assert.equal(one.signal('SIGKILL'), false, 'a signal to a packed node would hit its neighbours: refused')
+    assert.equal(one.signal('SIGSTOP'), false, 'SIGSTOP to a packed node would freeze its neighbours: refused')
     assert.equal(one.pause(), false)
     assert.equal(one.state, 'running')
 
@@ -56,6 +57,44 @@ describe('packed swarms', { timeout: 300_000 }, () => {
     await swarm.stop()
     assert.deepEqual(pids.filter(alive), [], 'every process is gone after stop()')
     assert.ok(swarm.nodes.every((n) => n.exit !== undefined))
+  })
+
+  it('a packed node killed looks crashed to the others (alerts, no left, silent) and restarts on the same key and port', async () => {
+    const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 5, perProcess: 2 })
+    swarms.push(swarm)
+    await swarm.start()
+    await swarm.waitFormed(60_000)
+    const victim = swarm.node(1)
+    const mate = swarm.node(swarm.processMates(1).find((i) => i !== 1) as number)
+    const others = [0, 2, 3]
+    assert.equal(victim.packed, true)
+    const { peer, dialAddr } = victim
+    const alerted = new Set<number>()
+    const back = new Set<number>()
+    const left: number[] = []
+    const victimLines: string[] = []
+    let killedAt = Infinity
+    swarm.onEvent(({ node, event, receivedAt }) => {
+      if (node === 1 && receivedAt > killedAt) victimLines.push(event.event)
+      if (event.peer !== peer || node === 1) return
+      if (event.event === 'alert') alerted.add(node)
+      if (event.event === 'left') left.push(node)
+      if (back.size < 3 && alerted.has(node) && (event.event === 'recovered' || event.event === 'joined')) back.add(node)
+    })
+
+    killedAt = performance.now()
+    assert.equal(victim.signal('SIGKILL'), true, 'SIGKILL crashes a packed node alone')
+    assert.deepEqual(await victim.exited, { code: null, signal: 'SIGKILL' }, 'its exit reads like a killed process')
+    await waitFor('every other node to alert on the killed node', () => alerted.size === 3, 20_000)
+    assert.deepEqual(left, [], 'no leave notice reached a peer')
+    assert.deepEqual(victimLines, [], 'a killed node prints nothing more (no stopping line)')
+    assert.equal(mate.state, 'running', 'its process mate runs on')
+
+    const again = await swarm.restart(1)
+    assert.equal(again.peer, peer, 'the same identity')
+    assert.equal(again.dialAddr, dialAddr, 'the same listen address and port')
+    await waitFor('every other node to hear the restarted node again', () => back.size === 3, 30_000)
+    assert.deepEqual(others.filter((i) => swarm.node(i).exit !== undefined), [])
   })
 
   it('a packed process stops its nodes and exits when its launcher goes away, and ignores a bad command', async () => {

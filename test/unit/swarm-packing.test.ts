@@ -79,13 +79,14 @@ describe('the packed process protocol', () => {
       { node: 0, kind: 'stdout', text: '{"ts":"x","event":"listening"}' },
       { node: 12, kind: 'stderr', text: 'peermon: --ttl: bad' },
       { node: 3, kind: 'exit', code: 2 },
+      { node: 7, kind: 'exit', code: null, signal: 'SIGKILL' },
       { node: 4, kind: 'stdout', text: 'exit 5' }
     ] as const
     for (const line of lines) assert.deepEqual(parseFramedLine(frameLine(line)), line)
   })
 
   it('reads anything else as no line at all', () => {
-    for (const text of ['', 'hello', '{"event":"alert"}', '-1 {}', '1.5 {}', '1234567 > {}', '3 exit x', ' 3 > {}', '3 {}', '3 >{}']) {
+    for (const text of ['', 'hello', '{"event":"alert"}', '-1 {}', '1.5 {}', '1234567 > {}', '3 exit x', '3 exit SIGSTOP', ' 3 > {}', '3 {}', '3 >{}']) {
       assert.equal(parseFramedLine(text), undefined, text)
     }
   })
@@ -93,7 +94,8 @@ describe('the packed process protocol', () => {
   it('accepts only the launcher\'s commands', () => {
     assert.deepEqual(parseCommand('{"start":2,"args":["--json"],"env":{"A":"b"}}'), { start: 2, args: ['--json'], env: { A: 'b' } })
     assert.deepEqual(parseCommand('{"stop":2}'), { stop: 2 })
-    for (const text of ['{}', '{"start":-1,"args":[]}', '{"start":1,"args":[1]}', '{"start":1,"args":[],"env":{"A":1}}', '[]', 'null', '{"stop":"2"}']) {
+    assert.deepEqual(parseCommand('{"kill":2}'), { kill: 2 })
+    for (const text of ['{}', '{"kill":-2}', '{"kill":"all"}', '{"start":-1,"args":[]}', '{"start":1,"args":[1]}', '{"start":1,"args":[],"env":{"A":1}}', '[]', 'null', '{"stop":"2"}']) {
       assert.throws(() => parseCommand(text), /not a pack command/, text)
     }
     assert.throws(() => parseCommand('{'), /not a pack command: \{/)

@@ -175,10 +175,12 @@ describe('placing a timeline\'s targets in processes', () => {
       ]
     })
     assert.deepEqual(faultPlacement(t), {
-      alone: [1, 7, 8],
+      alone: [7, 8],
       apart: [[[3], [0, 1, 2, 4, 5, 6, 7, 8, 9]], [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]]
     })
-    assert.deepEqual(faultPlacement(timeline({ steps: [{ at: '1s', kill: 2 }] })), { alone: [2], apart: [] })
+    assert.deepEqual(faultPlacement(timeline({ steps: [{ at: '1s', kill: 2 }] })), { alone: [], apart: [] }, 'a packed node is killed alone')
+    const churn = timeline({ steps: [{ at: '1s', kill: 2 }, { at: '2s', leave: 3 }, { at: '3s', hang: 4 }, { at: '4s', restart: '2-3' }, { at: '5s', resume: 4 }] })
+    assert.deepEqual(faultPlacement(churn), { alone: [4], apart: [] }, 'killed, stopped and restarted nodes stay packed; a hung one gets its own process')
   })
 })
 
@@ -228,6 +230,108 @@ describe('judging a timeline', () => {
     assert.deepEqual(verdicts[0].excluded, ['node 4 (hung)'])
     assert.deepEqual(verdicts[1].failures, ['node 4 on 1 (ping) at +16.50s'], 'past the grace (ttl + 2 intervals + 1s) after the resume')
     assert.deepEqual(verdicts[2].failures, ['node 2 exited (code 1)'])
+  })
+})
+
+describe('restart, churn and star topologies in scenario files', () => {
+  it('restarts only a killed or gone node, which can then go down again', () => {
+    const t = timeline({ steps: [{ at: '1s', kill: 2 }, { after: '4s', restart: 2 }, { after: '4s', leave: 2 }, { after: '4s', restart: 2 }] })
+    assert.deepEqual(t.steps.map(describeStep), ['kill 2', 'restart 2', 'leave 2', 'restart 2'])
+    assert.match(configError(() => timeline({ steps: [{ at: '1s', restart: 2 }] })), /^x\.json: step 1 \(restart\): restart: node 2 is running: only a killed or gone \(leave\) node restarts$/)
+    assert.match(configError(() => timeline({ steps: [{ at: '1s', hang: 2 }, { at: '2s', restart: 2 }] })), /node 2 is hung \(resume it\)/)
+    assert.match(configError(() => timeline({ steps: [{ at: '1s', kill: 2 }, { at: '2s', kill: 2 }] })), /node 2 was already killed by an earlier step \(restart it first\)/)
+  })
+
+  it('writes a seeded churn out as steps: the same seed the same steps, at most maxDown down, each back 4-12 s later', () => {
+    const churn = { seed: 7, episodes: 30, every: '5s', down: ['4s', '12s'], maxDown: 3 }
+    const t = timeline({ churn })
+    assert.deepEqual(timeline({ churn }).steps, t.steps, 'replays exactly')
+    assert.notDeepEqual(timeline({ churn: { ...churn, seed: 8 } }).steps.map(describeStep), t.steps.map(describeStep))
+    const downs = t.steps.filter((s) => s.action === 'kill' || s.action === 'hang' || s.action === 'leave')
+    assert.ok(downs.length >= 20 && downs.length <= 30, `${downs.length} episodes`)
+    assert.deepEqual(new Set(downs.map((s) => s.action)), new Set(['kill', 'hang', 'leave']))
+    let down = 0
+    for (const step of t.steps) {
+      down += step.action === 'restart' || step.action === 'resume' ? -1 : 1
+      assert.ok(down <= 3, `at most 3 down at once, at ${step.atMs} ms`)
+    }
+    for (const d of downs) {
+      const node = 'nodes' in d ? d.nodes?.[0] ?? -1 : -1
+      const back = t.steps.find((s) => s.atMs >= d.atMs && s.number > d.number && 'nodes' in s && s.nodes?.includes(node))
+      assert.equal(back?.action, d.action === 'hang' ? 'resume' : 'restart')
+      assert.ok(back !== undefined && back.atMs - d.atMs >= 4000 && back.atMs - d.atMs <= 12_000)
+    }
+    for (const d of downs) {
+      const node = 'nodes' in d ? d.nodes?.[0] ?? -1 : -1
+      const before = t.steps.filter((s) => s.number < d.number && (s.action === 'restart' || s.action === 'resume') && 'nodes' in s && s.nodes?.includes(node)).at(-1)
+      assert.ok(before === undefined || d.atMs - before.atMs >= 5000, `node ${node} rests a turn after it came back (step ${d.number})`)
+    }
+    const more = timeline({ churn: { ...churn, episodes: 2, actions: ['kill'] }, steps: [{ after: '10s', stop: true }] })
+    assert.deepEqual(more.steps.map(describeStep).at(-1), 'stop', 'the file\'s own steps follow the churn')
+    assert.match(configError(() => timeline({ churn: { episodes: 3, actions: ['crash'] } })), /^x\.json: churn: actions: expected a list of kill, hang, leave, got \["crash"\]$/)
+    assert.match(configError(() => timeline({ churn: { every: '5s' } })), /^x\.json: churn: episodes: required/)
+    assert.match(configError(() => timeline({ churn: { episodes: 3, down: ['5s', '2s'] } })), /churn: down: expected a duration from 5s to/)
+  })
+
+  it('reads a star topology and a packing; refuses a star with a degree', () => {
+    const t = timeline({ swarm: { nodes: 6, topology: 'star', perProcess: 3 }, steps: [{ at: '1s', kill: 0 }] })
+    assert.equal(t.swarm.topology, 'star')
+    assert.equal(t.swarm.perProcess, 3)
+    assert.match(configError(() => timeline({ swarm: { nodes: 6, topology: 'ring' }, steps: [{ at: '1s', kill: 0 }] })), /swarm: topology: expected "star"/)
+    assert.match(configError(() => timeline({ swarm: { nodes: 6, topology: 'star', degree: 2 }, steps: [{ at: '1s', kill: 0 }] })), /swarm: degree: a star has degree 1/)
+  })
+})
+
+describe('judging churn', () => {
+  const t = parseTimeline(JSON.stringify({
+    swarm: { nodes: 6, interval: '500ms', ttl: '2s' },
+    steps: [{ at: '1s', kill: 5 }, { at: '2s', hang: 4 }, { at: '8s', resume: 4 }, { at: '9s', restart: 5 }],
+    expect: [{ detected: { within: 'ttl+1.5s' } }, { returned: { within: '10s' } }]
+  }), 'churn.json')
+  const listening = ev(5, 9000, 'listening', 5)
+  const rejoin = [0, 1, 2, 3, 4].flatMap((b) => [recovered(b, 10_000, 5), ev(5, 10_000, 'joined', b)])
+  const hungBack = [0, 1, 2, 3].map((b) => recovered(b, 8500, 4))
+
+  it('passes when every kill and hang was alerted in time by every node up, and every return heard both ways', () => {
+    const events = [...[0, 1, 2, 3].map((b) => alert(b, 3500, 5)), alert(4, 8200, 5), ...[0, 1, 2, 3].map((b) => alert(b, 4500, 4)), ...hungBack, listening, ...rejoin]
+    const verdicts = judgeTimeline(record(t, [1000, 2000, 8000, 9000], events))
+    assert.deepEqual(verdicts.map((v) => [v.kind, v.pass]), [['detected', true], ['returned', true], ['noFalseAlerts', true], ['running', true]], JSON.stringify(verdicts, null, 1))
+    assert.match(verdicts[0].figure, /^8\/8 alerted in time, 0 late, 0 missed; p50 2\.50s, max 2\.50s$/)
+    assert.deepEqual(verdicts[0].excluded, ['step 1 (kill 5): node 4 (hung)', 'step 2 (hang 4): node 5 (killed)'])
+  })
+
+  it('counts late and missed detections, a return not heard, and alerts on a restarted node past the grace', () => {
+    const events = [...[0, 1, 2].map((b) => alert(b, 3500, 5)), alert(3, 5000, 5), ...[0, 1, 2].map((b) => alert(b, 4500, 4)), ...hungBack, listening, ...rejoin.filter((e) => e.node !== 2), alert(1, 9000 + 2000 + 1000 + 1000 + 500, 5)]
+    const verdicts = judgeTimeline(record(t, [1000, 2000, 8000, 9000], events))
+    assert.equal(verdicts[0].figure.split(';')[0], '6/8 alerted in time, 1 late, 1 missed')
+    assert.deepEqual(verdicts[0].failures, ['step 1 (kill 5): node 3 alerted on 5 after 4.00s (> 3.50s)', 'step 2 (hang 4): node 3 did not alert on 4'])
+    assert.deepEqual(verdicts[1].failures, ['step 4 (restart 5): node 1 still alerting on 5', 'step 4 (restart 5): node 2 still alerting on 5'])
+    assert.deepEqual(verdicts[2].failures, ['node 1 on 5 (ping) at +13.50s'], 'past the grace (ttl + 2 intervals + 1s) after the restart')
+  })
+
+  it('names each node that reported itself isolated (noIsolated)', () => {
+    const hub = parseTimeline(JSON.stringify({ swarm: { nodes: 6 }, steps: [{ at: '1s', kill: 0 }], expect: [{ noIsolated: { nodes: '1-5' } }] }), 'hub.json')
+    const verdicts = judgeTimeline(record(hub, [1000], [ev(2, 4000, 'isolated', 2), ev(0, 500, 'isolated', 0)]))
+    assert.equal(verdicts[0].pass, false)
+    assert.deepEqual(verdicts[0].failures, ['node 2 reported isolated at +4.00s'])
+    assert.equal(judgeTimeline(record(hub, [1000], []))[0].pass, true)
+  })
+
+  it('does not judge a return whose node went down again within the window, even if back by its end', () => {
+    const again = parseTimeline(JSON.stringify({
+      swarm: { nodes: 6, interval: '500ms', ttl: '2s' },
+      steps: [{ at: '1s', kill: 5 }, { at: '5s', restart: 5 }, { at: '9s', kill: 5 }, { at: '13s', restart: 5 }],
+      expect: [{ returned: { within: '10s' } }]
+    }), 'again.json')
+    const events = [...[0, 1, 2, 3, 4].map((b) => alert(b, 3000, 5)), ...[0, 1, 2, 3, 4].map((b) => alert(b, 11_000, 5)), ev(5, 13_000, 'listening', 5), ...rejoin.map((e) => ({ ...e, at: e.at + 4000 }))]
+    const verdict = judgeTimeline(record(again, [1000, 5000, 9000, 13_000], events))[0]
+    assert.deepEqual(verdict.excluded, ['step 2 (restart 5): node 5 (down again)'])
+    assert.deepEqual(verdict.failures, [])
+  })
+
+  it('judges an exit after a restart as unexpected', () => {
+    const verdicts = judgeTimeline({ ...record(t, [1000, 2000, 8000, 9000], []), exits: new Map([[5, 'code 1']]) })
+    assert.deepEqual(verdicts.at(-1)?.failures, ['node 5 exited (code 1)'])
   })
 })
 

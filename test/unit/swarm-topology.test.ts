@@ -13,6 +13,12 @@ describe('swarm topology', () => {
     }
   })
 
+  it('is a star around node 0 when asked: every other node dials node 0 alone', () => {
+    const plan = planSwarm({ nodes: 6, degree: 3, star: true }, seededRandom(1))
+    assert.deepEqual(plan.bootstraps, [[], [0], [0], [0], [0], [0]])
+    assert.equal(isStar(adjacencyOf(plan)), true)
+  })
+
   it('is not a star from four nodes on', () => {
     for (let nodes = 4; nodes <= 40; nodes++) {
       for (let seed = 0; seed < 20; seed++) {

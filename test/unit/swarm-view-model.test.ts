@@ -93,7 +93,8 @@ describe('swarm view: actions', () => {
 
   it('allows kill, hang and stop on a running node of its own process; resume only when hung', () => {
     const d = disabledActions(running('A'), plain)
-    assert.deepEqual(Object.keys(d).sort(), ['heal', 'partition', 'resume'])
+    assert.deepEqual(Object.keys(d).sort(), ['heal', 'partition', 'restart', 'resume'])
+    assert.match(d.restart ?? '', /still running/)
     assert.match(d.partition ?? '', /--netns/)
     const hung = disabledActions(running('A', { state: 'paused' }), plain)
     assert.equal(hung.resume, undefined)
@@ -101,15 +102,19 @@ describe('swarm view: actions', () => {
     assert.equal(hung.kill, undefined, 'a hung node can still be killed')
   })
 
-  it('allows only leave on a packed node, saying why', () => {
+  it('allows kill and leave on a packed node, not hang, saying why', () => {
     const d = disabledActions(running('A', { packed: true }), plain)
-    for (const action of ['kill', 'hang', 'resume'] as const) assert.match(d[action] ?? '', /packed/)
+    for (const action of ['hang', 'resume'] as const) assert.match(d[action] ?? '', /packed .* cannot be frozen alone/)
+    assert.equal(d.kill, undefined, 'a packed node is crashed alone')
     assert.equal(d.stop, undefined)
   })
 
-  it('allows nothing on an exited or unstarted node', () => {
-    assert.equal(Object.keys(disabledActions(running('A', { state: 'exited' }), plain)).length, 6)
+  it('allows only restart on an exited node, nothing on an unstarted one', () => {
+    const exited = disabledActions(running('A', { state: 'exited' }), plain)
+    assert.deepEqual(Object.keys(exited).sort(), ['hang', 'heal', 'kill', 'partition', 'resume', 'stop'])
+    assert.equal(exited.restart, undefined)
     assert.equal(disabledActions(undefined, plain).kill, 'not started yet')
+    assert.equal(disabledActions(undefined, plain).restart, 'not started yet')
   })
 
   it('allows partition or heal with --netns, by side', () => {

@@ -30,7 +30,7 @@ describe('swarm view of a scenario file', () => {
     const tick = (await view.app.inject({ url: '/api/state', headers: HOST })).json<ViewTick>()
     assert.equal(tick.state.readOnly, READ_ONLY)
     for (const node of tick.state.nodes) {
-      assert.deepEqual(Object.values(node.disabled), Array(6).fill(READ_ONLY), `node ${node.index}`)
+      assert.deepEqual(Object.values(node.disabled), Array(7).fill(READ_ONLY), `node ${node.index}`)
     }
   })
 

@@ -10,12 +10,13 @@
  */
 import type { ActionResponse, FeedEntry, MatrixCell, ViewAction, ViewNode, ViewState, ViewTick } from '../view-types.js'
 
-const ACTIONS: readonly ViewAction[] = ['kill', 'hang', 'resume', 'stop', 'partition', 'heal']
+const ACTIONS: readonly ViewAction[] = ['kill', 'hang', 'resume', 'stop', 'restart', 'partition', 'heal']
 const ACTION_TITLES: Record<ViewAction, string> = {
   kill: 'SIGKILL the node\'s process (a crash)',
   hang: 'SIGSTOP the node\'s process (it hangs with its connections open)',
   resume: 'SIGCONT: undo hang',
   stop: 'stop the node gracefully (it says goodbye: left)',
+  restart: 'start the node again, with its identity, address and port',
   partition: 'move the node to the other side of a partition (nodes there still hear each other)',
   heal: 'bring the node back from the partition and clear its link faults'
 }
