@@ -251,7 +251,7 @@ export function serfTable (runs: FaultRun[], options: RunOptions): Table {
     notes: [
       'detect: fault (signal sent) → each survivor\'s first failure report about the victim (Serf: member-failed log line; peermon: alert on ping).',
       `false failures: reports about a member that was up (not down, hung or within ${GRACE_MS / 1000} s of coming back); in parentheses, those made by a member itself just back.`,
-      'missed: survivor × outage pairs never reported until the member came back (+ grace) or the observation ended; churn SIGINTs count a leave report as detection.',
+      'missed: survivor × outage pairs never reported until the member came back (+ grace) or the observation ended; churn SIGINTs count a leave report as detected but are not in the detect times.',
       'CPU: utime+stime of the members\' processes over the fault window (restarts included), per member per minute. load: 1-minute load when the run began.'
     ]
   }

@@ -41,7 +41,7 @@ export interface TallyOptions {
 }
 
 export interface Tally {
-  /** Fault → first report, ms, one sample per survivor and outage. */
+  /** Fault → first report, ms, one sample per survivor and outage (graceful stops not timed). */
   detection: Summary
   /** Survivor × outage pairs that should have been reported. */
   expected: number
@@ -72,7 +72,8 @@ export function tallyFailures (options: TallyOptions): Tally {
       const wasDown = outages.some((o) => o.member === observer && o.from <= until && (o.to ?? Infinity) + graceMs >= outage.from)
       const report = judged.find((r) => r.observer === observer && r.member === outage.member && r.at >= outage.from && r.at <= until &&
         (r.kind === 'failed' || outage.graceful === true))
-      if (report !== undefined && !wasDown) samples.push(report.at - outage.from)
+      // A graceful stop's leave is counted as detected but not timed: the times are those of failure detection.
+      if (report !== undefined && !wasDown && outage.graceful !== true) samples.push(report.at - outage.from)
       if (wasDown) continue
       expected++
       if (report === undefined) missed++

@@ -129,7 +129,7 @@ export class SerfCluster implements MemberCluster {
         const at = Date.now()
         const event = parseSerfLogLine(line)
         if (event === undefined) {
-          if (line.includes('[ERR]')) this.log(`serf member ${index}: ${line.trim()}`)
+          if (line.includes('[ERR]') && !line.includes('Failed fallback ping')) this.log(`serf member ${index}: ${line.trim()}`)
           continue
         }
         if (event.kind === 'join') agent.alive.add(event.member)
