@@ -241,7 +241,9 @@ export function serfTable (runs: FaultRun[], options: RunOptions): Table {
     if (t === undefined) return [r.fault, r.system, r.error ?? 'failed', '', '', '', '', '', '']
     const detected = t.expected === 0 ? '–' : `${t.expected - t.missed}/${t.expected}`
     const falseCell = t.falseByReturning > 0 ? `${t.falseFailures} (${t.falseByReturning})` : String(t.falseFailures)
-    return [r.fault, r.system, fmt(t.detection.p50 / 1000, 2), fmt(t.detection.max / 1000, 2), detected, t.missed, falseCell,
+    // No samples: '–' (NaN becomes null in a JSON result read back).
+    const seconds = (ms: number): string => t.detection.count === 0 ? '–' : fmt(ms / 1000, 2)
+    return [r.fault, r.system, seconds(t.detection.p50), seconds(t.detection.max), detected, t.missed, falseCell,
       fmt(r.cpuPerMemberMin, 2), fmt(r.load1, 2)]
   })
   return {
