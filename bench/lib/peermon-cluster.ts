@@ -29,7 +29,8 @@ export class PeermonCluster implements MemberCluster {
   readonly system = 'peermon' as const
   readonly settings: string
   private readonly options: PeermonClusterOptions
-  private readonly dir = mkdtempSync(join(tmpdir(), 'peermon-serf-bench-'))
+  /** The members' key files; made by start(). */
+  private dir = ''
   private readonly children: Array<DaemonChild | undefined> = []
   private readonly peers: string[] = []
   private readonly ports: number[] = []
@@ -46,6 +47,7 @@ export class PeermonCluster implements MemberCluster {
   }
 
   async start (timeoutMs: number): Promise<void> {
+    this.dir = mkdtempSync(join(tmpdir(), 'peermon-serf-bench-'))
     const taken = new Set<number>()
     for (let i = 0; i < this.options.members; i++) {
       const key = await createNewKey(this.keyFile(i))
@@ -90,13 +92,13 @@ export class PeermonCluster implements MemberCluster {
     try {
       await Promise.all(this.children.map(async (c) => await c?.stop()))
     } finally {
-      rmSync(this.dir, { recursive: true, force: true })
+      if (this.dir !== '') rmSync(this.dir, { recursive: true, force: true })
     }
   }
 
   killNow (): void {
     for (const c of this.children) c?.killNow()
-    rmSync(this.dir, { recursive: true, force: true })
+    if (this.dir !== '') rmSync(this.dir, { recursive: true, force: true })
   }
 
   private keyFile (index: number): string {
