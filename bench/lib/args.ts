@@ -33,6 +33,9 @@ const BENCH_FLAGS = {
   stall: { value: '<duration>' },
   rate: { value: '<n>' },
   bin: { value: '<peermon.js>' },
+  members: { value: '<n>' },
+  ttl: { value: '<duration>' },
+  'churn-duration': { value: '<duration>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
 
@@ -47,6 +50,8 @@ export interface Bench {
   help: string
   /** The flags it takes (`--help` is always taken). */
   flags: readonly BenchFlag[]
+  /** `--json <file>` writes the JSON result to the file (as `--out` does) instead of printing it. */
+  jsonToFile?: boolean
 }
 
 export interface BenchArgs {
@@ -89,6 +94,12 @@ export interface BenchArgs {
   rate?: number
   /** `--bin <path>`: another build's bin/peermon.js for the daemons (a before/after). */
   bin?: string
+  /** `--members <n>`: cluster size (the Serf comparison). */
+  members?: number
+  /** `--ttl <duration>`: the daemons' TTL (ms). */
+  ttlMs?: number
+  /** `--churn-duration <duration>` (ms). */
+  churnMs?: number
 }
 
 /** Writes `{ benchmark, results }` where `--out` and `--json` ask for it: the file pretty-printed, stdout on one line. */
@@ -101,6 +112,7 @@ export function writeResults (args: Pick<BenchArgs, 'out' | 'json'>, benchmark: 
 /** Reads a benchmark's flags. Throws ConfigError on a flag it does not take or a bad value. */
 export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.argv.slice(2)): BenchArgs {
   const specs: Partial<Record<BenchFlag, FlagSpec>> = Object.fromEntries([...bench.flags, 'help' as const].map((flag) => [flag, BENCH_FLAGS[flag]]))
+  if (bench.jsonToFile === true && specs.json !== undefined) specs.json = { value: '<file>' }
   const { values } = parseFlags(argv, specs, { help: `${bench.command} --help` }) as { values: Partial<Record<BenchFlag, string | true>> }
   const text = (flag: BenchFlag): string | undefined => typeof values[flag] === 'string' ? values[flag] : undefined
   const whole = (flag: BenchFlag, min: number, max = 1_000_000): number | undefined => {
@@ -115,7 +127,7 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
   return {
     full: values.full === true,
     json: values.json === true,
-    out: text('out'),
+    out: text('out') ?? (bench.jsonToFile === true ? text('json') : undefined),
     nodes,
     durationMs: durationText === undefined ? undefined : benchDuration(durationFlag, durationText, { min: 1 }),
     intervalMs: text('interval') === undefined ? undefined : benchDuration('--interval', text('interval') as string, { min: 100, max: 3_600_000 }),
@@ -134,7 +146,10 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     variants: text('variants')?.split(',').map((name) => name.trim()),
     stallMs: text('stall') === undefined ? undefined : benchDuration('--stall', text('stall') as string, { min: 1 }),
     rate: whole('rate', 1),
-    bin: text('bin')
+    bin: text('bin'),
+    members: whole('members', 2, 1000),
+    ttlMs: text('ttl') === undefined ? undefined : benchDuration('--ttl', text('ttl') as string, { min: 150, max: 86_400_000 }),
+    churnMs: text('churn-duration') === undefined ? undefined : benchDuration('--churn-duration', text('churn-duration') as string, { min: 1000 })
   }
 }
 
