@@ -34,7 +34,6 @@ const BENCH_FLAGS = {
   rate: { value: '<n>' },
   bin: { value: '<peermon.js>' },
   members: { value: '<n>' },
-  ttl: { value: '<duration>' },
   'churn-duration': { value: '<duration>' },
   help: { short: 'h' }
 } as const satisfies Record<string, FlagSpec>
@@ -96,8 +95,6 @@ export interface BenchArgs {
   bin?: string
   /** `--members <n>`: cluster size (the Serf comparison). */
   members?: number
-  /** `--ttl <duration>`: the daemons' TTL (ms). */
-  ttlMs?: number
   /** `--churn-duration <duration>` (ms). */
   churnMs?: number
 }
@@ -148,7 +145,6 @@ export function parseBenchArgs (bench: Bench, argv: readonly string[] = process.
     rate: whole('rate', 1),
     bin: text('bin'),
     members: whole('members', 2, 1000),
-    ttlMs: text('ttl') === undefined ? undefined : benchDuration('--ttl', text('ttl') as string, { min: 150, max: 86_400_000 }),
     churnMs: text('churn-duration') === undefined ? undefined : benchDuration('--churn-duration', text('churn-duration') as string, { min: 1000 })
   }
 }
