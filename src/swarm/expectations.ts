@@ -17,7 +17,10 @@
  *   peer) after the step, within `within` when given.
  * - detected: every kill and hang step: every other node up through the
  *   window that had heard the victim raises a `ping` alert on it within
- *   `within` (churn: many episodes in one expectation).
+ *   `within` (churn: many episodes in one expectation). A node back (restarted
+ *   or resumed) less than FIRST_REPORT_TTLS TTLs before the fault is not
+ *   judged: the first report it heard of the victim lives that many TTLs, on
+ *   purpose (src/constants.ts), so its alert comes later by design.
  * - returned: every restart and resume step: within `within`, every other
  *   node up through the window hears the returning node with no alert open on
  *   it, and the returning node hears each of them.
@@ -31,6 +34,7 @@
  * - running (always judged): no node exited that no step killed or stopped
  *   (and did not restart).
  */
+import { FIRST_REPORT_TTLS } from '../constants.js'
 import type { NodeEvent } from './child.js'
 import { formatMs } from './format.js'
 import { HEARTBEAT_METRIC, percentile } from './assessment.js'
@@ -142,6 +146,12 @@ class Context {
   /** Why node `i` was down at some moment of [from, to], or undefined. */
   downDuring (i: number, from: number, to: number): Down | undefined {
     return this.downs.get(i)?.find((d) => d.from <= to && d.to > from)?.why
+  }
+
+  /** How long node `i` had been back (restarted or resumed) at `at`; undefined when it never went down before. */
+  private backFor (i: number, at: number): number | undefined {
+    const ends = (this.downs.get(i) ?? []).filter((d) => d.to <= at).map((d) => d.to)
+    return ends.length === 0 ? undefined : at - Math.max(...ends)
   }
 
   private stepTime (number: number): number | undefined {
@@ -285,6 +295,8 @@ class Context {
         if (by === victim) continue
         const down = this.downDuring(by, at, deadline)
         if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
+        const backFor = this.backFor(by, at)
+        if (backFor !== undefined && backFor < FIRST_REPORT_TTLS * this.record.timeline.swarm.ttlMs) { excluded.push(`${step}: node ${by} (back for ${formatMs(backFor)} only)`); continue }
         if (!this.tableAt(by, at).peers.has(this.record.peers[victim])) { excluded.push(`${step}: node ${by} (had not heard ${victim})`); continue }
         pairs++
         const first = this.alerts.find((a) => a.by === by && a.on === victim && a.metric === HEARTBEAT_METRIC && a.at >= at)

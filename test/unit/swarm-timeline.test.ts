@@ -329,6 +329,21 @@ describe('judging churn', () => {
     assert.deepEqual(verdict.failures, [])
   })
 
+  it('does not judge the detection of a node back for less than two TTLs: its first report of the victim lives two TTLs', () => {
+    const back = parseTimeline(JSON.stringify({
+      swarm: { nodes: 6, interval: '500ms', ttl: '2s' },
+      steps: [{ at: '1s', kill: 3 }, { at: '5s', restart: 3 }, { at: '6s', kill: 2 }, { at: '15s', kill: 1 }],
+      expect: [{ detected: { within: 'ttl+1.5s' } }]
+    }), 'back.json')
+    // Node 3 hears the others again at its restart (+5 s) and alerts on node 2 4 s after its crash, as it should; everyone else is on time.
+    const rejoined = [0, 1, 2, 4, 5].map((p) => ev(3, 5000, 'joined', p))
+    const events = [...rejoined, ...[0, 1, 2, 4, 5].map((b) => alert(b, 3000, 3)), ...[0, 1, 4, 5].map((b) => alert(b, 8000, 2)), alert(3, 10_000, 2), ...[0, 2, 3, 4, 5].map((b) => alert(b, 17_000, 1))]
+    const verdict = judgeTimeline(record(back, [1000, 5000, 6000, 15_000], events))[0]
+    assert.ok(verdict.excluded?.includes('step 3 (kill 2): node 3 (back for 1.00s only)'), JSON.stringify(verdict.excluded))
+    assert.deepEqual(verdict.failures, [])
+    assert.match(verdict.figure, /^13\/13 alerted in time/, 'node 3 is judged on node 1\'s crash, 10 s after its return')
+  })
+
   it('judges an exit after a restart as unexpected', () => {
     const verdicts = judgeTimeline({ ...record(t, [1000, 2000, 8000, 9000], []), exits: new Map([[5, 'code 1']]) })
     assert.deepEqual(verdicts.at(-1)?.failures, ['node 5 exited (code 1)'])
