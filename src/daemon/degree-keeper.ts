@@ -21,16 +21,18 @@ import { GOSSIPSUB_TUNING } from '../libp2p/gossip-tuning.js'
 import { Bucket } from '../monitor/admission.js'
 
 /**
- * The daemon's default degree: twice gossipsub's mesh degree D (3 with peermon's
- * tuning, src/libp2p/gossip-tuning.ts), so 6. A node needs D connections to fill
- * its mesh; the other D are spares the mesh grafts from at its next heartbeat
- * when a mesh peer dies, without waiting for a dial. And with at least 6
- * neighbours picked at random, a node is cut off only if 6 of them fail
- * together: the churn of a test swarm (3 of 10 down at once) leaves every node
- * at least 3. Raising it costs gossip (IHAVE to non-mesh peers) and
- * connections; every node still dials only up to it.
+ * The daemon's default degree: gossipsub's upper mesh bound Dhi, 4 with peermon's
+ * tuning (src/libp2p/gossip-tuning.ts: D 3, Dlo 2, Dhi 4). With that many
+ * connections a node can always fill its mesh to D and keeps a spare, so the
+ * loss of one neighbour never leaves its mesh short; losses beyond that are
+ * made good by a dial within about 250 ms plus a handshake, long before a TTL.
+ * More is not free: a node flood-publishes its own report to every connected
+ * peer and gossips to the non-mesh ones, so every connection costs copies. At
+ * 20 packed nodes a target of 6 cost 25 % more CPU and 50 % more bytes read
+ * than the bootstrap graph alone (docs/benchmarks.md); 4 adds a dial only
+ * where a node has fewer.
  */
-export const DEFAULT_MIN_CONNECTIONS = 2 * (GOSSIPSUB_TUNING.D ?? 3)
+export const DEFAULT_MIN_CONNECTIONS = GOSSIPSUB_TUNING.Dhi ?? 4
 
 /** A peer this node could dial. `A` is whatever the dial function takes as its addresses. */
 export interface DialCandidate<A = unknown> {

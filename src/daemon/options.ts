@@ -30,7 +30,7 @@ export const DAEMON_DEFAULTS = Object.freeze({
   localHealth: true,
   /** Byte budget of peer state (src/monitor/budget.ts): 256 MiB. */
   peerStateBudgetBytes: 256 * 2 ** 20,
-  /** Connections kept, at least (src/daemon/degree-keeper.ts says why 6). */
+  /** Connections kept, at least (src/daemon/degree-keeper.ts says why 4). */
   minConnections: DEFAULT_MIN_CONNECTIONS
 })
 

@@ -46,11 +46,11 @@ describe('a swarm that heals its own connections (real CLI processes)', () => {
     const api = listeningApi(leaves[0])
     assert.ok(api !== undefined)
     const health = await (await fetch(`${api}/api/v0/health`)).json() as HealthResponse
-    assert.equal(health.connections?.target, 6, 'the default target: twice the mesh degree')
+    assert.equal(health.connections?.target, 4, 'the default target: the mesh\'s upper bound')
     assert.ok(health.connections.connected >= 3, `seed and both leaves connected (${health.connections.connected})`)
     assert.equal(health.connections.short, false)
     const metrics = await (await fetch(`${api}/metrics`)).text()
-    assert.match(metrics, /^peermon_connections_target 6$/m)
+    assert.match(metrics, /^peermon_connections_target 4$/m)
     assert.match(metrics, /^peermon_connections [3-9]$/m)
 
     seed.child.signal('SIGKILL')

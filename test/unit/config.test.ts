@@ -54,7 +54,7 @@ describe('loadDaemonConfig', () => {
       hookTimeoutMs: 10_000,
       localHealth: true,
       peerStateBudgetBytes: 256 * 2 ** 20,
-      minConnections: 6
+      minConnections: 4
     })
     config.listen.push('/ip4/1.2.3.4/tcp/1')
     assert.deepEqual(DAEMON_DEFAULTS.listen, ['/ip4/0.0.0.0/tcp/4011'], 'the defaults cannot be changed through a config')
