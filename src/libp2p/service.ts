@@ -89,9 +89,10 @@ export interface PeerMonitorInit {
   sharedLoopProbe?: boolean
   /**
    * Put this node's listen addresses (libp2p's address manager: listen, announce and
-   * confirmed observed addresses, at most 16) in every report, inside the signed
-   * message, so that peers that hear it can dial it and keep their connections
-   * (the daemon's connection keeper). Default true; false: reports carry none.
+   * confirmed observed addresses, at most 16) in its reports, inside the signed
+   * message (its first 3 reports, every 5th after, and whenever they change;
+   * receivers keep the last), so that peers that hear it can dial it and keep
+   * their connections (the daemon's connection keeper). Default true; false: none.
    */
   shareAddrs?: boolean
 }
@@ -240,6 +241,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   private started = false
   private leaving = false
   private publishCount = 0
+  /** The addresses last put in a report, joined. */
+  private sentAddrs = ''
 
   constructor (components: PeerMonitorComponents, init: PeerMonitorInit = {}) {
     super()
@@ -273,6 +276,7 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     if (this.started) return
     this.epoch = this.wallClock()
     this.seq = 0
+    this.sentAddrs = ''
     this.leaving = false
     this.core = new MonitorCore({
       self: this.components.peerId.toString(),
@@ -445,8 +449,14 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       metrics
     }
     if (kind === 'metrics') {
+      // Receivers keep the last addresses they were told: they go in the first reports of a
+      // run, every ADDRS_EVERY-th after, and whenever they change; not in every report (bytes).
       const addrs = this.ownAddrs()
-      if (addrs.length > 0) report.addrs = addrs
+      const key = addrs.join(' ')
+      if (addrs.length > 0 && (report.seq <= ADDRS_FIRST || report.seq % ADDRS_EVERY === 0 || key !== this.sentAddrs)) {
+        report.addrs = addrs
+        this.sentAddrs = key
+      }
     }
     const bytes = encodeReport(report)
     await this.components.pubsub.publish(this.topic, bytes)
@@ -486,6 +496,10 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
  * either, since this node cannot tell such a report from junk (any bytes read as some version).
  * A new format version is rolled out by upgrading nodes, or by publishing both formats meanwhile.
  */
+/** A node's addresses go in its first ADDRS_FIRST reports of a run, then in every ADDRS_EVERY-th (and when they change). */
+const ADDRS_FIRST = 3
+const ADDRS_EVERY = 5
+
 /** The `health` metric's values. */
 const LOCAL_CONDITION_VALUE = { healthy: 0, degraded: 1, isolated: 2 } as const
 

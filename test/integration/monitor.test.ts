@@ -97,6 +97,21 @@ describe('peer monitor on real libp2p nodes (127.0.0.1)', () => {
     await stopAll([slow, observer])
   })
 
+  it('states where it listens in its first reports and every fifth after; peers keep the last addresses', async () => {
+    const sent: Array<{ seq: number, addrs?: string[] }> = []
+    const speaker = await startNode({ trace: { sent: (report) => { sent.push({ seq: report.seq, addrs: report.addrs }) }, received: () => {} } })
+    const listener = await startNode()
+    started.push(speaker, listener)
+    await connect(listener, speaker)
+    await waitFor('eleven reports', () => sent.length >= 11, 20_000)
+    const own = speaker.node.getMultiaddrs().map(addr => addr.decapsulateCode(421).toString())
+    assert.deepEqual(sent.slice(0, 11).filter(r => r.addrs !== undefined).map(r => r.seq), [1, 2, 3, 5, 10])
+    for (const r of sent.filter(r => r.addrs !== undefined)) assert.deepEqual(r.addrs, own)
+    await waitFor('the listener heard a report without addresses', () => (listener.node.services.monitor.peer(speaker.id)?.seq ?? 0) >= 6, 10_000)
+    assert.deepEqual(listener.node.services.monitor.addresses().find(p => p.peer === speaker.id)?.addrs, own, 'kept from an earlier report')
+    await stopAll([speaker, listener])
+  })
+
   it('monitors a peer whose wall clock is an hour off exactly like any other', async () => {
     const ahead = await startNode({ wallClock: () => Date.now() + HOUR })
     const behind = await startNode({ wallClock: () => Date.now() - HOUR })
