@@ -14,6 +14,7 @@ import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
+import { RecentLeaves } from './recent-leaves.js'
 import { popHeap, pushHeap } from './heap.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
@@ -105,6 +106,8 @@ export class MonitorCore {
   private readonly replayAccount: BudgetAccount
   /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
   private readonly silent = new Set<PeerRecord>()
+  /** Leave notices of peers not known, so that their older reports arriving later stay out (recent-leaves.ts). */
+  private readonly recentLeaves = new RecentLeaves()
   private readonly count: Counters
   /** Judges whether this node can trust its own view before it accuses a peer; undefined when off. */
   private readonly health: LocalHealth | undefined
@@ -311,6 +314,7 @@ export class MonitorCore {
       return 'replay'
     }
     if (record == null && this.replayMemory.refuses(from, report.epoch, report.seq)) return 'replay'
+    if (record == null && this.recentLeaves.sentBeforeLeaving(from, report.epoch, report.seq, this.clock.now())) return 'replay'
     // After the replay check, so nobody can spend a peer's tokens by re-sending its old
     // reports. A leave notice that ends a peer's presence is never throttled: that would
     // turn a graceful leave into an alert.
@@ -321,6 +325,8 @@ export class MonitorCore {
       if (record != null) {
         this.leave(record, report, events)
         this.updateSilent(record)
+      } else {
+        this.recentLeaves.remember(from, report.epoch, report.seq, now)
       }
       return undefined
     }
@@ -330,6 +336,7 @@ export class MonitorCore {
       if (typeof admitted === 'string') return admitted
       record = admitted
       this.replayMemory.delete(from)
+      this.recentLeaves.forget(from)
       this.chargeReplay()
     } else if (!record.confirmed && (via !== record.source || via === from || this.admission.isConnected(from))) {
       this.confirm(record)

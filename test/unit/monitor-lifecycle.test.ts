@@ -37,6 +37,25 @@ describe('MonitorCore peer lifecycle', () => {
     assert.deepEqual(h.core.peers(), [])
   })
 
+  it('a report sent before a leave notice that came first (gossip to a node just started) does not bring the peer back', () => {
+    const h = new Harness()
+    const b = new Sender('b')
+    const early = b.report([['ping', 1, TTL]])
+    const leave = b.leave()
+    h.core.handleMessage('b', leave)
+    assert.deepEqual(h.core.handleMessage('b', early), { accepted: false, reason: 'replay' })
+    h.clock.advance(10 * TTL)
+    assert.deepEqual(h.take(), [], 'no joined, no alert on a peer that left')
+    // Back in the same run after all (a later report), or restarted: it is a peer again.
+    h.send(b, [['ping', 2, TTL]])
+    assert.deepEqual(h.take().map(e => e.type), ['joined'])
+    const c = new Sender('c')
+    const old = c.report([['ping', 1, TTL]])
+    h.core.handleMessage('c', c.leave())
+    h.clock.advance(61_000)
+    assert.deepEqual(h.core.handleMessage('c', old), { accepted: true }, 'remembered for a minute, not for ever')
+  })
+
   it('a left peer that reports again (restarted) joins again', () => {
     const h = new Harness()
     const b = new Sender('b')
