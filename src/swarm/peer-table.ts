@@ -16,6 +16,11 @@ export class PeerTable {
     const peer = event.peer
     if (peer === undefined) return
     switch (event.event) {
+      case 'listening':
+        // The daemon (re)started: a new process believes nothing yet; what it said before is gone with it.
+        this.peers.clear()
+        this.alerting.clear()
+        break
       case 'joined':
         this.peers.add(peer)
         break
