@@ -40,6 +40,8 @@ export class Connectivity {
   private saved = ''
   private saveFailed = false
   private known = 0
+  /** The dialable form of each stated address list, by the list itself (dropped with it). */
+  private readonly parsed = new WeakMap<readonly string[], { viewKey: string, addrs: Multiaddr[] }>()
 
   constructor (init: ConnectivityInit) {
     this.init = init
@@ -92,13 +94,20 @@ export class Connectivity {
   private candidates (): Array<DialCandidate<Multiaddr[]>> {
     const { node } = this.init
     const view = dialView(node.getMultiaddrs())
+    const viewKey = JSON.stringify(view)
     const allowed = this.init.isAllowed ?? (() => true)
     const list: Array<DialCandidate<Multiaddr[]>> = []
     const seen = new Set<string>()
     for (const known of node.services.monitor.addresses()) {
       seen.add(known.peer)
       if (known.state === 'left' || !allowed(known.peer)) continue
-      const addrs = dialableAddrs(known.peer, known.addrs, view)
+      // Parsed once per list the peer stated (the core keeps the same array until it changes), not every tick.
+      let parsed = this.parsed.get(known.addrs)
+      if (parsed?.viewKey !== viewKey) {
+        parsed = { viewKey, addrs: dialableAddrs(known.peer, known.addrs, view) }
+        this.parsed.set(known.addrs, parsed)
+      }
+      const addrs = parsed.addrs
       if (addrs.length === 0) continue
       const rank = known.state === 'alive' ? (known.confirmed ? 0 : 1) : 2
       list.push({ peer: known.peer, addrs, rank })
