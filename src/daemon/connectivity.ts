@@ -39,7 +39,6 @@ export class Connectivity {
   private saveTimer?: NodeJS.Timeout
   private saved = ''
   private saveFailed = false
-  private known = 0
   /** The dialable form of each stated address list, by the list itself (dropped with it). */
   private readonly parsed = new WeakMap<readonly string[], { viewKey: string, addrs: Multiaddr[] }>()
 
@@ -88,7 +87,7 @@ export class Connectivity {
   }
 
   view (): ConnectivityView {
-    return { ...this.keeper.view(), connections: connectedPeers(this.init.node).size, known: this.known }
+    return { ...this.keeper.view(), known: this.candidates().length }
   }
 
   private candidates (): Array<DialCandidate<Multiaddr[]>> {
@@ -117,7 +116,6 @@ export class Connectivity {
       const addrs = dialableAddrs(known.peer, known.addrs, view)
       if (addrs.length > 0) list.push({ peer: known.peer, addrs, rank: 2 })
     }
-    this.known = list.length
     return list
   }
 

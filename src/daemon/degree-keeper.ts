@@ -113,7 +113,6 @@ export class DegreeKeeper<A = unknown> {
   private running = false
   private shortSince: number | undefined
   private warned = false
-  private lastConnections = 0
 
   constructor (init: DegreeKeeperInit<A>) {
     this.init = init
@@ -158,7 +157,7 @@ export class DegreeKeeper<A = unknown> {
   view (): DegreeView {
     return {
       target: this.init.target,
-      connections: this.lastConnections,
+      connections: this.init.connected().size,
       dialling: this.dialling.size,
       dials: { ...this.count },
       short: this.warned
@@ -170,7 +169,6 @@ export class DegreeKeeper<A = unknown> {
     if (!this.running) return
     const now = this.now()
     const connected = this.init.connected()
-    this.lastConnections = connected.size
     let missing = this.init.target - connected.size - this.dialling.size
     if (missing <= 0) {
       this.shortSince = undefined
@@ -189,8 +187,9 @@ export class DegreeKeeper<A = unknown> {
       this.warned = false
       return
     }
-    const nobodyElse = connected.size === 0 || (this.init.heardUnconnected?.() ?? 0) > 0
-    if (!this.warned && nobodyElse && now - this.shortSince >= (this.init.warnAfterMs ?? 10_000)) {
+    if (this.warned || now - this.shortSince < (this.init.warnAfterMs ?? 10_000)) return
+    // Nobody else to dial: worth a warning only when cut off, or when it hears peers it cannot reach.
+    if (connected.size === 0 || (this.init.heardUnconnected?.() ?? 0) > 0) {
       this.warned = true
       this.init.onShortage?.(connected.size, this.init.target)
     }

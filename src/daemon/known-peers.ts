@@ -13,7 +13,7 @@
  */
 import { readFile, rename, writeFile, rm } from 'node:fs/promises'
 import { describeFsError } from '../config-error.js'
-import { ADDR_PATTERN, DEFAULT_MAX_ADDR_LENGTH, DEFAULT_MAX_ADDRS, DEFAULT_MAX_PEER_LENGTH } from '../monitor/report.js'
+import { DEFAULT_MAX_PEER_LENGTH, validAddrs } from '../monitor/report.js'
 
 export const KNOWN_PEERS_FILE = 'peers.json'
 /** Peers remembered, at most: enough to find the swarm again, small enough to read at a glance. */
@@ -55,8 +55,7 @@ export function parseKnownPeers (data: unknown): KnownPeer[] | undefined {
     if (typeof entry !== 'object' || entry === null) return undefined
     const { peer, addrs } = entry as { peer?: unknown, addrs?: unknown }
     if (typeof peer !== 'string' || peer.length === 0 || peer.length > DEFAULT_MAX_PEER_LENGTH) return undefined
-    if (!Array.isArray(addrs) || addrs.length > DEFAULT_MAX_ADDRS) return undefined
-    if (!addrs.every((a): a is string => typeof a === 'string' && a.length <= DEFAULT_MAX_ADDR_LENGTH && ADDR_PATTERN.test(a))) return undefined
+    if (!Array.isArray(addrs) || !validAddrs(addrs)) return undefined
     list.push({ peer, addrs })
   }
   return list

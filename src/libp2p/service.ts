@@ -18,7 +18,7 @@ import { LoopProbe, processLoopProbe } from '../monitor/loop-probe.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import { MonitorCore } from '../monitor/monitor.js'
 import { emptyCounters } from '../monitor/core-api.js'
-import { ADDR_PATTERN, DEFAULT_MAX_ADDR_LENGTH, DEFAULT_MAX_ADDRS, REPORT_VERSION, encodeReport } from '../monitor/report.js'
+import { DEFAULT_MAX_ADDRS, REPORT_VERSION, encodeReport, validAddrs } from '../monitor/report.js'
 import type { ReportLimits } from '../monitor/report.js'
 import type { Counters, PeerAddresses, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
 import type { MonitorEvent, MetricValue, ReceivedMetric, Report, ReportKind } from '../monitor/types.js'
@@ -473,8 +473,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     for (const addr of manager.getAddresses()) {
       const text = addr.toString()
       const own = text.endsWith(suffix) ? text.slice(0, -suffix.length) : text
-      // A circuit or other peer's address is not where this node listens; the receiver's limits bound the rest.
-      if (own.includes('/p2p') || own.length > DEFAULT_MAX_ADDR_LENGTH || !ADDR_PATTERN.test(own)) continue
+      // A circuit or other peer's address is not where this node listens; one receivers would refuse is not sent.
+      if (own.includes('/p2p') || !validAddrs([own])) continue
       addrs.add(own)
       if (addrs.size === DEFAULT_MAX_ADDRS) break
     }

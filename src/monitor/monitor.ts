@@ -14,7 +14,6 @@ import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
-import { RecentLeaves } from './recent-leaves.js'
 import { popHeap, pushHeap } from './heap.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
@@ -73,6 +72,9 @@ interface MutedSummary { kind: 'muted' }
 /** Tracker keys: a metric expires, a silent peer is forgotten, local health is looked at again, muted alerts are summed up. */
 type Deadline = TrackedMetric | PeerRecord | LocalCheck | MutedSummary
 
+/** Leave notices of unknown peers remembered (entries of REPLAY_MEMORY_ENTRY_BYTES each). */
+const LEFT_UNKNOWN_CAPACITY = 1_024
+
 /** Muted alerts on unconfirmed peers are summed up in one `crowded` event at most this often (ms). */
 const MUTED_SUMMARY_MS = 10_000
 
@@ -106,8 +108,15 @@ export class MonitorCore {
   private readonly replayAccount: BudgetAccount
   /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
   private readonly silent = new Set<PeerRecord>()
-  /** Leave notices of peers not known, so that their older reports arriving later stay out (recent-leaves.ts). */
-  private readonly recentLeaves = new RecentLeaves()
+  /**
+   * Leave notices of peers not known. A node just started may get a peer's leave
+   * notice through gossip before one of its older reports; without the mark the
+   * report would bring the peer back, to alert a TTL later. A replay memory of its
+   * own, small and not charged to the budget (at most 32 KiB): a flood of notices
+   * of invented peers only overwrites older notices, never the marks of peers this
+   * node forgot.
+   */
+  private readonly leftUnknown = new ReplayMemory(LEFT_UNKNOWN_CAPACITY)
   private readonly count: Counters
   /** Judges whether this node can trust its own view before it accuses a peer; undefined when off. */
   private readonly health: LocalHealth | undefined
@@ -314,7 +323,7 @@ export class MonitorCore {
       return 'replay'
     }
     if (record == null && this.replayMemory.refuses(from, report.epoch, report.seq)) return 'replay'
-    if (record == null && this.recentLeaves.sentBeforeLeaving(from, report.epoch, report.seq, this.clock.now())) return 'replay'
+    if (record == null && this.leftUnknown.refuses(from, report.epoch, report.seq)) return 'replay'
     // After the replay check, so nobody can spend a peer's tokens by re-sending its old
     // reports. A leave notice that ends a peer's presence is never throttled: that would
     // turn a graceful leave into an alert.
@@ -326,7 +335,7 @@ export class MonitorCore {
         this.leave(record, report, events)
         this.updateSilent(record)
       } else {
-        this.recentLeaves.remember(from, report.epoch, report.seq, now)
+        this.leftUnknown.remember(from, report.epoch, report.seq)
       }
       return undefined
     }
@@ -336,7 +345,7 @@ export class MonitorCore {
       if (typeof admitted === 'string') return admitted
       record = admitted
       this.replayMemory.delete(from)
-      this.recentLeaves.forget(from)
+      this.leftUnknown.delete(from)
       this.chargeReplay()
     } else if (!record.confirmed && (via !== record.source || via === from || this.admission.isConnected(from))) {
       this.confirm(record)

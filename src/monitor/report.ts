@@ -181,12 +181,17 @@ export function validateReport (report: Report, limits: ReportLimits = DEFAULT_R
     if (names.has(metric.name)) return 'duplicate-name'
     names.add(metric.name)
   }
-  const addrs = report.addrs ?? []
-  if (addrs.length > limits.maxAddrs) return 'invalid-addrs'
-  for (const addr of addrs) {
-    if (typeof addr !== 'string' || addr.length > limits.maxAddrLength || !ADDR_PATTERN.test(addr)) return 'invalid-addrs'
-  }
+  if (!validAddrs(report.addrs ?? [], limits)) return 'invalid-addrs'
   return undefined
+}
+
+/**
+ * Whether a list of stated listen addresses is one a report may carry: at most
+ * maxAddrs, each 1..maxAddrLength characters of ADDR_PATTERN. The sender, the
+ * decoder and the known-peers file all hold addresses to this one form.
+ */
+export function validAddrs (addrs: readonly unknown[], limits: Pick<ReportLimits, 'maxAddrs' | 'maxAddrLength'> = DEFAULT_REPORT_LIMITS): addrs is string[] {
+  return addrs.length <= limits.maxAddrs && addrs.every((addr) => typeof addr === 'string' && addr.length <= limits.maxAddrLength && ADDR_PATTERN.test(addr))
 }
 
 /**

@@ -49,6 +49,7 @@ describe('a swarm that heals its own connections (real CLI processes)', () => {
     assert.equal(health.connections?.target, 4, 'the default target: the mesh\'s upper bound')
     assert.ok(health.connections.connected >= 3, `seed and both leaves connected (${health.connections.connected})`)
     assert.equal(health.connections.short, false)
+    assert.ok(health.connections.known >= 3, `the seed and both leaves are known to dial (${health.connections.known})`)
     const metrics = await (await fetch(`${api}/metrics`)).text()
     assert.match(metrics, /^peermon_connections_target 4$/m)
     assert.match(metrics, /^peermon_connections [3-9]$/m)

@@ -49,11 +49,12 @@ describe('MonitorCore peer lifecycle', () => {
     // Back in the same run after all (a later report), or restarted: it is a peer again.
     h.send(b, [['ping', 2, TTL]])
     assert.deepEqual(h.take().map(e => e.type), ['joined'])
+    // Bounded: notices of 1,024 invented peers overwrite the oldest; they never touch a known peer.
     const c = new Sender('c')
     const old = c.report([['ping', 1, TTL]])
     h.core.handleMessage('c', c.leave())
-    h.clock.advance(61_000)
-    assert.deepEqual(h.core.handleMessage('c', old), { accepted: true }, 'remembered for a minute, not for ever')
+    for (let i = 0; i < 1_024; i++) h.core.handleMessage(`x${i}`, new Sender(`x${i}`).leave())
+    assert.deepEqual(h.core.handleMessage('c', old), { accepted: true }, 'at most 1,024 notices are remembered')
   })
 
   it('a left peer that reports again (restarted) joins again', () => {
