@@ -90,8 +90,8 @@ export interface PeerMonitorInit {
   /**
    * Put this node's listen addresses (libp2p's address manager: listen, announce and
    * confirmed observed addresses, at most 16) in its reports, inside the signed
-   * message (its first 3 reports, every 5th after, and whenever they change;
-   * receivers keep the last), so that peers that hear it can dial it and keep
+   * message (its first 3 reports, every 5th after, and whenever they change or a
+   * connection opened since; receivers keep the last), so that peers that hear it can dial it and keep
    * their connections (the daemon's connection keeper). Default true; false: none.
    */
   shareAddrs?: boolean
@@ -243,6 +243,8 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
   private publishCount = 0
   /** The addresses last put in a report, joined. */
   private sentAddrs = ''
+  /** A connection opened since the last report that stated the addresses: the next one states them again. */
+  private newNeighbour = false
 
   constructor (components: PeerMonitorComponents, init: PeerMonitorInit = {}) {
     super()
@@ -381,7 +383,10 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
     return this.core?.pressure()
   }
 
-  private readonly onConnect = (evt: CustomEvent<PeerIdLike>): void => { this.core?.connected(evt.detail.toString()) }
+  private readonly onConnect = (evt: CustomEvent<PeerIdLike>): void => {
+    this.newNeighbour = true
+    this.core?.connected(evt.detail.toString())
+  }
   private readonly onDisconnect = (evt: CustomEvent<PeerIdLike>): void => { this.core?.disconnected(evt.detail.toString()) }
 
   /**
@@ -453,9 +458,10 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
       // run, every ADDRS_EVERY-th after, and whenever they change; not in every report (bytes).
       const addrs = this.ownAddrs()
       const key = addrs.join(' ')
-      if (addrs.length > 0 && (report.seq <= ADDRS_FIRST || report.seq % ADDRS_EVERY === 0 || key !== this.sentAddrs)) {
+      if (addrs.length > 0 && (report.seq <= ADDRS_FIRST || report.seq % ADDRS_EVERY === 0 || key !== this.sentAddrs || this.newNeighbour)) {
         report.addrs = addrs
         this.sentAddrs = key
+        this.newNeighbour = false
       }
     }
     const bytes = encodeReport(report)
@@ -496,7 +502,11 @@ export class PeerMonitorService extends TypedEventEmitter<PeerMonitorEvents> imp
  * either, since this node cannot tell such a report from junk (any bytes read as some version).
  * A new format version is rolled out by upgrading nodes, or by publishing both formats meanwhile.
  */
-/** A node's addresses go in its first ADDRS_FIRST reports of a run, then in every ADDRS_EVERY-th (and when they change). */
+/**
+ * A node's addresses go in its first ADDRS_FIRST reports of a run, then in every ADDRS_EVERY-th, and
+ * whenever they change or a connection opened since they were last sent (a node's first reports are
+ * often published before it has any connection, and reach nobody).
+ */
 const ADDRS_FIRST = 3
 const ADDRS_EVERY = 5
 

@@ -97,7 +97,7 @@ describe('peer monitor on real libp2p nodes (127.0.0.1)', () => {
     await stopAll([slow, observer])
   })
 
-  it('states where it listens in its first reports and every fifth after; peers keep the last addresses', async () => {
+  it('states where it listens in its first reports, every fifth after and after a new connection; peers keep the last addresses', async () => {
     const sent: Array<{ seq: number, addrs?: string[] }> = []
     const speaker = await startNode({ trace: { sent: (report) => { sent.push({ seq: report.seq, addrs: report.addrs }) }, received: () => {} } })
     const listener = await startNode()
@@ -105,7 +105,10 @@ describe('peer monitor on real libp2p nodes (127.0.0.1)', () => {
     await connect(listener, speaker)
     await waitFor('eleven reports', () => sent.length >= 11, 20_000)
     const own = speaker.node.getMultiaddrs().map(addr => addr.decapsulateCode(421).toString())
-    assert.deepEqual(sent.slice(0, 11).filter(r => r.addrs !== undefined).map(r => r.seq), [1, 2, 3, 5, 10])
+    const stated = sent.slice(0, 11).filter(r => r.addrs !== undefined).map(r => r.seq)
+    // 1-3, every 5th, and the first report after the listener connected (one more at most).
+    for (const seq of [1, 2, 3, 5, 10]) assert.ok(stated.includes(seq), `report ${seq} states them (${stated.join(',')})`)
+    assert.ok(stated.length <= 6, `not every report states them (${stated.join(',')})`)
     for (const r of sent.filter(r => r.addrs !== undefined)) assert.deepEqual(r.addrs, own)
     await waitFor('the listener heard a report without addresses', () => (listener.node.services.monitor.peer(speaker.id)?.seq ?? 0) >= 6, 10_000)
     assert.deepEqual(listener.node.services.monitor.addresses().find(p => p.peer === speaker.id)?.addrs, own, 'kept from an earlier report')
