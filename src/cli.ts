@@ -26,6 +26,7 @@ Commands:
   alerts    show a running daemon's recent alerts
   metrics   show one metric of every peer: peermon metrics <name>
   watch     follow a running daemon's events live
+  health    one line on a running daemon; exit 0 when it answers (health checks)
   help      show this help; help <command> shows the command's help
 
 Options:
@@ -90,12 +91,13 @@ async function dispatch (argv: string[], io: CliIO): Promise<number> {
     case 'peers':
     case 'alerts':
     case 'metrics':
-    case 'watch': {
+    case 'watch':
+    case 'health': {
       const { runClient } = await import('./client/index.js')
       return await runClient(command, rest, io)
     }
     default:
-      io.stderr.write(`peermon: unknown command ${JSON.stringify(command)} (commands: daemon, swarm, keygen, peers, alerts, metrics, watch, help)\n`)
+      io.stderr.write(`peermon: unknown command ${JSON.stringify(command)} (commands: daemon, swarm, keygen, peers, alerts, metrics, watch, health, help)\n`)
       return 2
   }
 }

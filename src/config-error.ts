@@ -2,6 +2,7 @@
  * Operator-facing errors: {@link ConfigError} for bad input, and the helpers that keep
  * its message to one short line (file system reasons, quoted values cut short).
  */
+import { readFileSync } from 'node:fs'
 
 /** Bad input from the operator (a flag, env variable, config or key file): exit code 2. The message is one line. */
 export class ConfigError extends Error {
@@ -35,4 +36,27 @@ export function show (value: unknown): string {
 
 function shorten (text: string): string {
   return text.length > 80 ? `${text.slice(0, 76)}...` : text
+}
+
+/** Longest secret file read (a bearer token is tens of bytes). */
+const MAX_SECRET_FILE_BYTES = 4096
+
+/**
+ * A secret kept in a file (an API token mounted from a Kubernetes Secret or a
+ * Compose secret): its text without surrounding blanks, so a trailing newline
+ * does not become part of it. Never echoed in an error. Throws ConfigError
+ * naming `source`.
+ */
+export function readSecretFile (path: string, source: string): string {
+  let text: string
+  try {
+    const bytes = readFileSync(path)
+    if (bytes.byteLength > MAX_SECRET_FILE_BYTES) throw new ConfigError(`${source}: ${path} is larger than ${MAX_SECRET_FILE_BYTES} bytes; expected a token`)
+    text = bytes.toString('utf8').trim()
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`${source}: cannot read ${path}: ${describeFsError(err)}`)
+  }
+  if (text === '') throw new ConfigError(`${source}: ${path} is empty; expected a token`)
+  return text
 }

@@ -3,14 +3,14 @@
  * daemon to ask (`--api`, `--api-token`, or PEERMON_API / PEERMON_API_TOKEN),
  * `--json`, and each command's own options. Bad flags throw ConfigError (exit 2).
  */
-import { ConfigError } from '../config-error.js'
+import { ConfigError, readSecretFile } from '../config-error.js'
 import { parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
 import { DAEMON_DEFAULTS } from '../daemon/options.js'
 import { ALERT_HISTORY_SIZE } from '../api/types.js'
 
-export type ClientCommand = 'peers' | 'alerts' | 'metrics' | 'watch'
+export type ClientCommand = 'peers' | 'alerts' | 'metrics' | 'watch' | 'health'
 
-export const CLIENT_COMMANDS: readonly ClientCommand[] = ['peers', 'alerts', 'metrics', 'watch']
+export const CLIENT_COMMANDS: readonly ClientCommand[] = ['peers', 'alerts', 'metrics', 'watch', 'health']
 
 /** The API a client talks to when neither --api nor PEERMON_API says otherwise. */
 export const DEFAULT_API_URL = `http://${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`
@@ -46,6 +46,11 @@ const HELP: Record<ClientCommand, { usage: string, about: string, options: strin
     about: 'Each peer\'s latest valid value of one metric (ping, load, memory, freespace, peers, tag:<key>, or a custom one).',
     options: []
   },
+  health: {
+    usage: 'peermon health [options]',
+    about: 'Whether the daemon answers, in one line: its peers by state, its own condition and its connections. For container health checks: exit 0 when it answers, 1 when not (no token needed).',
+    options: []
+  },
   watch: {
     usage: 'peermon watch [options]',
     about: 'Follow the daemon\'s events live, one line each as the daemon prints them, until Ctrl-C.',
@@ -64,7 +69,8 @@ export function clientHelp (command: ClientCommand): string {
     'Options:',
     ...help.options,
     `  --api <url|host:port>  the daemon's API (default: ${DEFAULT_API_URL}; env: PEERMON_API)`,
-    '  --api-token <token>    bearer token, when the daemon runs with --api-token (env: PEERMON_API_TOKEN)',
+    '  --api-token <token>    bearer token, when the daemon runs with one (env: PEERMON_API_TOKEN)',
+    '  --api-token-file <f>   read the bearer token from a file (env: PEERMON_API_TOKEN_FILE)',
     `  --json                 print ${command === 'watch' ? 'each event as a JSON line' : 'JSON instead of a table'}`,
     '  -h, --help             show this help',
     '',
@@ -79,6 +85,7 @@ export function parseClientFlags (command: ClientCommand, argv: string[], env: N
   const specs: FlagSpecs = {
     api: { value: '<url|host:port>' },
     'api-token': { value: '<token>' },
+    'api-token-file': { value: '<file>' },
     json: {},
     help: { short: 'h' },
     ...(command === 'alerts' ? { limit: { value: '<n>' } } : {}),
@@ -90,7 +97,11 @@ export function parseClientFlags (command: ClientCommand, argv: string[], env: N
   const apiText = stringFlag(values.api, '--api') ?? nonEmpty(env.PEERMON_API)
   if (apiText !== undefined) config.api = apiBaseUrl(apiText, values.api !== undefined ? '--api' : 'PEERMON_API')
   const token = stringFlag(values['api-token'], '--api-token') ?? nonEmpty(env.PEERMON_API_TOKEN)
+  const tokenFileFlag = stringFlag(values['api-token-file'], '--api-token-file')
+  const tokenFile = tokenFileFlag ?? nonEmpty(env.PEERMON_API_TOKEN_FILE)
+  if (token !== undefined && tokenFileFlag !== undefined) throw new ConfigError('--api-token-file: give the API token once, not also with --api-token or PEERMON_API_TOKEN')
   if (token !== undefined) config.apiToken = token
+  else if (tokenFile !== undefined) config.apiToken = readSecretFile(tokenFile, tokenFileFlag !== undefined ? '--api-token-file' : 'PEERMON_API_TOKEN_FILE')
 
   if (command === 'metrics') {
     if (positionals.length === 0) throw new ConfigError('metrics: expected a metric name, e.g. peermon metrics load')

@@ -7,17 +7,18 @@
  * peermon alerts --limit 20        # recent alert history
  * peermon metrics load --json      # one metric from every peer, as JSON
  * peermon watch --type alert       # follow the event stream
+ * peermon health                   # one line; exit 0 when the daemon answers
  * ```
  *
  * Every command takes `--api <url|host:port>` (env PEERMON_API) and
  * `--api-token` (env PEERMON_API_TOKEN).
  */
 import { decodeEventLine } from '../events/parse.js'
-import type { AlertsResponse, MetricResponse, PeersResponse } from '../api/types.js'
+import type { AlertsResponse, HealthResponse, MetricResponse, PeersResponse } from '../api/types.js'
 import { API_PREFIX, SSE_HEARTBEAT_MS } from '../api/types.js'
 import { ApiClient, ClientError } from './api.js'
 import { clientHelp, parseClientFlags, type ClientCommand, type ClientConfig } from './flags.js'
-import { formatEventLine, renderAlerts, renderMetric, renderPeers } from './views.js'
+import { formatEventLine, renderAlerts, renderHealth, renderMetric, renderPeers } from './views.js'
 
 export { CLIENT_COMMANDS, type ClientCommand } from './flags.js'
 export { ClientError } from './api.js'
@@ -60,6 +61,11 @@ export async function runClient (command: ClientCommand, argv: string[], io: Cli
     case 'metrics': {
       const response = await client.get<MetricResponse>(`${API_PREFIX}/metrics/${encodeURIComponent(config.metric ?? '')}`)
       io.stdout.write(config.json ? `${JSON.stringify(response, null, 2)}\n` : renderMetric(response))
+      return 0
+    }
+    case 'health': {
+      const response = await client.get<HealthResponse>(`${API_PREFIX}/health`)
+      io.stdout.write(config.json ? `${JSON.stringify(response, null, 2)}\n` : renderHealth(response))
       return 0
     }
     case 'watch':

@@ -6,7 +6,7 @@ import { formatDuration } from '../duration.js'
 import type { EventLine } from '../events/event.js'
 import { humanLineOf, printable, shortPeer } from '../events/format.js'
 import { toEvent } from '../events/parse.js'
-import type { AlertsResponse, MetricResponse, MetricView, PeersResponse, PeerView } from '../api/types.js'
+import type { AlertsResponse, HealthResponse, MetricResponse, MetricView, PeersResponse, PeerView } from '../api/types.js'
 import { formatBytes, formatValue, renderTable } from './table.js'
 import type { Column } from './table.js'
 
@@ -85,6 +85,18 @@ export function renderMetric (response: MetricResponse): string {
 }
 
 /** One event of the stream as the daemon prints it for people (unknown event types as `key=value` pairs). */
+/** `peermon health`: one line, e.g. `ok 12D3KooW…abcd up 2m, peers 20 alive 1 alerting 0 left, healthy, connections 5/4`. */
+export function renderHealth (response: HealthResponse): string {
+  const { peers, connections } = response
+  const parts = [
+    `ok ${shortPeer(response.peer)} up ${formatDuration(response.uptimeMs)}`,
+    `peers ${peers.alive} alive ${peers.alerting} alerting ${peers.left} left`,
+    response.local,
+    ...(connections !== undefined ? [`connections ${connections.connected}/${connections.target}${connections.short ? ' (short)' : ''}`] : [])
+  ]
+  return `${parts.join(', ')}\n`
+}
+
 export function formatEventLine (line: EventLine): string {
   return humanLineOf(line, toEvent(line))
 }

@@ -67,15 +67,29 @@ export function validListenAddr (text: string, source: string): void {
 }
 
 const BOOTSTRAP_EXAMPLE = '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooW...'
+const BOOTSTRAP_FORMS = '/ip4/<ip>/tcp/<port>, /dns4/<name>/tcp/<port> (every address the name has), either with /p2p/<peer id>, or any multiaddr ending in /p2p/<peer id>'
+/** Protocol codes: ip4, ip6, dns, dns4, dns6, tcp, p2p. */
+const IP = new Set([4, 41])
+const DNS = new Set([53, 54, 55])
+const TCP = 6
+const P2P = 421
 
+/**
+ * A bootstrap address: with `/p2p/<peer id>` any multiaddr libp2p dials (Noise checks the key);
+ * without, or after a DNS name, only `/ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>`, which
+ * src/daemon/bootstrap-addr.ts resolves and dials.
+ */
 export function validBootstrapAddr (text: string, source: string): void {
   const tuples = parseMultiaddr(text, source, BOOTSTRAP_EXAMPLE)
   const [code, bytes] = tuples[tuples.length - 1] ?? []
-  if (code !== 421 || bytes === undefined) {
-    throw new ConfigError(`${source}: expected a multiaddr ending in /p2p/<peer id> like ${BOOTSTRAP_EXAMPLE}, got ${quote(text)}`)
+  const host = tuples.slice(0, code === P2P ? -1 : undefined)
+  const plainTcp = host.length === 2 && (IP.has(host[0][0]) || DNS.has(host[0][0])) && host[1][0] === TCP
+  if ((code !== P2P && !plainTcp) || (DNS.has(tuples[0]?.[0]) && !plainTcp)) {
+    throw new ConfigError(`${source}: expected ${BOOTSTRAP_FORMS}, got ${quote(text)}`)
   }
+  if (code !== P2P) return
   // A peer id is a multihash: identity (0x00) of a public key, or sha2-256 (0x12, 32 bytes).
-  const validMultihash = bytes.length >= 2 && bytes[1] === bytes.length - 2 &&
+  const validMultihash = bytes !== undefined && bytes.length >= 2 && bytes[1] === bytes.length - 2 &&
     ((bytes[0] === 0x00 && bytes[1] <= 64) || (bytes[0] === 0x12 && bytes[1] === 32))
   if (!validMultihash) throw new ConfigError(`${source}: ${quote(text)} does not end in a valid peer id`)
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { defaultRetentionMs, defaultTtlMs } from '../constants.js'
 import { formatDuration } from '../duration.js'
-import { ConfigError, describeFsError, quote, show } from '../config-error.js'
+import { ConfigError, describeFsError, quote, readSecretFile, show } from '../config-error.js'
 import { parseFlags } from '../flags.js'
 import { apiOf, checkDirectory, durationOf, minConnectionsOf, sizeOf, isLoopback, listOf, onOffOf, pathOf, tagsOf, topicOf, validBootstrapAddr, validListenAddr, validPeerId, windowOf, type RawValue, type Setting } from './config-values.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS, DAEMON_OPTIONS, type OptionDescriptor, type OptionName } from './options.js'
@@ -178,7 +178,7 @@ async function readConfigFile (path: string, pathSource: string): Promise<Layer>
     }
     const source = `config key ${quote(key)} in ${quote(path)}`
     const raw = fileValue(option, value, source)
-    const relativeToFile = ['key', 'data-dir', 'psk', 'allow-file', 'alert-log'].includes(option.name)
+    const relativeToFile = ['key', 'data-dir', 'psk', 'allow-file', 'api-token-file', 'alert-log'].includes(option.name)
     layer.set(option.name, { value: relativeToFile ? resolve(dirname(path), String(raw)) : raw, source })
   }
   return layer
@@ -239,8 +239,14 @@ async function resolveConfig (pick: (name: OptionName) => Setting | undefined): 
     const value = pathOf(pick(option))
     if (value !== undefined && value !== '') config[field as keyof typeof optional] = value
   }
+  const tokenFile = pick('api-token-file')
+  if (tokenFile !== undefined) {
+    const token = pick('api-token')
+    if (token !== undefined) throw new ConfigError(`${tokenFile.source}: give the API token once, not also with ${token.source}`)
+    config.apiToken = readSecretFile(String(tokenFile.value), tokenFile.source)
+  }
   if (config.api != null && config.apiToken == null && !isLoopback(config.api.host)) {
-    throw new ConfigError(`${pick('api')?.source ?? '--api'}: ${config.api.host} is not a loopback address; serving the API there requires --api-token <token> (or PEERMON_API_TOKEN)`)
+    throw new ConfigError(`${pick('api')?.source ?? '--api'}: ${config.api.host} is not a loopback address; serving the API there requires --api-token <token> or --api-token-file <file> (or PEERMON_API_TOKEN, PEERMON_API_TOKEN_FILE)`)
   }
   if (!(config.ttlMs >= DAEMON_LIMITS.minTtlIntervals * config.intervalMs)) {
     throw orderError(config.intervalMs, '--interval', pick('ttl'), config.ttlMs, '--ttl', `at least ${DAEMON_LIMITS.minTtlIntervals} times`)

@@ -58,7 +58,7 @@ export const DAEMON_LIMITS = Object.freeze({
 
 export type OptionName = 'listen' | 'bootstrap' | 'interval' | 'ttl' | 'window' | 'topic' | 'key' |
 'allow-insecure-key' | 'tag' | 'json' | 'config' | 'retention' | 'data-dir' | 'psk' | 'allow' | 'allow-file' |
-'api' | 'api-token' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'peer-state-budget' | 'min-connections' | 'help'
+'api' | 'api-token' | 'api-token-file' | 'on-alert' | 'on-recovered' | 'on-left' | 'hook-timeout' | 'alert-log' | 'local-health' | 'peer-state-budget' | 'min-connections' | 'help'
 
 /** One daemon option: its flag, value form, default, env variable and whether the config file may set it. */
 export interface OptionDescriptor {
@@ -78,7 +78,7 @@ export interface OptionDescriptor {
 /** Every daemon option, in help order. */
 export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'listen', value: '<multiaddr>', repeatable: true, env: 'PEERMON_LISTEN', inFile: true, shownDefault: DAEMON_DEFAULTS.listen.join(', '), description: 'address to listen on' },
-  { name: 'bootstrap', value: '<multiaddr>', repeatable: true, env: 'PEERMON_BOOTSTRAP', inFile: true, shownDefault: 'none', description: 'peer to dial at start; must end in /p2p/<peer id>' },
+  { name: 'bootstrap', value: '<multiaddr>', repeatable: true, env: 'PEERMON_BOOTSTRAP', inFile: true, shownDefault: 'none', description: 'peer to dial at start, and again when lost: /ip4/<ip>/tcp/<port>[/p2p/<id>], or /dns4/<name>/tcp/<port>, dialling up to 8 of the addresses the name resolves to; without /p2p/<id>, whoever answers' },
   { name: 'interval', value: '<duration>', env: 'PEERMON_INTERVAL', inFile: true, shownDefault: formatDuration(DAEMON_DEFAULTS.intervalMs), description: `how often to publish metrics (${formatDuration(DAEMON_LIMITS.minIntervalMs)}..${formatDuration(DAEMON_LIMITS.maxIntervalMs)})` },
   { name: 'ttl', value: '<duration>', env: 'PEERMON_TTL', inFile: true, shownDefault: `${DEFAULT_TTL_INTERVALS} x interval, so ${formatDuration(DAEMON_DEFAULTS.ttlMs)} at ${formatDuration(DAEMON_DEFAULTS.intervalMs)}`, description: `how long peers keep our metrics; >= ${DAEMON_LIMITS.minTtlIntervals} x interval, at most ${formatDuration(DAEMON_LIMITS.maxTtlMs)}` },
   { name: 'window', value: '<n>', env: 'PEERMON_WINDOW', inFile: true, shownDefault: String(DAEMON_DEFAULTS.windowSize), description: `metrics kept per peer and metric (1..${DAEMON_LIMITS.maxWindowSize})` },
@@ -94,6 +94,7 @@ export const DAEMON_OPTIONS: readonly OptionDescriptor[] = Object.freeze([
   { name: 'allow-file', value: '<file>', env: 'PEERMON_ALLOW_FILE', inFile: true, shownDefault: 'none', description: 'file of allowed peer ids, one per line (# comments)' },
   { name: 'api', value: '<host:port|off>', env: 'PEERMON_API', inFile: true, shownDefault: `${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`, description: 'HTTP API, dashboard and /metrics address; port 0 picks a free one; so does a taken default when no flag, env or file sets it (with a warning)' },
   { name: 'api-token', value: '<token>', env: 'PEERMON_API_TOKEN', inFile: true, shownDefault: 'none', description: 'bearer token the API requires; mandatory for a non-loopback --api' },
+  { name: 'api-token-file', value: '<file>', env: 'PEERMON_API_TOKEN_FILE', inFile: true, shownDefault: 'none', description: 'read the API token from this file (a mounted secret; surrounding blanks ignored), instead of --api-token' },
   { name: 'on-alert', value: '<command>', env: 'PEERMON_ON_ALERT', inFile: true, shownDefault: 'none', description: 'run for each alert; event as JSON on stdin and PEERMON_* variables (a flapping peer: once, for its flapping event)' },
   { name: 'on-recovered', value: '<command>', env: 'PEERMON_ON_RECOVERED', inFile: true, shownDefault: 'none', description: 'run for each recovery (a flapping peer: for its stable event, when it is up)' },
   { name: 'on-left', value: '<command>', env: 'PEERMON_ON_LEFT', inFile: true, shownDefault: 'none', description: 'run for each graceful leave' },

@@ -11,7 +11,7 @@ import { EventRecord } from '../events/record.js'
 import { createNode } from '../libp2p/node.js'
 import type { PeermonNode } from '../libp2p/node.js'
 import { BootstrapKeeper } from './bootstrap.js'
-import type { BootstrapTarget } from './bootstrap.js'
+import { resolveBootstrapTarget, toBootstrapTarget } from './bootstrap-addr.js'
 import { Connectivity } from './connectivity.js'
 import type { DaemonConfig } from './config.js'
 import { loadAllowList } from './access.js'
@@ -152,9 +152,14 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
   }
 
   const keeper = new BootstrapKeeper({
-    targets: config.bootstrap.map(toTarget),
-    dial: async (target) => { await node.dial(multiaddr(target.addr)) },
+    targets: config.bootstrap.map(toBootstrapTarget),
+    resolve: async (target) => await resolveBootstrapTarget(target),
+    dial: async (addr) => (await node.dial(multiaddr(addr))).remotePeer.toString(),
     isConnected: (peer) => node.getConnections().some(c => c.remotePeer.toString() === peer),
+    isSelf: (addr) => {
+      const self = node.getMultiaddrs().map(a => a.decapsulateCode(421).toString())
+      return self.includes(multiaddr(addr).decapsulateCode(421).toString())
+    },
     onDialError: (target, err, retryIn) => {
       emit({ type: 'warning', message: `bootstrap ${target.addr} unreachable (${describe(err)}); retrying in ${retryIn} ms` })
     }
@@ -216,12 +221,6 @@ async function stopParts (parts: DaemonPart[], io: DaemonIO): Promise<void> {
   for (const part of [...parts].reverse()) {
     try { await part.stop() } catch (err) { io.stderr.write(`peermon: stopping ${part.name} failed: ${describe(err)}\n`) }
   }
-}
-
-function toTarget (addr: string): BootstrapTarget {
-  const peer = multiaddr(addr).getPeerId()
-  if (peer == null) throw new Error(`bootstrap address without /p2p/<peer id>: ${addr}`)
-  return { addr, peer }
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */

@@ -1,11 +1,16 @@
 /**
  * The command-line client against real daemons: `peermon peers`, `metrics`,
  * `alerts` and `watch` (human and --json) talk to a daemon's API with a token;
- * `watch` sees the alert for a SIGKILLed daemon; an unreachable daemon, a
+ * `watch` sees the alert for a SIGKILLed daemon; `health` answers without a
+ * token and the token can come from a file; one daemon bootstraps by DNS
+ * name without a peer id; an unreachable daemon, a
  * missing token and bad flags give one line and exit codes 1, 1 and 2.
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { shortPeer } from '../../src/events/format.js'
 import { PEERMON_BIN } from '../../src/swarm/child.js'
@@ -63,7 +68,10 @@ describe('peermon peers/metrics/alerts/watch (real daemons and CLI processes)', 
     api = listeningApi(first) ?? ''
     assert.match(api, /^http:\/\/127\.0\.0\.1:\d+$/, 'the listening line carries the API URL')
     const boot = first.child.dialAddr ?? ''
-    for (const i of [1, 2]) daemons.push(startDaemon(i, ['--api', 'off', '--bootstrap', boot, '--tag', `zone=z${i}`]))
+    // The second bootstraps by name and without a peer id, as in a container (/dns4/seed/tcp/4011).
+    const byName = boot.replace(/^\/ip4\/127\.0\.0\.1\/(tcp\/\d+)\/p2p\/.*$/, '/dns4/localhost/$1')
+    assert.notEqual(byName, boot)
+    for (const [i, bootstrap] of [[1, boot], [2, byName]] as const) daemons.push(startDaemon(i, ['--api', 'off', '--bootstrap', bootstrap, '--tag', `zone=z${i}`]))
     ids = [first.child.peer ?? '']
     for (const d of daemons.slice(1)) ids.push((await d.child.whenListening(20_000)).peer)
     await waitFor('the API daemon hears from both others', () => ids.slice(1).every(id => sawEvent(first, 'joined', id)), 30_000)
@@ -72,6 +80,23 @@ describe('peermon peers/metrics/alerts/watch (real daemons and CLI processes)', 
   after(async () => {
     for (const w of watches) if (w.child.exitCode === null) w.child.kill('SIGKILL')
     await Promise.all(daemons.map(async d => await d.child.stop()))
+  })
+
+  it('peermon health prints one line and exits 0 without a token; a token file serves the other commands', async () => {
+    const health = await cli(['health', '--api', api])
+    assert.equal(health.code, 0, health.stderr)
+    assert.match(health.stdout, new RegExp(`^ok ${shortPeer(ids[0]).replace(/[.*+?^${'$'}{}()|[\]\\]/g, '\\$&')} up \\S+, peers 2 alive 0 alerting 0 left, healthy, connections 2/4\\n$`))
+    const dir = await mkdtemp(join(tmpdir(), 'peermon-token-'))
+    try {
+      await writeFile(join(dir, 'token'), `${TOKEN}\n`)
+      const peers = await cli(['peers', '--api', api, '--json'], { PEERMON_API_TOKEN_FILE: join(dir, 'token') })
+      assert.equal(peers.code, 0, peers.stderr)
+      assert.equal((JSON.parse(peers.stdout) as { peers: unknown[] }).peers.length, 2)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+    const down = await cli(['health', '--api', '127.0.0.1:1'])
+    assert.equal(down.code, 1, 'exit 1 when nothing answers')
   })
 
   it('peermon peers prints an aligned table of the other peers, and --json the API response', async () => {

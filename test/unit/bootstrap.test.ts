@@ -2,10 +2,12 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { BootstrapKeeper } from '../../src/daemon/bootstrap.js'
 import type { BootstrapTarget } from '../../src/daemon/bootstrap.js'
-import { waitFor } from '../helpers/wait.js'
+import { resolveBootstrapTarget, toBootstrapTarget, type HostLookup } from '../../src/daemon/bootstrap-addr.js'
+import { sleep, waitFor } from '../helpers/wait.js'
+
+const PEER = '12D3KooWGRUVh7b4H3bFxmQ7hbmsm5iR4HUZ4nFC5ySUxZ6LiBTm'
 
 const target: BootstrapTarget = { addr: '/ip4/127.0.0.1/tcp/1/p2p/QmPeer', peer: 'QmPeer' }
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 describe('BootstrapKeeper', () => {
   it('dials at start and retries a failing bootstrap peer with growing delays', async () => {
@@ -38,7 +40,7 @@ describe('BootstrapKeeper', () => {
       initialDelayMs: 10,
       random: () => 0.5,
       isConnected: () => connected,
-      dial: async () => { dials++; connected = true }
+      dial: async () => { dials++; connected = true; return 'QmPeer' }
     })
     keeper.start()
     await sleep(30)
@@ -47,7 +49,7 @@ describe('BootstrapKeeper', () => {
     await sleep(30)
     assert.equal(dials, 1, 'other peers do not trigger a dial')
     connected = false
-    keeper.peerDisconnected(target.peer)
+    keeper.peerDisconnected('QmPeer')
     await sleep(50)
     assert.equal(dials, 2, 'redialled after the disconnect')
     keeper.stop()
@@ -69,7 +71,8 @@ describe('BootstrapKeeper against a peer that drops us right after each dial', (
       dial: async () => {
         dialTimes.push(Date.now())
         connected = true
-        setTimeout(() => { connected = false; keeper?.peerDisconnected(target.peer) }, 1)
+        setTimeout(() => { connected = false; keeper?.peerDisconnected('QmPeer') }, 1)
+        return 'QmPeer'
       }
     })
     keeper.start()
@@ -79,5 +82,146 @@ describe('BootstrapKeeper against a peer that drops us right after each dial', (
     // delay (10, 20, 40, 80 ms), where redialling at once would leave gaps of ~1 ms.
     const gaps = dialTimes.slice(1, 5).map((t, i) => t - dialTimes[i])
     gaps.forEach((gap, i) => { assert.ok(gap >= 10 * 2 ** i - 2, `growing gaps: ${gaps.join(', ')} ms`) })
+  })
+})
+
+describe('BootstrapKeeper with an address without a peer id', () => {
+  it('learns who answered and dials the address again when that peer disconnects', async () => {
+    const open = new Set<string>()
+    const dialled: string[] = []
+    const keeper = new BootstrapKeeper({
+      targets: [{ addr: '/ip4/10.0.0.1/tcp/4011' }],
+      initialDelayMs: 10,
+      random: () => 0.5,
+      isConnected: (peer) => open.has(peer),
+      dial: async (addr) => { dialled.push(addr); open.add(`peer-${dialled.length}`); return `peer-${dialled.length}` }
+    })
+    try {
+      keeper.start()
+      await waitFor('the first dial', () => dialled.length === 1, 10_000)
+      keeper.peerDisconnected('someone-else')
+      open.delete('peer-1')
+      keeper.peerDisconnected('peer-1')
+      // A restarted node answers at the same address with a new peer id: dialled again.
+      await waitFor('a second dial after the disconnect', () => dialled.length === 2, 10_000)
+      assert.deepEqual(dialled, ['/ip4/10.0.0.1/tcp/4011', '/ip4/10.0.0.1/tcp/4011'])
+      open.delete('peer-2')
+      keeper.peerDisconnected('peer-2')
+      await waitFor('a third dial, for the peer learned second', () => dialled.length === 3, 10_000)
+    } finally {
+      keeper.stop()
+    }
+  })
+})
+
+describe('BootstrapKeeper with a DNS name', () => {
+  const name: BootstrapTarget = { addr: '/dns4/peermon/tcp/4011', byName: true }
+  const ip = (n: number): string => `/ip4/10.0.0.${n}/tcp/4011`
+
+  it('dials up to peersPerName of the addresses the name resolves to, never its own, and re-resolves when one leaves', async () => {
+    let answer = [1, 2, 3, 4, 5, 6].map(ip)
+    const open = new Set<string>()
+    const dialled: string[] = []
+    let resolutions = 0
+    const keeper = new BootstrapKeeper({
+      targets: [name],
+      peersPerName: 3,
+      initialDelayMs: 10,
+      isSelf: (addr) => addr === ip(1),
+      resolve: async (target) => { resolutions++; assert.equal(target, name); return answer },
+      isConnected: (peer) => open.has(peer),
+      dial: async (addr) => { dialled.push(addr); open.add(`at ${addr}`); return `at ${addr}` }
+    })
+    try {
+      keeper.start()
+      await waitFor('three dials', () => dialled.length === 3, 10_000)
+      assert.ok(!dialled.includes(ip(1)), 'not to itself')
+      assert.equal(new Set(dialled).size, 3)
+      // One of them goes; the name now answers with a replacement at a new address.
+      const gone = dialled[0]
+      open.delete(`at ${gone}`)
+      answer = [...answer.filter(a => a !== gone), ip(9)]
+      keeper.peerDisconnected(`at ${gone}`)
+      await waitFor('one more dial', () => dialled.length === 4, 10_000)
+      assert.equal(resolutions, 2, 'resolved again')
+      assert.notEqual(dialled[3], gone, 'to an address the name still has')
+      assert.ok(!dialled.slice(0, 3).includes(dialled[3]), 'not to a peer still connected')
+      assert.equal([...open].length, 3, 'back to three peers')
+    } finally {
+      keeper.stop()
+    }
+  })
+
+  it('resolving to itself alone (the first replica up) is not an error, and it looks again until others come', async () => {
+    let answer = [ip(1)]
+    const errors: unknown[] = []
+    const dialled: string[] = []
+    const keeper = new BootstrapKeeper({
+      targets: [name],
+      initialDelayMs: 10,
+      maxDelayMs: 20,
+      isSelf: (addr) => addr === ip(1),
+      resolve: async () => answer,
+      isConnected: () => false,
+      dial: async (addr) => { dialled.push(addr); return 'other' },
+      onDialError: (_t, err) => { errors.push(err) }
+    })
+    try {
+      keeper.start()
+      await sleep(60)
+      assert.deepEqual(dialled, [])
+      answer = [ip(1), ip(2)]
+      await waitFor('the dial once a second replica resolves', () => dialled.length > 0, 10_000)
+      assert.equal(dialled[0], ip(2))
+      assert.deepEqual(errors, [], 'no warning')
+    } finally {
+      keeper.stop()
+    }
+  })
+
+  it('a name that does not resolve is a failed attempt, retried with backoff', async () => {
+    const delays: number[] = []
+    const keeper = new BootstrapKeeper({
+      targets: [name],
+      initialDelayMs: 10,
+      maxDelayMs: 40,
+      random: () => 0.5,
+      resolve: async () => { throw new Error('getaddrinfo ENOTFOUND peermon') },
+      isConnected: () => false,
+      dial: async () => 'never',
+      onDialError: (_t, err, retryIn) => { assert.match(String(err), /ENOTFOUND/); delays.push(retryIn) }
+    })
+    try {
+      keeper.start()
+      await waitFor('three failed attempts', () => delays.length >= 3, 10_000)
+      assert.deepEqual(delays.slice(0, 3), [10, 20, 40])
+    } finally {
+      keeper.stop()
+    }
+  })
+})
+
+describe('resolveBootstrapTarget', () => {
+  const lookup: HostLookup = async (hostname, family) => {
+    assert.equal(hostname, 'peermon.default.svc')
+    const all = [{ address: '10.1.0.7', family: 4 }, { address: '10.1.0.8', family: 4 }, { address: 'fd00::8', family: 6 }, { address: '10.1.0.7', family: 4 }]
+    return all.filter(a => family === 0 || a.family === family)
+  }
+
+  it('turns a name into every address it has, with the port and the peer id kept', async () => {
+    const target = toBootstrapTarget('/dns4/peermon.default.svc/tcp/4011')
+    assert.deepEqual(target, { addr: '/dns4/peermon.default.svc/tcp/4011', byName: true })
+    assert.deepEqual(await resolveBootstrapTarget(target, lookup), ['/ip4/10.1.0.7/tcp/4011', '/ip4/10.1.0.8/tcp/4011'])
+    const both = toBootstrapTarget(`/dns/peermon.default.svc/tcp/4011/p2p/${PEER}`)
+    assert.equal(both.peer, PEER)
+    assert.deepEqual(await resolveBootstrapTarget(both, lookup), [
+      `/ip4/10.1.0.7/tcp/4011/p2p/${PEER}`, `/ip4/10.1.0.8/tcp/4011/p2p/${PEER}`, `/ip6/fd00::8/tcp/4011/p2p/${PEER}`
+    ])
+  })
+
+  it('dials an IP address as written', async () => {
+    const target = toBootstrapTarget('/ip4/10.0.0.1/tcp/4011')
+    assert.deepEqual(target, { addr: '/ip4/10.0.0.1/tcp/4011' })
+    assert.deepEqual(await resolveBootstrapTarget(target, async () => { throw new Error('not asked') }), ['/ip4/10.0.0.1/tcp/4011'])
   })
 })

@@ -158,6 +158,24 @@ describe('loadDaemonConfig', () => {
     })
   })
 
+  it('takes bootstrap addresses without a peer id and DNS names, the forms an orchestrator gives', async () => {
+    const forms = ['/ip4/10.0.0.1/tcp/4011', '/ip6/fd00::1/tcp/4011', '/dns4/seed/tcp/4011', '/dns/peermon.default.svc.cluster.local/tcp/4011', `/dns6/seed/tcp/4011/p2p/${PEER}`, BOOT]
+    const config = await loadDaemonConfig([], { PEERMON_BOOTSTRAP: forms.join(',') })
+    assert.deepEqual(config.bootstrap, forms)
+  })
+
+  it('reads the API token from a file (a mounted secret), never both ways, and never prints it', async () => {
+    const tokenFile = await configFile('token', '  s3cret-from-a-file\n')
+    const config = await loadDaemonConfig(['--api', '0.0.0.0:5011'], { PEERMON_API_TOKEN_FILE: tokenFile })
+    assert.equal(config.apiToken, 's3cret-from-a-file')
+    await rejectsWith(['--api-token-file', tokenFile], { PEERMON_API_TOKEN: 'other' }, '--api-token-file: give the API token once, not also with PEERMON_API_TOKEN')
+    await rejectsWith(['--api-token-file', join(dir, 'missing')], {}, `--api-token-file: cannot read ${join(dir, 'missing')}: no such file or directory`)
+    const empty = await configFile('empty-token', '\n')
+    await rejectsWith([], { PEERMON_API_TOKEN_FILE: empty }, `PEERMON_API_TOKEN_FILE: ${empty} is empty; expected a token`)
+    const big = await configFile('big-token', 'x'.repeat(5000))
+    await assert.rejects(loadDaemonConfig(['--api-token-file', big], {}), (err: Error) => !err.message.includes('xxxx'))
+  })
+
   it('refuses an API on a non-loopback address without a token, and bad API, allow and hook values', async () => {
     await rejectsWith(['--api', '0.0.0.0:5011'], {}, '--api: 0.0.0.0 is not a loopback address; serving the API there requires --api-token')
     await rejectsWith(['--api', 'localhost'], {}, '--api: expected host:port')
@@ -199,7 +217,10 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
     ['repeated single flag', ['--topic', 'a', '--topic', 'b'], '--topic: given more than once'],
     ['bad listen', ['--listen', '0.0.0.0:4011'], '--listen: expected a multiaddr like /ip4/0.0.0.0/tcp/4011, got "0.0.0.0:4011"'],
     ['bad listen ip', ['--listen', '/ip4/999.0.0.1/tcp/1'], '--listen: expected a multiaddr'],
-    ['bootstrap without peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011'], '--bootstrap: expected a multiaddr ending in /p2p/<peer id>'],
+    ['bootstrap without peer id over another transport', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011/ws'], '--bootstrap: expected /ip4/<ip>/tcp/<port>, /dns4/<name>/tcp/<port> (every address the name has), either with /p2p/<peer id>, or any multiaddr ending in /p2p/<peer id>, got "/ip4/10.0.0.1/tcp/4011/ws"'],
+    ['bootstrap name over udp', ['--bootstrap', '/dns4/seed/udp/4011'], '--bootstrap: expected /ip4/<ip>/tcp/<port>, /dns4/<name>/tcp/<port>'],
+    ['bootstrap name with more after tcp', ['--bootstrap', `/dns4/seed/tcp/4011/ws/p2p/${PEER}`], '--bootstrap: expected /ip4/<ip>/tcp/<port>, /dns4/<name>/tcp/<port>'],
+    ['bootstrap without a port', ['--bootstrap', '/dns4/seed'], '--bootstrap: expected /ip4/<ip>/tcp/<port>'],
     ['bootstrap with bad peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooWabc'], '--bootstrap:', /peer id/],
     ['bootstrap with undecodable peer id', ['--bootstrap', '/ip4/10.0.0.1/tcp/4011/p2p/xyz'], '--bootstrap: expected a multiaddr like /ip4/10.0.0.1/tcp/4011/p2p/12D3KooW..., got "/ip4/10.0.0.1/tcp/4011/p2p/xyz"'],
     ['listen with undecodable peer id', ['--listen', '/ip4/127.0.0.1/tcp/0/p2p/xyz'], '--listen: expected a multiaddr like'],
@@ -240,7 +261,7 @@ describe('loadDaemonConfig errors name the flag and the accepted form', () => {
   it('names the env variable when the bad value came from there', async () => {
     await rejectsWith([], { PEERMON_INTERVAL: 'fast' }, 'PEERMON_INTERVAL: expected a duration like 250ms, 2s or 1m, got "fast"')
     await rejectsWith([], { PEERMON_JSON: 'yes' }, 'PEERMON_JSON: expected 1, true, 0 or false, got "yes"')
-    await rejectsWith([], { PEERMON_BOOTSTRAP: `${BOOT},/ip4/1.2.3.4/tcp/1` }, 'PEERMON_BOOTSTRAP: expected a multiaddr ending in /p2p/<peer id>')
+    await rejectsWith([], { PEERMON_BOOTSTRAP: `${BOOT},/ip4/1.2.3.4/udp/1` }, 'PEERMON_BOOTSTRAP: expected /ip4/<ip>/tcp/<port>')
     await rejectsWith([], { PEERMON_TAG: 'a=1,b' }, 'PEERMON_TAG: expected key=value')
     await rejectsWith([], { PEERMON_TTL: '1s', PEERMON_INTERVAL: '1s' }, 'PEERMON_TTL: must be at least 1.5 times the interval (1s), got 1s')
   })
