@@ -4,6 +4,7 @@
  * plumbing on network namespaces runs in one of CI's passes (one per Node
  * line), not in all of them.
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { CHROMIUM } from './chromium.js'
 import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
@@ -19,6 +20,12 @@ export function netnsSkip (): string | false {
 /** Skip reason for a browser test: never under CI, where it fails instead. */
 export function chromiumSkip (): string | false {
   return !existsSync(CHROMIUM) && !inCi ? `${CHROMIUM} is missing (apt-get install chromium); CI fails here instead of skipping` : false
+}
+
+/** Skip reason for a test that runs promtool (Debian's `prometheus` package): never under CI, where it fails instead. */
+export function promtoolSkip (): string | false {
+  const found = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).error === undefined
+  return !found && !inCi ? 'promtool is not on PATH (apt-get install prometheus); CI fails here instead of skipping' : false
 }
 
 /**
