@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Counters, PressureView } from '../monitor/core-api.js'
-import type { MonitorEvent, PeerState } from '../monitor/types.js'
+import type { CrowdedEvent, DegradedReason, MonitorEvent, PeerState } from '../monitor/types.js'
 import type { MonitoredPeer } from '../libp2p/service.js'
 import type { LocalCondition } from '../monitor/local-health.js'
 import type { ConnectionsView } from './types.js'
@@ -37,6 +37,9 @@ export interface PrometheusSource {
 }
 
 const CONDITIONS: readonly LocalCondition[] = ['healthy', 'degraded', 'isolated']
+const PEER_STATES: readonly PeerState[] = ['alive', 'alerting', 'left']
+const CROWDED_REASONS: ReadonlyArray<CrowdedEvent['reason']> = ['budget', 'admission', 'silent']
+const DEGRADED_REASONS: readonly DegradedReason[] = ['stall', 'overload', 'receive', 'isolated']
 
 export interface PeermonMetricsInit {
   registry: Registry
@@ -121,6 +124,26 @@ export class PeermonMetrics {
             if (typeof metric.value === 'number' && metric.expiresAt > at) this.set({ peer: peer.peer, name: metric.name }, metric.value)
           }
         }
+      }
+    })
+    new Gauge({
+      name: 'peermon_peer_state',
+      help: 'State of each monitored peer: 1 for the one it is in (alive, alerting: its metrics expired, left: it said goodbye), 0 for the others',
+      labelNames: ['peer', 'state'],
+      registers,
+      collect () {
+        this.reset()
+        for (const peer of peers()) for (const state of PEER_STATES) this.set({ peer: peer.peer, state }, peer.state === state ? 1 : 0)
+      }
+    })
+    new Gauge({
+      name: 'peermon_peer_flapping',
+      help: 'Whether each monitored peer is flapping (1: it went down and back too often lately; its alerts are held back) or not (0)',
+      labelNames: ['peer'],
+      registers,
+      collect () {
+        this.reset()
+        for (const peer of peers()) this.set({ peer: peer.peer }, peer.flapping ? 1 : 0)
       }
     })
     new Gauge({
@@ -234,6 +257,9 @@ export class PeermonMetrics {
     counted('peermon_alerts_muted_total', 'Alerts on unconfirmed peers counted in a crowded event instead of raised', c => c.mutedAlerts ?? 0)
     this.crowded = new Counter({ name: 'peermon_crowded_total', help: 'crowded events, by reason (budget, admission: a bound started binding; silent: muted alerts summed up)', labelNames: ['reason'], registers })
     this.degraded = new Counter({ name: 'peermon_local_degraded_total', help: 'Times this node saw that it was itself the problem, by reason (stall, overload, receive, isolated)', labelNames: ['reason'], registers })
+    // Every reason's series exists from the start, so increase() counts the first event too.
+    for (const reason of CROWDED_REASONS) this.crowded.inc({ reason }, 0)
+    for (const reason of DEGRADED_REASONS) this.degraded.inc({ reason }, 0)
   }
 
   /** Counts alert, recovered, flapping, degraded and isolated events. */
