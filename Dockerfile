@@ -2,7 +2,7 @@
 #
 # Build arguments:
 #   BASE  the Node.js image to build on (default: the official slim Node 22).
-#         Where no registry is reachable, make one with deploy/podman/base-image.sh.
+#         Where no registry is reachable, make one with deploy/podman/local-image.sh.
 #   DEPS  where node_modules and dist/ come from:
 #         install  (default) `npm ci` and `npm run build` inside the build, then only
 #                  production dependencies are kept; what users build.

@@ -1,6 +1,6 @@
 /**
  * podman for the container tests: the project's containers.conf, the image
- * built on a local base (deploy/podman/base-image.sh, no registry needed) from
+ * built on a local base (deploy/podman/local-image.sh, no registry needed) from
  * the host's node_modules and dist/ (DEPS=context), and the clean-up that
  * leaves no container, network, volume or image behind.
  */
@@ -63,8 +63,8 @@ export interface BuiltImage {
  */
 export async function buildImage (tag: string): Promise<BuiltImage> {
   const base = `localhost/peermon-base:${tag}`
-  const made = await run(join(REPO, 'deploy', 'podman', 'base-image.sh'), [base], { env: PODMAN_ENV })
-  if (made.code !== 0) throw new Error(`base-image.sh failed: ${made.stderr.trim()}`)
+  const made = await run(join(REPO, 'deploy', 'podman', 'local-image.sh'), [base, 'node'], { env: PODMAN_ENV })
+  if (made.code !== 0) throw new Error(`local-image.sh failed: ${made.stderr.trim()}`)
   const image = `localhost/peermon:${tag}`
   const start = Date.now()
   try {
