@@ -16,6 +16,7 @@ import { after, describe, it } from 'node:test'
 import { promtoolSkip } from '../helpers/ci.js'
 import { listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const DIR = 'deploy/prometheus'
@@ -94,21 +95,32 @@ describe('Prometheus rules and scrape config (deploy/prometheus)', () => {
   })
 
   describe('against a real scrape', () => {
-    let daemon: Recorded | undefined
-    after(async () => { await daemon?.child.stop() })
+    const daemons: Recorded[] = []
+    after(async () => { await Promise.all(daemons.map(async d => await d.child.stop())) })
 
     it('every peermon_* metric the rules name is in a daemon\'s /metrics, with the label values they select', async () => {
-      daemon = startDaemon(0, ['--api', '127.0.0.1:0'])
+      // Per-peer series (peermon_peer_state, peermon_peer_flapping) exist only for a
+      // monitored peer: a second daemon bootstraps to the first, whose /metrics is read.
+      const daemon = startDaemon(0, ['--api', '127.0.0.1:0'])
+      daemons.push(daemon)
       await daemon.child.whenListening(20_000)
       const api = listeningApi(daemon)
       assert.ok(api !== undefined, 'the listening line names the API')
-      const res = await fetch(`${api}/metrics`)
-      assert.equal(res.status, 200)
-      const scrape = parseScrape(await res.text())
+      const peer = startDaemon(1, ['--api', 'off', '--bootstrap', daemon.child.dialAddr ?? ''])
+      daemons.push(peer)
+      const { peer: peerId } = await peer.child.whenListening(20_000)
+
+      let scrape = new Map<string, Array<Record<string, string>>>()
+      await waitFor('the first daemon\'s /metrics to carry the second as a peer', async () => {
+        const res = await fetch(`${api}/metrics`)
+        assert.equal(res.status, 200)
+        scrape = parseScrape(await res.text())
+        return (scrape.get('peermon_peer_state') ?? []).some(s => s.peer === peerId)
+      }, 30_000, 200)
 
       const selectors = selectorsIn(await readFile(`${ROOT}/${RULES}`, 'utf8'))
-      // The extraction itself works: it finds the metrics of the silent-peer alert and its matchers.
-      assert.ok(selectors.some(s => s.name === 'peermon_peers' && s.matchers.some(m => m.label === 'state' && m.value === 'left')))
+      // The extraction itself works: it finds the metric of the silent-peer alert and its matcher.
+      assert.ok(selectors.some(s => s.name === 'peermon_peer_state' && s.matchers.some(m => m.label === 'state' && m.value === 'alerting')))
 
       const problems: string[] = []
       for (const { name, matchers } of selectors) {
