@@ -59,27 +59,39 @@ export interface BuiltImage {
 /**
  * Builds the image as the README says, on a local base: `podman build --build-arg
  * BASE=<local> --build-arg DEPS=context` from the repository (which `npm test` has
- * built). `--layers=false` leaves no intermediate image behind.
+ * built). remove() also removes the intermediate images the build made (the
+ * stages'; podman 4.3's `--layers=false`, which would make none, fails on this
+ * Dockerfile's stage alias with "identifier is not an image").
  */
 export async function buildImage (tag: string): Promise<BuiltImage> {
   const base = `localhost/peermon-base:${tag}`
+  const image = `localhost/peermon:${tag}`
+  const before = await imageIds()
+  const remove = async (): Promise<void> => { await removeImagesSince(before, [image, base]) }
   const made = await run(join(REPO, 'deploy', 'podman', 'local-image.sh'), [base, 'node'], { env: PODMAN_ENV })
   if (made.code !== 0) throw new Error(`local-image.sh failed: ${made.stderr.trim()}`)
-  const image = `localhost/peermon:${tag}`
   const start = Date.now()
   try {
-    await podmanOk(['build', '--quiet', '--layers=false', '--format', 'docker', '--build-arg', `BASE=${base}`, '--build-arg', 'DEPS=context', '--tag', image, '.'], 300_000)
+    await podmanOk(['build', '--quiet', '--format', 'docker', '--build-arg', `BASE=${base}`, '--build-arg', 'DEPS=context', '--tag', image, '.'], 300_000)
   } catch (err) {
-    await podman(['rmi', '--force', base])
+    await remove()
     throw err
   }
-  const buildSeconds = (Date.now() - start) / 1000
-  return {
-    image,
-    base,
-    buildSeconds,
-    remove: async () => { await podman(['rmi', '--force', image, base]) }
-  }
+  return { image, base, buildSeconds: (Date.now() - start) / 1000, remove }
+}
+
+/** The ids of every image podman has, intermediate ones included. */
+export async function imageIds (): Promise<Set<string>> {
+  const list = await podman(['images', '--all', '--quiet', '--no-trunc'])
+  return new Set(list.stdout.split('\n').map(id => id.trim()).filter(id => id !== ''))
+}
+
+/** Removes the named images and every image made since `before` (a build's stages), newest first. */
+export async function removeImagesSince (before: ReadonlySet<string>, named: string[]): Promise<void> {
+  await podman(['rmi', '--force', ...named])
+  const made = [...await imageIds()].filter(id => !before.has(id))
+  // Children before parents: podman lists the newest first.
+  for (const id of made) await podman(['rmi', '--force', id])
 }
 
 /** Names of the containers, networks, volumes and images podman has now (to compare before and after a test). */
