@@ -1,6 +1,6 @@
 /**
  * deploy/kubernetes against the Kubernetes API's own schemas, offline
- * (kubernetes-models: the OpenAPI schemas of Kubernetes 1.34 compiled to ajv
+ * (kubernetes-models: the API's OpenAPI schemas, with resource.k8s.io/v1, compiled to ajv
  * validators; @kubernetes-models/prometheus-operator for the ServiceMonitor CRD),
  * and the wiring a user would notice broken: the bootstrap name, the probes, the
  * token, the ports. No cluster is needed; test/serial/kube-play.test.ts runs the
