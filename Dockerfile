@@ -40,6 +40,10 @@ COPY dist/src ./dist/src
 RUN npm prune --omit=dev --offline --no-audit --no-fund
 
 FROM deps-${DEPS} AS deps
+# One instruction of its own, so this stage is not the same image as deps-<DEPS>:
+# `podman build --layers=false` removes each stage's image once at the end and
+# fails ("identifier is not an image") when two stages share one.
+WORKDIR /app
 
 FROM ${BASE}
 WORKDIR /app
