@@ -59,9 +59,8 @@ export interface BuiltImage {
 /**
  * Builds the image as the README says, on a local base: `podman build --build-arg
  * BASE=<local> --build-arg DEPS=context` from the repository (which `npm test` has
- * built). remove() also removes the intermediate images the build made (the
- * stages'; podman 4.3's `--layers=false`, which would make none, fails on this
- * Dockerfile's stage alias with "identifier is not an image").
+ * built). `--layers=false` keeps no intermediate image; remove() also removes any
+ * image made since the build began, should a failed build leave one.
  */
 export async function buildImage (tag: string): Promise<BuiltImage> {
   const base = `localhost/peermon-base:${tag}`
@@ -72,7 +71,7 @@ export async function buildImage (tag: string): Promise<BuiltImage> {
   if (made.code !== 0) throw new Error(`local-image.sh failed: ${made.stderr.trim()}`)
   const start = Date.now()
   try {
-    await podmanOk(['build', '--quiet', '--format', 'docker', '--build-arg', `BASE=${base}`, '--build-arg', 'DEPS=context', '--tag', image, '.'], 300_000)
+    await podmanOk(['build', '--quiet', '--layers=false', '--format', 'docker', '--build-arg', `BASE=${base}`, '--build-arg', 'DEPS=context', '--tag', image, '.'], 300_000)
   } catch (err) {
     await remove()
     throw err

@@ -51,7 +51,7 @@ const DOCKER_SHIM = `#!/bin/sh
 names () { echo "$@" | sed -E 's/(^| )peermon-(seed|peer|prometheus)-([0-9]+)/\\1peermon_\\2_\\3/g'; }
 case "$1" in
   compose) shift; exec podman-compose -p ${PROJECT} "$@" ;;
-  build) shift; exec podman build --quiet --format docker --build-arg "BASE=$PEERMON_TEST_BASE" --build-arg DEPS=context "$@" ;;
+  build) shift; exec podman build --quiet --layers=false --format docker --build-arg "BASE=$PEERMON_TEST_BASE" --build-arg DEPS=context "$@" ;;
   kill|pause|unpause|stop) command="$1"; shift; exec podman "$command" $(names "$@") ;;
   *) exec podman "$@" ;;
 esac
@@ -260,7 +260,7 @@ describe('the container image and Compose, with podman', { skip }, () => {
     await run('podman-compose', ['-p', PROJECT, ...COMPOSE, '-f', 'deploy/compose/prometheus.yaml', 'down'], { env: { ...PODMAN_ENV, PROMETHEUS_IMAGE }, timeoutMs: 120_000 })
     // podman-compose 1.0 leaves the project's network (docker compose removes it): docs/containers.md says so.
     await podman(['network', 'rm', `${PROJECT}_default`])
-    // The image, its base and the build's stages; Prometheus's stand-in.
+    // The image, its base and anything a build left; Prometheus's stand-in.
     await removeImagesSince(imagesBefore, [IMAGE, BASE, PROMETHEUS_IMAGE])
     await rm(TOKEN_FILE, { force: true })
     assert.deepEqual(await podmanInventory(), before0)
