@@ -71,7 +71,7 @@ describe('peermon command dispatch', () => {
     const { code, stdout, stderr } = await run(['deamon'])
     assert.equal(code, 2)
     assert.equal(stdout, '')
-    assert.equal(stderr, 'peermon: unknown command "deamon" (commands: daemon, swarm, keygen, peers, alerts, metrics, watch, help)\n')
+    assert.equal(stderr, 'peermon: unknown command "deamon" (commands: daemon, swarm, keygen, peers, alerts, metrics, watch, health, help)\n')
   })
 
   it('turns a bad daemon flag or env variable into one line and exit code 2', async () => {
