@@ -42,6 +42,11 @@ export interface BootstrapKeeperInit {
   isConnected: (peer: string) => boolean
   /** Whether an address is one this node listens on (a name that resolves to every replica includes this one). */
   isSelf?: (addr: string) => boolean
+  /**
+   * The connected peer that listens at this address, if any: a replica that dialled this node
+   * first is not dialled back (a second connection to the same peer). Default: none known.
+   */
+  connectedPeerAt?: (addr: string) => Promise<string | undefined>
   /** Peers a `byName` target is dialled for, at most. Default {@link DEFAULT_PEERS_PER_NAME}. */
   peersPerName?: number
   /** First retry delay (ms). Default 500. */
@@ -134,7 +139,14 @@ export class BootstrapKeeper {
         const peer = state.reached.get(addr)
         return peer !== undefined && this.init.isConnected(peer)
       }
-      const candidates = addrs.filter(addr => this.init.isSelf?.(addr) !== true && !connectedVia(addr))
+      const candidates: string[] = []
+      for (const addr of addrs) {
+        if (this.init.isSelf?.(addr) === true || connectedVia(addr)) continue
+        const peer = await this.init.connectedPeerAt?.(addr)
+        if (peer !== undefined) state.reached.set(addr, peer)
+        else candidates.push(addr)
+      }
+      if (this.connectedCount(state) >= this.wanted(state.target)) return
       // Resolved to this node alone (the first replica up) or to peers already reached: nothing
       // to dial, and nothing wrong; look again later, in case replicas come.
       if (candidates.length === 0) {

@@ -5,7 +5,7 @@
  * and the parts, and leave gracefully on SIGINT/SIGTERM.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { ListeningEvent, PeermonEvent } from '../events/event.js'
 import { EventRecord } from '../events/record.js'
 import { createNode } from '../libp2p/node.js'
@@ -156,9 +156,15 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
     resolve: async (target) => await resolveBootstrapTarget(target),
     dial: async (addr) => (await node.dial(multiaddr(addr))).remotePeer.toString(),
     isConnected: (peer) => node.getConnections().some(c => c.remotePeer.toString() === peer),
-    isSelf: (addr) => {
-      const self = node.getMultiaddrs().map(a => a.decapsulateCode(421).toString())
-      return self.includes(multiaddr(addr).decapsulateCode(421).toString())
+    isSelf: (addr) => node.getMultiaddrs().some(a => sameAddress(a, addr)),
+    connectedPeerAt: async (addr) => {
+      for (const conn of node.getConnections()) {
+        if (sameAddress(conn.remoteAddr, addr)) return conn.remotePeer.toString()
+        // An inbound connection comes from an ephemeral port: the peer's listen addresses are what identify told.
+        const peer = await node.peerStore.get(conn.remotePeer).catch(() => undefined)
+        if (peer?.addresses.some(a => sameAddress(a.multiaddr, addr)) === true) return conn.remotePeer.toString()
+      }
+      return undefined
     },
     onDialError: (target, err, retryIn) => {
       emit({ type: 'warning', message: `bootstrap ${target.addr} unreachable (${describe(err)}); retrying in ${retryIn} ms` })
@@ -221,6 +227,11 @@ async function stopParts (parts: DaemonPart[], io: DaemonIO): Promise<void> {
   for (const part of [...parts].reverse()) {
     try { await part.stop() } catch (err) { io.stderr.write(`peermon: stopping ${part.name} failed: ${describe(err)}\n`) }
   }
+}
+
+/** Whether a multiaddr and an address string name the same host and port (any /p2p/<id> aside). */
+function sameAddress (a: Multiaddr, b: string): boolean {
+  return a.decapsulateCode(421).toString() === multiaddr(b).decapsulateCode(421).toString()
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */

@@ -152,6 +152,29 @@ describe('BootstrapKeeper with a DNS name', () => {
     }
   })
 
+  it('does not dial a replica that is already connected (it dialled first): no second connection to one peer', async () => {
+    const dialled: string[] = []
+    const inbound = new Map([[ip(2), 'already-here']])
+    const keeper = new BootstrapKeeper({
+      targets: [name],
+      peersPerName: 2,
+      initialDelayMs: 10,
+      resolve: async () => [ip(2), ip(3), ip(4)],
+      connectedPeerAt: async (addr) => inbound.get(addr),
+      isConnected: (peer) => peer === 'already-here' || peer.startsWith('at '),
+      dial: async (addr) => { dialled.push(addr); return `at ${addr}` }
+    })
+    try {
+      keeper.start()
+      await waitFor('one dial', () => dialled.length === 1, 10_000)
+      await sleep(50)
+      assert.equal(dialled.length, 1, 'the connected replica counts as one of the two')
+      assert.notEqual(dialled[0], ip(2))
+    } finally {
+      keeper.stop()
+    }
+  })
+
   it('resolving to itself alone (the first replica up) is not an error, and it looks again until others come', async () => {
     let answer = [ip(1)]
     const errors: unknown[] = []
