@@ -154,7 +154,7 @@ export class BootstrapKeeper {
         if (this.connectedCount(state) === 0) this.schedule(state, this.delay(++state.failures))
         return
       }
-      const picked = this.shuffle(candidates).slice(0, missing)
+      const picked = this.shuffle(candidates).slice(0, this.wanted(state.target) - this.connectedCount(state))
       const results = await Promise.allSettled(picked.map(async addr => [addr, await this.init.dial(addr)] as const))
       let reached = 0
       for (const result of results) {
