@@ -17,7 +17,9 @@
 # unless PEERMON_API says otherwise (off loopback it needs PEERMON_API_TOKEN or
 # PEERMON_API_TOKEN_FILE). docs/containers.md has the details.
 ARG BASE=node:22-bookworm-slim
-ARG DEPS=install
+# No default here but ${DEPS:-install} below: podman 4.3 (buildah) does not find a
+# stage named through an ARG's default value ("short-name deps-install did not resolve").
+ARG DEPS
 
 FROM ${BASE} AS deps-install
 WORKDIR /app
@@ -39,7 +41,7 @@ COPY bin ./bin
 COPY dist/src ./dist/src
 RUN npm prune --omit=dev --offline --no-audit --no-fund
 
-FROM deps-${DEPS} AS deps
+FROM deps-${DEPS:-install} AS deps
 # One instruction of its own, so this stage is not the same image as deps-<DEPS>:
 # `podman build --layers=false` removes each stage's image once at the end and
 # fails ("identifier is not an image") when two stages share one.
