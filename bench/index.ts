@@ -50,6 +50,7 @@ Each benchmark also runs on its own, with flags to explore (durations: 500ms,
   node dist/bench/api.js --help    (npm run bench:api)
   node dist/bench/sybil.js --help
   node dist/bench/churn.js --help  (not run here: about 6 minutes)
+  node dist/bench/compose.js --help  (not run here: root and podman, about 9 minutes)
 Exit codes: 0 done (a failed benchmark is logged and the rest run), 2 bad flags.
 `
 }
