@@ -3,7 +3,7 @@
  * version, and turns errors into one line on stderr and an exit code
  * (2 for operator mistakes, {@link ConfigError}; 1 for anything else).
  */
-import { readFileSync } from 'node:fs'
+import { packageVersion } from './version.js'
 import { ConfigError } from './config-error.js'
 import { loadDaemonConfig } from './daemon/config.js'
 import { daemonHelp } from './daemon/options.js'
@@ -66,7 +66,7 @@ async function dispatch (argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(USAGE)
       return 0
     case '--version':
-      io.stdout.write(`${readVersion()}\n`)
+      io.stdout.write(`${packageVersion()}\n`)
       return 0
     case 'daemon': {
       if (wantsHelp(rest)) {
@@ -138,12 +138,4 @@ async function keygen (argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(`${peerIdFromPrivateKey(key).toString()}\n`)
   }
   return 0
-}
-
-/** The version in package.json; this module runs as dist/src/cli.js. */
-function readVersion (): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
-  const { version } = JSON.parse(text) as { version?: unknown }
-  if (typeof version !== 'string') throw new Error('package.json has no version')
-  return version
 }

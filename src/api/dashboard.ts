@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-page.js'
-import { pageCsp } from './page-csp.js'
+import { pageCsp } from '../http/page-csp.js'
 
 /** The page's CSP: its own inline style and script, fetch/EventSource to this origin, nothing else. */
 export const DASHBOARD_CSP = pageCsp(DASHBOARD_SCRIPT, DASHBOARD_STYLE)

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Counters, PressureView } from '../monitor/core-api.js'
 import type { CrowdedEvent, DegradedReason, MonitorEvent, PeerState } from '../monitor/types.js'
-import type { MonitoredPeer } from '../libp2p/service.js'
+import type { ApiPeer } from './routes.js'
 import type { LocalCondition } from '../monitor/local-health.js'
 import type { ConnectionsView } from './types.js'
 
@@ -22,7 +22,7 @@ export function createMetricsRegistry (): Registry {
 
 /** What the exporter reads at each scrape. */
 export interface PrometheusSource {
-  peers: () => MonitoredPeer[]
+  peers: () => ApiPeer[]
   counters: () => Counters
   /** Reports this node has published. */
   published: () => number
@@ -73,8 +73,8 @@ export class PeermonMetrics {
       .set(init.info, 1)
 
     // One read of the peers per scrape, shared by the gauges that need it.
-    let scrape: { at: number, peers: MonitoredPeer[] } | undefined
-    const peers = (): MonitoredPeer[] => {
+    let scrape: { at: number, peers: ApiPeer[] } | undefined
+    const peers = (): ApiPeer[] => {
       const at = now()
       if (scrape === undefined || at - scrape.at > 100) scrape = { at, peers: source.peers() }
       return scrape.peers

@@ -7,10 +7,11 @@ import type { FastifyInstance } from 'fastify'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { parseDuration } from '../duration.js'
 import { PEERMON_EVENT_TYPES } from '../events/event.js'
-import type { PeerMonitor } from '../libp2p/service.js'
 import { DEFAULT_MAX_NAME_LENGTH, METRIC_NAME_PATTERN } from '../monitor/report.js'
-import type { PeerState } from '../monitor/types.js'
-import type { EventStreams } from './events.js'
+import type { Counters, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
+import type { LocalCondition } from '../monitor/local-health.js'
+import type { MetricValue, PeerState, ReceivedMetric } from '../monitor/types.js'
+import type { EventStreams } from '../http/sse.js'
 import type { EventHistory } from './history.js'
 import { httpError } from './errors.js'
 import { metricResponse, peerDetailResponse, peersResponse } from './schemas.js'
@@ -22,8 +23,25 @@ import type {
 import { peerDetailView, peerMetricView, peerView } from './views.js'
 import type { Now } from './views.js'
 
-/** The parts of the monitor the API uses. */
-export type ApiMonitor = Pick<PeerMonitor, 'peers' | 'peer' | 'latest' | 'metricNames' | 'counters' | 'setMetric' | 'deleteMetric' | 'published' | 'localCondition'> & Partial<Pick<PeerMonitor, 'pressure'>>
+/** A monitored peer as the API shows it: the core's summary and whether this node holds a connection to it. */
+export type ApiPeer = PeerSummary & { connected: boolean }
+
+/**
+ * What the API needs of the monitor, in the core's types: the service (`PeerMonitor`,
+ * src/libp2p) provides it, and tests can pass a plain object.
+ */
+export interface ApiMonitor {
+  peers: () => ApiPeer[]
+  peer: (peerId: string) => (PeerDetail & { connected: boolean }) | undefined
+  latest: (name: string) => ReceivedMetric[]
+  metricNames: () => string[]
+  counters: () => Counters
+  setMetric: (name: string, value: MetricValue, ttlMs?: number) => void
+  deleteMetric: (name: string) => boolean
+  readonly published: number
+  readonly localCondition: LocalCondition
+  pressure?: () => PressureView | undefined
+}
 
 export interface RouteDeps {
   monitor: ApiMonitor

@@ -17,7 +17,7 @@
  *                                    comment heartbeats `: keepalive\n\n` every SSE_HEARTBEAT_MS;
  *                                    503 when SSE_MAX_CLIENTS streams are open
  *   GET    /metrics                → Prometheus text exposition (text/plain; version=0.0.4)
- *   GET    /                       → the dashboard page (HTML; src/api/dashboard*, added to API_PLUGINS in src/api/part.ts)
+ *   GET    /                       → the dashboard page (HTML; src/api/dashboard*, added to API_PLUGINS in src/daemon/api-part.ts)
  *
  * Every error is an {@link ApiError} with the matching status: 400 bad parameter or body,
  * 401 missing/wrong token, 404 unknown route or resource, 413 body over API_BODY_LIMIT,
@@ -40,12 +40,13 @@ export type { EventLine, LocalCondition, MetricValue, MonitorEventType, PeerStat
 
 /** Path prefix of the JSON API. */
 export const API_PREFIX = '/api/v0'
+/** Where the daemon serves the API unless told otherwise (`--api`), and where the client looks for it. */
+export const DEFAULT_API_ADDRESS = Object.freeze({ host: '127.0.0.1', port: 5011 })
+
 /** Largest request body accepted (bytes); larger bodies get 413. */
 export const API_BODY_LIMIT = 16 * 1024
-/** Most open `/api/v0/events` streams; one more gets 503. */
-export const SSE_MAX_CLIENTS = 64
-/** Interval of the SSE comment heartbeat (ms). */
-export const SSE_HEARTBEAT_MS = 15_000
+// Most open `/api/v0/events` streams (one more gets 503) and the heartbeat's interval (ms): the SSE module's.
+export { SSE_HEARTBEAT_MS, SSE_MAX_CLIENTS } from '../http/sse.js'
 /** Events kept for `GET /api/v0/alerts` (and read back from the alert log at start). */
 export const ALERT_HISTORY_SIZE = 1000
 

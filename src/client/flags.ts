@@ -5,15 +5,14 @@
  */
 import { ConfigError, readSecretFile } from '../config-error.js'
 import { parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
-import { DAEMON_DEFAULTS } from '../daemon/options.js'
-import { ALERT_HISTORY_SIZE } from '../api/types.js'
+import { ALERT_HISTORY_SIZE, DEFAULT_API_ADDRESS } from '../api/types.js'
 
 export type ClientCommand = 'peers' | 'alerts' | 'metrics' | 'watch' | 'health'
 
 export const CLIENT_COMMANDS: readonly ClientCommand[] = ['peers', 'alerts', 'metrics', 'watch', 'health']
 
 /** The API a client talks to when neither --api nor PEERMON_API says otherwise. */
-export const DEFAULT_API_URL = `http://${DAEMON_DEFAULTS.api.host}:${DAEMON_DEFAULTS.api.port}`
+export const DEFAULT_API_URL = `http://${DEFAULT_API_ADDRESS.host}:${DEFAULT_API_ADDRESS.port}`
 
 export interface ClientConfig {
   command: ClientCommand

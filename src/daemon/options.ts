@@ -5,6 +5,7 @@
  */
 import { DEFAULT_INTERVAL_MS, DEFAULT_TTL_INTERVALS, DEFAULT_TTL_MS } from '../constants.js'
 import { formatDuration } from '../duration.js'
+import { DEFAULT_API_ADDRESS } from '../api/types.js'
 import { DEFAULT_MIN_CONNECTIONS } from './degree-keeper.js'
 
 /** The defaults (no key file), the single source for `--help` and the README. */
@@ -25,7 +26,7 @@ export const DAEMON_DEFAULTS = Object.freeze({
   retentionMs: 600_000,
   dataDir: '.',
   allow: Object.freeze([] as string[]),
-  api: Object.freeze({ host: '127.0.0.1', port: 5011 }),
+  api: DEFAULT_API_ADDRESS,
   hookTimeoutMs: 10_000,
   localHealth: true,
   /** Byte budget of peer state (src/monitor/budget.ts): 256 MiB. */

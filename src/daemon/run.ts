@@ -57,7 +57,7 @@ export interface RunDaemonOptions {
 async function configuredParts (config: DaemonConfig): Promise<DaemonPart[]> {
   const parts: DaemonPart[] = []
   // The API is created first so that the alert log, started before it, can hand it the history read back from the file.
-  const api = config.api !== undefined ? new (await import('../api/part.js')).ApiPart() : undefined
+  const api = config.api !== undefined ? new (await import('./api-part.js')).ApiPart() : undefined
   if (config.alertLog !== undefined) {
     const { alertLogPart } = await import('./alert-log.js')
     parts.push(alertLogPart(config.alertLog, { onTail: (events, corrupt) => { api?.preload(events, corrupt) } }))

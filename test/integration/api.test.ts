@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { buildApiServer } from '../../src/api/server.js'
 import type { ApiServer, ApiServerOptions } from '../../src/api/server.js'
-import { EventStreams } from '../../src/api/events.js'
+import { EventStreams } from '../../src/http/sse.js'
 import { createMetricsRegistry } from '../../src/api/prometheus.js'
 import { API_BODY_LIMIT } from '../../src/api/types.js'
 import type {

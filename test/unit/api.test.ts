@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { bearerToken, isLoopbackHost, tokenMatches } from '../../src/api/auth.js'
+import { bearerToken, isLoopbackHost, tokenMatches } from '../../src/http/auth.js'
 import { EventHistory } from '../../src/api/history.js'
 import type { EventLine } from '../../src/api/types.js'
 import { metricView, peerView } from '../../src/api/views.js'

@@ -4,17 +4,17 @@
  * (or, when the default port is taken, on a free one) and adds the base URL
  * to the `listening` line.
  */
-import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { ConfigError, describeFsError } from '../config-error.js'
-import type { ApiAddress } from '../daemon/config.js'
-import type { DaemonContext, DaemonPart } from '../daemon/part.js'
+import type { ApiAddress } from './config.js'
+import type { DaemonContext, DaemonPart } from './part.js'
 import type { EventLine, ListeningEvent } from '../events/event.js'
-import { registerDashboard } from './dashboard.js'
-import { EventHistory } from './history.js'
-import { buildApiServer } from './server.js'
-import type { ApiServer, ApiServerOptions } from './server.js'
-import { ALERT_HISTORY_SIZE } from './types.js'
+import { registerDashboard } from '../api/dashboard.js'
+import { EventHistory } from '../api/history.js'
+import { buildApiServer } from '../api/server.js'
+import type { ApiServer, ApiServerOptions } from '../api/server.js'
+import { ALERT_HISTORY_SIZE } from '../api/types.js'
+import { packageVersion } from '../version.js'
 
 export interface ApiPartInit {
   /** Routes beyond the JSON API, each a function of the Fastify instance (default: {@link API_PLUGINS}). */
@@ -131,14 +131,4 @@ function describeListenError (err: unknown): string {
   if (code === 'EADDRINUSE') return 'address in use (another daemon? pick a port with --api host:port, :0 for a free one, or --api off)'
   if (code === 'EADDRNOTAVAIL') return 'no such local address'
   return describeFsError(err)
-}
-
-/** The version in package.json; this module runs as dist/src/api/part.js. */
-function packageVersion (): string {
-  try {
-    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
-    return typeof version === 'string' ? version : 'unknown'
-  } catch {
-    return 'unknown'
-  }
 }
