@@ -46,7 +46,7 @@ export const DEFAULT_API_ADDRESS = Object.freeze({ host: '127.0.0.1', port: 5011
 /** Largest request body accepted (bytes); larger bodies get 413. */
 export const API_BODY_LIMIT = 16 * 1024
 // Most open `/api/v0/events` streams (one more gets 503) and the heartbeat's interval (ms): the SSE module's.
-export { SSE_HEARTBEAT_MS, SSE_MAX_CLIENTS } from '../http/sse.js'
+export { SSE_HEARTBEAT_MS, SSE_MAX_CLIENTS } from '../http/sse-limits.js'
 /** Events kept for `GET /api/v0/alerts` (and read back from the alert log at start). */
 export const ALERT_HISTORY_SIZE = 1000
 

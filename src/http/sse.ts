@@ -5,11 +5,7 @@
  * streams, and a bound on what a slow client may leave unread.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-
-/** Most open event streams by default; one more gets 503 (the API's `/api/v0/events`). */
-export const SSE_MAX_CLIENTS = 64
-/** Interval of the SSE comment heartbeat (ms). */
-export const SSE_HEARTBEAT_MS = 15_000
+import { SSE_HEARTBEAT_MS, SSE_MAX_CLIENTS } from './sse-limits.js'
 
 export interface EventStreamsInit {
   /** Most open streams (default SSE_MAX_CLIENTS). */
