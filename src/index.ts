@@ -36,17 +36,16 @@
  * node.services.monitor.setMetric('queue_depth', 12)
  * ```
  *
- * This entry loads the service only. A node with peermon's own stack (TCP,
+ * The factory and the service's types are defined in src/libp2p/index.ts, the
+ * class in src/libp2p/service.ts. This entry loads the service only. A node with peermon's own stack (TCP,
  * Noise, yamux, identify, gossipsub and the monitor), as the daemon runs, is
  * `createNode()` from `peermon/node`.
  */
-import { PeerMonitorService } from './libp2p/service.js'
-import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './libp2p/service.js'
-
+export { peerMonitor } from './libp2p/index.js'
 export type {
   PeerMonitor, PeerMonitorComponents, PeerMonitorEvents, PeerMonitorInit, MonitoredPeer,
   MonitorPubSub, MonitorLogger, PeerIdLike, ReportMessage, ReportValidator, ReportTrace
-} from './libp2p/service.js'
+} from './libp2p/index.js'
 export type { PeerAddresses, PeerDetail, PeerSummary, Counters } from './monitor/core-api.js'
 export type { DropReason, ReportLimits } from './monitor/report.js'
 export type {
@@ -55,11 +54,3 @@ export type {
 } from './monitor/types.js'
 export type { FlapLimits } from './monitor/flapping.js'
 export * from './constants.js'
-
-/**
- * The peer-monitor service factory, for `services: { monitor: peerMonitor(init) }`.
- * The node must also run a gossipsub service named `pubsub` (and identify).
- */
-export function peerMonitor (init: PeerMonitorInit = {}): (components: PeerMonitorComponents) => PeerMonitor {
-  return (components) => new PeerMonitorService(components, init)
-}

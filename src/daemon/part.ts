@@ -7,7 +7,7 @@
 import type { Registry } from 'prom-client'
 import type { ListeningEvent, PeermonEvent } from '../events/event.js'
 import type { EventRecord } from '../events/record.js'
-import type { PeerMonitor } from '../libp2p/service.js'
+import type { PeerMonitor } from '../libp2p/index.js'
 import type { PeermonNode } from '../libp2p/node.js'
 import type { DaemonConfig } from './config.js'
 import type { ConnectivityView } from './connectivity.js'

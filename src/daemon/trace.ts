@@ -26,7 +26,7 @@ import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import { ConfigError, quote } from '../config-error.js'
 import { checkDirectory } from './config-values.js'
 import type { Report } from '../monitor/types.js'
-import type { ReportTrace } from '../libp2p/service.js'
+import type { ReportTrace } from '../libp2p/index.js'
 
 const FLUSH_MS = 1000
 

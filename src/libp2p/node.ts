@@ -26,9 +26,9 @@ import type { Registry } from 'prom-client'
 import { DEFAULT_TOPIC } from '../constants.js'
 import { batchForwarding } from './gossip-batching.js'
 import { GOSSIPSUB_TUNING, SCORE_TUNING, SEEN_TTL_MS, shortenDeliveryRecords } from './gossip-tuning.js'
-import { PeerMonitorService } from './service.js'
+import { peerMonitor } from './index.js'
 import { cacheVerification, processVerificationCache } from './verification-cache.js'
-import type { PeerMonitor, PeerMonitorComponents, PeerMonitorInit } from './service.js'
+import type { PeerMonitor, PeerMonitorInit } from './index.js'
 
 export interface CreateNodeOptions {
   /** Identity of the node. Default: a fresh Ed25519 key. */
@@ -149,7 +149,7 @@ export async function createNode (options: CreateNodeOptions = {}): Promise<Peer
     services: {
       identify: identify(),
       pubsub: tunedGossipsub({ ...GOSSIPSUB_DEFAULTS, ...options.gossipsub, scoreParams }, options.batchForwardingMs ?? 0, options.verificationCache),
-      monitor: (components: PeerMonitorComponents): PeerMonitor => new PeerMonitorService(components, monitorInit)
+      monitor: peerMonitor(monitorInit)
     }
   })
 }

@@ -5,7 +5,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode } from '../../src/libp2p/node.js'
 import type { PeermonNode } from '../../src/libp2p/node.js'
-import type { PeerMonitorInit } from '../../src/libp2p/service.js'
+import type { PeerMonitorInit } from '../../src/libp2p/index.js'
 import type { MonitorEvent } from '../../src/monitor/types.js'
 import { waitFor } from './wait.js'
 
