@@ -10,6 +10,7 @@
  * that long for more. RPCs with control messages or subscriptions are never
  * held: they first flush what is queued for that peer, so order is kept.
  */
+import { warnInternalMoved } from './gossip-internals.js'
 
 /** What this module needs of gossipsub's RPC shape. */
 interface Rpc {
@@ -88,11 +89,7 @@ export function batchForwarding<T> (pubsub: T, windowMs = 0): T {
   return pubsub
 }
 
-let warned = false
-
 function warnUnbatched (missing: string): void {
-  if (warned) return
-  warned = true
-  process.emitWarning(`gossipsub has no ${missing} (renamed in an upgrade of @chainsafe/libp2p-gossipsub?): ` +
-    'forwarded messages are sent one RPC each, without peermon\'s batching (src/libp2p/gossip-batching.ts)', { code: 'PEERMON_GOSSIP_BATCHING' })
+  warnInternalMoved('PEERMON_GOSSIP_BATCHING', `gossipsub has no ${missing}`,
+    'forwarded messages are sent one RPC each, without peermon\'s batching (src/libp2p/gossip-batching.ts)')
 }

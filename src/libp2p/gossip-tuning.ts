@@ -6,6 +6,7 @@
  */
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import type { PeerScoreParams } from '@chainsafe/libp2p-gossipsub/score'
+import { warnInternalMoved } from './gossip-internals.js'
 
 /** The parts of a wire message the fast message id reads. */
 interface WireMessage {
@@ -124,11 +125,7 @@ export function shortenDeliveryRecords<T> (pubsub: T, ttlMs = SEEN_TTL_MS): T {
   return pubsub
 }
 
-let warned = false
-
 function warnOnce (): void {
-  if (warned) return
-  warned = true
-  process.emitWarning('gossipsub\'s score has no deliveryRecords (renamed in an upgrade of @chainsafe/libp2p-gossipsub?): ' +
-    'delivery records are kept for gossipsub\'s 2 minutes instead of peermon\'s SEEN_TTL_MS (src/libp2p/gossip-tuning.ts)', { code: 'PEERMON_DELIVERY_RECORDS' })
+  warnInternalMoved('PEERMON_DELIVERY_RECORDS', 'gossipsub\'s score has no deliveryRecords',
+    'delivery records are kept for gossipsub\'s 2 minutes instead of peermon\'s SEEN_TTL_MS (src/libp2p/gossip-tuning.ts)')
 }

@@ -26,6 +26,7 @@
  */
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { warnInternalMoved } from './gossip-internals.js'
 
 /** Good signatures remembered per process (about 0.5 KB each for a report: about 2 MB at most). */
 export const DEFAULT_MEMO_ENTRIES = 4096
@@ -184,13 +185,6 @@ interface GossipSubInternals {
   validateReceivedMessage: (propagationSource: unknown, rpcMsg: unknown) => Promise<unknown>
 }
 
-const cached = new WeakSet<object>()
-
-/** True when cacheVerification wrapped this gossipsub instance. */
-export function isCachingVerification (pubsub: unknown): boolean {
-  return typeof pubsub === 'object' && pubsub !== null && cached.has(pubsub)
-}
-
 /**
  * Makes this gossipsub instance verify message signatures through `cache`
  * (default: the process's, shared by every node that opts in). Returns the
@@ -213,16 +207,11 @@ export function cacheVerification<T> (pubsub: T, cache: VerificationCache = proc
       active = previous
     }
   }
-  cached.add(gs)
   cache.users++
   return pubsub
 }
 
-let warned = false
-
 function warnUncached (): void {
-  if (warned) return
-  warned = true
-  process.emitWarning('gossipsub has no validateReceivedMessage() or @libp2p/crypto no Ed25519PublicKey.verify (renamed in an upgrade?): ' +
-    'every node verifies every signature itself, without peermon\'s shared cache (src/libp2p/verification-cache.ts)', { code: 'PEERMON_VERIFICATION_CACHE' })
+  warnInternalMoved('PEERMON_VERIFICATION_CACHE', 'gossipsub has no validateReceivedMessage() or @libp2p/crypto no Ed25519PublicKey.verify',
+    'every node verifies every signature itself, without peermon\'s shared cache (src/libp2p/verification-cache.ts)')
 }
