@@ -23,6 +23,7 @@ import { REPORT_VERSION, encodeReport } from '../src/monitor/report.js'
 import type { Metric } from '../src/monitor/types.js'
 import { runBench, type Bench, type BenchArgs } from './lib/args.js'
 import { formatDuration } from '../src/duration.js'
+import { canonicalPeerId } from '../src/libp2p/peer-id.js'
 
 interface Options {
   peers: number
@@ -120,6 +121,7 @@ async function serve (opts: Options): Promise<void> {
   }
   const api = await buildApiServer({
     monitor,
+    canonicalPeerId,
     identity: () => ({ peer: self, addrs: [`/ip4/127.0.0.1/tcp/4011/p2p/${self}`], version: 'bench', topic: 'peermon/v1', intervalMs: 1000, ttlMs: 3000, windowSize: 25 })
   })
   await api.app.listen({ host: '127.0.0.1', port: 0 })

@@ -4,7 +4,6 @@
  * parameter and the accepted form.
  */
 import type { FastifyInstance } from 'fastify'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { parseDuration } from '../duration.js'
 import { PEERMON_EVENT_TYPES } from '../events/event.js'
 import { DEFAULT_MAX_NAME_LENGTH, METRIC_NAME_PATTERN } from '../monitor/report.js'
@@ -45,6 +44,8 @@ export interface ApiMonitor {
 
 export interface RouteDeps {
   monitor: ApiMonitor
+  /** A peer id as written (a path parameter) in the form the monitor keys peers by; undefined: not a peer id. */
+  canonicalPeerId: (text: string) => string | undefined
   identity: () => IdResponse
   history: EventHistory
   streams: EventStreams
@@ -83,7 +84,7 @@ export function registerApiRoutes (app: FastifyInstance, deps: RouteDeps): void 
   })
 
   app.get<{ Params: { id: string } }>(`${API_PREFIX}/peers/:id`, { schema: { response: { 200: peerDetailResponse } } }, async (req): Promise<PeerDetailResponse> => {
-    const id = checkPeerId(req.params.id)
+    const id = checkPeerId(req.params.id, deps.canonicalPeerId)
     const peer = monitor.peer(id)
     if (peer === undefined) throw httpError(404, `peer ${id} is not monitored by this node`)
     return peerDetailView(peer, now())
@@ -164,12 +165,10 @@ export function registerApiRoutes (app: FastifyInstance, deps: RouteDeps): void 
   })
 }
 
-function checkPeerId (id: string): string {
-  try {
-    return peerIdFromString(id).toString()
-  } catch {
-    throw httpError(400, `${JSON.stringify(id.slice(0, 80))} is not a valid peer id (expected one like 12D3KooW...)`)
-  }
+function checkPeerId (id: string, canonical: (text: string) => string | undefined): string {
+  const peer = canonical(id)
+  if (peer === undefined) throw httpError(400, `${JSON.stringify(id.slice(0, 80))} is not a valid peer id (expected one like 12D3KooW...)`)
+  return peer
 }
 
 function checkMetricName (name: string): string {

@@ -21,6 +21,11 @@ import type { ApiError, ConnectionsView, IdResponse } from './types.js'
 
 export interface ApiServerOptions {
   monitor: ApiMonitor
+  /**
+   * A peer id as a client writes it in the form the monitor keys peers by, undefined when it
+   * is none (400): the daemon passes libp2p's parser (src/libp2p/peer-id.ts).
+   */
+  canonicalPeerId: (text: string) => string | undefined
   /** This node as `GET /api/v0/id` shows it; called per request (addresses may change). */
   identity: () => IdResponse
   /** Bearer token every route but `/api/v0/health` requires; undefined = none. */
@@ -126,7 +131,7 @@ export async function buildApiServer (options: ApiServerOptions): Promise<ApiSer
 
   app.addHook('preClose', async () => { streams.close() })
 
-  registerApiRoutes(app, { monitor: options.monitor, identity: options.identity, history, streams, clock, started: clock.wall(), connections: options.connections })
+  registerApiRoutes(app, { monitor: options.monitor, canonicalPeerId: options.canonicalPeerId, identity: options.identity, history, streams, clock, started: clock.wall(), connections: options.connections })
   app.get('/metrics', async (_req, reply) => {
     const text = await registry.metrics()
     return await reply.type(registry.contentType).send(text)

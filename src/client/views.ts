@@ -9,13 +9,13 @@ import { toEvent } from '../events/parse.js'
 import type { AlertsResponse, HealthResponse, MetricResponse, MetricView, PeersResponse, PeerView } from '../api/types.js'
 import { formatBytes, formatValue, renderTable } from './table.js'
 import type { Column } from './table.js'
+import { BUILTIN_METRICS, TAG_PREFIX } from '../monitor/informers.js'
 
 /** Metrics in bytes, shown as `7.8 GiB`. */
 const BYTE_METRICS = new Set(['memory', 'freespace'])
-const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers', 'health'])
+const BUILTIN = new Set<string>(BUILTIN_METRICS)
 /** The `health` metric a peer reports about itself: 1 degraded, 2 isolated (0: healthy). */
 const SELF_CONDITION: Record<number, string> = { 1: 'itself degraded', 2: 'itself isolated' }
-const TAG_PREFIX = 'tag:'
 
 /** `peermon peers`: one row per peer with its state, last report, connection and latest metrics. */
 export function renderPeers (response: PeersResponse): string {

@@ -8,9 +8,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ConfigError, describeFsError } from '../config-error.js'
 import type { DaemonConfig } from './config.js'
+import { canonicalPeerId } from '../libp2p/peer-id.js'
 
 /** An allow-list file larger than this is refused (about 20,000 peer ids). */
 const MAX_ALLOW_FILE_BYTES = 1024 * 1024
@@ -71,15 +71,6 @@ function checkBootstrapAllowed (bootstrap: readonly string[], peers: ReadonlySet
     if (canonical !== undefined && !peers.has(canonical)) {
       throw new ConfigError(`--bootstrap: ${canonical} is not in the allow-list (--allow, --allow-file), so it could never connect; add it or drop the bootstrap address`)
     }
-  }
-}
-
-/** The peer id in its usual string form (base58btc), or undefined when `text` is not a peer id. */
-function canonicalPeerId (text: string): string | undefined {
-  try {
-    return peerIdFromString(text).toString()
-  } catch {
-    return undefined
   }
 }
 

@@ -15,6 +15,7 @@ import { buildApiServer } from '../api/server.js'
 import type { ApiServer, ApiServerOptions } from '../api/server.js'
 import { ALERT_HISTORY_SIZE } from '../api/types.js'
 import { packageVersion } from '../version.js'
+import { canonicalPeerId } from '../libp2p/peer-id.js'
 
 export interface ApiPartInit {
   /** Routes beyond the JSON API, each a function of the Fastify instance (default: {@link API_PLUGINS}). */
@@ -53,6 +54,7 @@ export class ApiPart implements DaemonPart {
     const peer = node.peerId.toString()
     const server = await buildApiServer({
       monitor,
+      canonicalPeerId,
       token: config.apiToken,
       history: this.history,
       registry: ctx.metricsRegistry,

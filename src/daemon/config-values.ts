@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { canonicalPeerId } from '../libp2p/peer-id.js'
 import { ConfigError, describeFsError, quote } from '../config-error.js'
 import { durationValue, sizeValue, wholeNumberValue } from '../flags.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS } from './options.js'
@@ -55,11 +55,7 @@ export function isLoopback (host: string): boolean {
 }
 
 export function validPeerId (text: string, source: string): void {
-  try {
-    peerIdFromString(text)
-  } catch {
-    throw new ConfigError(`${source}: expected a peer id like 12D3KooW..., got ${quote(text)}`)
-  }
+  if (canonicalPeerId(text) === undefined) throw new ConfigError(`${source}: expected a peer id like 12D3KooW..., got ${quote(text)}`)
 }
 
 export function validListenAddr (text: string, source: string): void {

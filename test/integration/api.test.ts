@@ -15,6 +15,7 @@ import { createNode } from '../../src/libp2p/node.js'
 import { FAST, connect, crash, startNode, waitFor, waitForFullView } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
 import { SseReader } from '../helpers/api-sse.js'
+import { canonicalPeerId } from '../../src/libp2p/peer-id.js'
 
 const TOKEN = 'correct horse battery staple'
 
@@ -29,6 +30,7 @@ describe('HTTP API on a real node pair (127.0.0.1)', () => {
   const build = async (options: Partial<ApiServerOptions> = {}): Promise<ApiServer> => {
     const server = await buildApiServer({
       monitor: a.node.services.monitor,
+      canonicalPeerId,
       identity: (): IdResponse => ({
         peer: a.id,
         addrs: a.node.getMultiaddrs().map(String),

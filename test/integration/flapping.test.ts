@@ -18,6 +18,7 @@ import { FAST, connect, eventsOf, startNode, stopAll, waitFor, waitForFullView }
 import type { TestNode } from '../helpers/nodes.js'
 import { sleep } from '../helpers/wait.js'
 import { SseReader } from '../helpers/api-sse.js'
+import { canonicalPeerId } from '../../src/libp2p/peer-id.js'
 
 describe('a peer that keeps stopping and resuming (real nodes, 127.0.0.1)', () => {
   let a: TestNode
@@ -35,6 +36,7 @@ describe('a peer that keeps stopping and resuming (real nodes, 127.0.0.1)', () =
     pubsub.publish = async (...args: Parameters<typeof publish>) => paused ? { recipients: [] } : await publish(...args)
     api = await buildApiServer({
       monitor: a.node.services.monitor,
+      canonicalPeerId,
       identity: () => ({ peer: a.id, addrs: [], version: '0.0.0-test', topic: 'peermon/v1', intervalMs: 200, ttlMs: 1000, windowSize: 25 })
     })
     a.node.services.monitor.addEventListener('event', (evt) => { api.handleEvent(new EventRecord(evt.detail)) })
