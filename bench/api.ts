@@ -24,6 +24,7 @@ import type { Metric } from '../src/monitor/types.js'
 import { runBench, type Bench, type BenchArgs } from './lib/args.js'
 import { formatDuration } from '../src/duration.js'
 import { canonicalPeerId } from '../src/libp2p/peer-id.js'
+import { percentile } from './lib/stats.js'
 
 interface Options {
   peers: number
@@ -179,10 +180,6 @@ function get (agent: Agent, port: number, path: string): Promise<{ status: numbe
   })
 }
 
-function percentile (sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]
-}
 
 /** CPU time (user + system, ms) of a process so far, from /proc; NaN elsewhere. */
 async function cpuMs (pid: number | undefined): Promise<number> {
@@ -242,9 +239,9 @@ async function run (opts: Options): Promise<Result> {
       errors,
       reqPerS: Math.round(latencies.length / (elapsed / 1000)),
       bytesPerResponse: Math.round(bytes / Math.max(1, latencies.length)),
-      p50Ms: round(percentile(latencies, 0.5)),
-      p90Ms: round(percentile(latencies, 0.9)),
-      p99Ms: round(percentile(latencies, 0.99)),
+      p50Ms: round(percentile(latencies, 50)),
+      p90Ms: round(percentile(latencies, 90)),
+      p99Ms: round(percentile(latencies, 99)),
       maxMs: round(latencies[latencies.length - 1] ?? NaN),
       serverCpuPct: Math.round((cpuAfter - cpuBefore) / elapsed * 100),
       machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg()[0].toFixed(2)}, node ${process.version}`
