@@ -20,29 +20,13 @@
  * src/dashboard/client.ts, compiled with DOM types by its own tsconfig (part of
  * `npm run build`) to dist/src/dashboard/client.js, which is read here once.
  */
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { readPageScript } from '../http/page-script.js'
 import { DASHBOARD_STYLE } from './dashboard-style.js'
 
 export { DASHBOARD_STYLE }
 
-/** The compiled script, as this module sits in dist/src/api/. */
-const SCRIPT_FILE = fileURLToPath(new URL('../dashboard/client.js', import.meta.url))
-
-function readScript (): string {
-  let script: string
-  try {
-    script = readFileSync(SCRIPT_FILE, 'utf8')
-  } catch (err) {
-    throw new Error(`the dashboard's script ${SCRIPT_FILE} cannot be read (npm run build makes it): ${(err as Error).message}`)
-  }
-  // Inlined in <script>: these would end it early or change how the browser parses it.
-  if (/<\/script|<!--/i.test(script)) throw new Error(`the dashboard's script ${SCRIPT_FILE} contains "</script" or "<!--"`)
-  return script
-}
-
-/** The page's script (an ES module with no imports; its hash goes into the CSP). */
-export const DASHBOARD_SCRIPT = readScript()
+/** The page's script (an ES module with no imports; its hash goes into the CSP), as this module sits in dist/src/api/. */
+export const DASHBOARD_SCRIPT = readPageScript(new URL('../dashboard/client.js', import.meta.url), 'the dashboard')
 
 const BODY = `
 <header>

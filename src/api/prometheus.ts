@@ -213,18 +213,20 @@ export class PeermonMetrics {
       const view = source.pressure?.()
       if (view !== undefined) this.set(read(view))
     }
+    /** One series per label value, from the pressure view (none while there is no view). */
+    const pressureSeries = (label: string, read: (p: PressureView) => Record<string, number>) => function (this: Gauge) {
+      const view = source.pressure?.()
+      if (view === undefined) return
+      this.reset()
+      for (const [value, n] of Object.entries(read(view))) this.set({ [label]: value }, n)
+    }
     new Gauge({ name: 'peermon_state_budget_bytes', help: 'Byte budget of peer state (--peer-state-budget)', registers, collect: pressure(p => p.budgetBytes) })
     new Gauge({
       name: 'peermon_state_bytes',
       help: 'Peer state held, estimated, by account (peers: records and windows; others, e.g. replay)',
       labelNames: ['account'],
       registers,
-      collect () {
-        const view = source.pressure?.()
-        if (view === undefined) return
-        this.reset()
-        for (const [account, bytes] of Object.entries(view.accounts)) this.set({ account }, bytes)
-      }
+      collect: pressureSeries('account', p => p.accounts)
     })
     new Gauge({ name: 'peermon_state_unconfirmed_bytes', help: 'Peer state held by unconfirmed peers, estimated (bounded by a share of the budget)', registers, collect: pressure(p => p.unconfirmedBytes) })
     new Gauge({
@@ -232,12 +234,7 @@ export class PeermonMetrics {
       help: 'Monitored peers by whether they are confirmed (connected, allow-listed, or heard through two neighbours)',
       labelNames: ['confirmed'],
       registers,
-      collect () {
-        const view = source.pressure?.()
-        if (view === undefined) return
-        this.set({ confirmed: 'yes' }, view.confirmedPeers)
-        this.set({ confirmed: 'no' }, view.unconfirmedPeers)
-      }
+      collect: pressureSeries('confirmed', p => ({ yes: p.confirmedPeers, no: p.unconfirmedPeers }))
     })
     new Gauge({ name: 'peermon_admission_waiting', help: 'New peers heard from and not admitted (yet)', registers, collect: pressure(p => p.waiting) })
     new Counter({

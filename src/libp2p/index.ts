@@ -12,7 +12,7 @@ import type { AdmissionLimits } from '../monitor/admission.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import type { ReportLimits } from '../monitor/report.js'
 import type { Counters, PeerAddresses, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
-import type { MonitorEvent, MetricValue, ReceivedMetric, Report } from '../monitor/types.js'
+import type { MonitorEvent, MonitorEventType, MetricValue, ReceivedMetric, Report } from '../monitor/types.js'
 import { PeerMonitorService } from './service.js'
 
 /**
@@ -171,20 +171,10 @@ export interface MonitoredPeer extends PeerSummary {
   connected: boolean
 }
 
-/** Events of the service: one per monitor event type, plus `event` carrying every one of them. */
-export interface PeerMonitorEvents {
-  joined: CustomEvent<Extract<MonitorEvent, { type: 'joined' }>>
-  alert: CustomEvent<Extract<MonitorEvent, { type: 'alert' }>>
-  recovered: CustomEvent<Extract<MonitorEvent, { type: 'recovered' }>>
-  left: CustomEvent<Extract<MonitorEvent, { type: 'left' }>>
-  forgotten: CustomEvent<Extract<MonitorEvent, { type: 'forgotten' }>>
-  degraded: CustomEvent<Extract<MonitorEvent, { type: 'degraded' }>>
-  healthy: CustomEvent<Extract<MonitorEvent, { type: 'healthy' }>>
-  isolated: CustomEvent<Extract<MonitorEvent, { type: 'isolated' }>>
-  reconnected: CustomEvent<Extract<MonitorEvent, { type: 'reconnected' }>>
-  flapping: CustomEvent<Extract<MonitorEvent, { type: 'flapping' }>>
-  stable: CustomEvent<Extract<MonitorEvent, { type: 'stable' }>>
-  crowded: CustomEvent<Extract<MonitorEvent, { type: 'crowded' }>>
+/** Events of the service: one per monitor event type (`alert`, `joined`, ...), plus `event` carrying every one of them. */
+export type PeerMonitorEvents = {
+  [T in MonitorEventType]: CustomEvent<Extract<MonitorEvent, { type: T }>>
+} & {
   event: CustomEvent<MonitorEvent>
 }
 
