@@ -1,6 +1,7 @@
 /**
  * The README's commands, run as a newcomer runs them: the fenced `sh` blocks of
- * "Quick start" and the `$ ` transcripts of the daemon section, each through
+ * its "Quick start" and the `$ ` transcripts of docs/daemon.md's "Options"
+ * section (the daemon's section, moved there from the README), each through
  * `sh -c` from the repository root exactly as written (only the peer id
  * placeholder is filled in, from the first daemon's output). The test knows
  * how many commands each block holds, so a command added to the README fails
@@ -23,6 +24,8 @@ import { after, afterEach, before, describe, it } from 'node:test'
 import { waitFor } from '../helpers/wait.js'
 
 const README = new URL('../../../README.md', import.meta.url)
+/** The daemon's section of the README, moved to its own page. */
+const DAEMON_DOC = new URL('../../../docs/daemon.md', import.meta.url)
 /** The repository root, where the README's commands run. */
 const ROOT = fileURLToPath(new URL('.', README))
 
@@ -39,9 +42,9 @@ const SCENARIO_MS = 240_000
 // ---- The README, read as text ----
 
 /** The text of the `## <heading...>` section, up to the next `## `. */
-function section (markdown: string, heading: string): string {
+function section (markdown: string, heading: string, file = 'README'): string {
   const start = markdown.split('\n').findIndex(line => line.startsWith(`## ${heading}`))
-  assert.notEqual(start, -1, `README has no "## ${heading}" section`)
+  assert.notEqual(start, -1, `${file} has no "## ${heading}" section`)
   const lines = markdown.split('\n').slice(start + 1)
   const end = lines.findIndex(line => line.startsWith('## '))
   return lines.slice(0, end === -1 ? undefined : end).join('\n')
@@ -213,8 +216,10 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\
 
 describe('the README\'s commands, run as written', { timeout: 900_000 }, () => {
   let readme = ''
+  let daemonDoc = ''
   before(async () => {
     readme = await readFile(README, 'utf8')
+    daemonDoc = await readFile(DAEMON_DOC, 'utf8')
     for (const { host, port } of PORTS) {
       const taken = await portTaken(host, port)
       assert.equal(taken, undefined, `port ${port} on ${host} is taken (${taken}): the README's commands need 4011, 4012 and 5011; stop what holds it and run again`)
@@ -271,14 +276,14 @@ describe('the README\'s commands, run as written', { timeout: 900_000 }, () => {
     assert.match(shell.stdout, /^\S+ stopping$/m)
   })
 
-  it('the daemon section: each command shown with a `$` prompt prints what the README shows and exits 2', async () => {
-    const shown = transcripts(section(readme, 'The daemon'))
+  it('the daemon\'s options (docs/daemon.md): each command shown with a `$` prompt prints what the page shows and exits 2', async () => {
+    const shown = transcripts(section(daemonDoc, 'Options', 'docs/daemon.md'))
     assert.deepEqual(shown.map(t => commandName(t.command)), ['npx peermon daemon'], 'the transcripts this test knows')
     for (const { command, output } of shown) {
       const shell = new Shell(command)
       const exit = await shell.finished(START_MS)
       assert.deepEqual(exit, { code: 2, signal: null }, `"${command}" exits 2, a bad flag\n${shell.describe()}`)
-      assert.equal((shell.stdout + shell.stderr).trimEnd(), output, `"${command}" prints what the README shows`)
+      assert.equal((shell.stdout + shell.stderr).trimEnd(), output, `"${command}" prints what docs/daemon.md shows`)
     }
   })
 

@@ -44,7 +44,7 @@ describe('scenario files', () => {
   })
 
   it("the README's example parses", () => {
-    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8')
+    const readme = readFileSync(fileURLToPath(new URL('../../../docs/swarms.md', import.meta.url)), 'utf8')
     const block = /### Scenario files[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)
     assert.ok(block !== null, 'a json block in the scenario files section')
     const t = parseTimeline(block[1], 'README.md')
