@@ -1,12 +1,12 @@
 import { Admission } from './admission.js'
-import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
-import { PEER_BYTES, StateBudget, stringBytes } from './budget.js'
+import { StateBudget } from './budget.js'
 import { systemClock } from './clock.js'
 import { FlapDetector } from './flapping.js'
 import { LocalHealth } from './local-health.js'
 import type { LocalCondition } from './local-health.js'
-import { newPeerRecord, peerState, summarize } from './peer-record.js'
-import type { PeerRecord, TrackedMetric } from './peer-record.js'
+import { Newcomers } from './newcomers.js'
+import { peerState, summarize } from './peer-record.js'
+import type { PeerRecord } from './peer-record.js'
 import { RateLimiter } from './rate.js'
 import type { ReplayMemory } from './replay-memory.js'
 import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
@@ -16,19 +16,10 @@ import type { Evict } from './roster.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
 import type { Clock, MonitorEvent, ReceivedMetric, Report } from './types.js'
+import { MetricWatch } from './watch.js'
+import type { Deadline, LocalCheck } from './watch.js'
 import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
 import type { Counters, HandleResult, MonitorCoreInit, PeerAddresses, PeerDetail, PeerSummary, PressureView } from './core-api.js'
-
-/** The tracker key of local health's own re-examination. */
-interface LocalCheck { kind: 'local' }
-/** The tracker key of the next `crowded` event counting muted alerts. */
-interface MutedSummary { kind: 'muted' }
-
-/** Tracker keys: a metric expires, a silent peer is forgotten, local health is looked at again, muted alerts are summed up. */
-type Deadline = TrackedMetric | PeerRecord | LocalCheck | MutedSummary
-
-/** Muted alerts on unconfirmed peers are summed up in one `crowded` event at most this often (ms). */
-const MUTED_SUMMARY_MS = 10_000
 
 /**
  * The receive side of the monitor, pure and synchronous. A message goes
@@ -46,10 +37,8 @@ export class MonitorCore {
   private readonly clock: Clock
   private readonly retentionMs: number
   private readonly limits: ReportLimits
-  private readonly pingMetric: string
   private readonly rate: RateLimiter
   private readonly isAllowed: (peer: string) => boolean
-  private readonly allowList: boolean
   private readonly onAccepted: ((report: Report) => void) | undefined
   private readonly firstReportTtls: number
   private readonly onEvent: MonitorCoreInit['onEvent']
@@ -57,7 +46,9 @@ export class MonitorCore {
   private readonly admission: Admission
   /** Known peers, their bytes, eviction and the replay record. */
   private readonly roster: Roster
+  private readonly newcomers: Newcomers
   private readonly store: MetricStore
+  private readonly watch: MetricWatch
   private readonly tracker: ExpiryTracker<Deadline>
   private readonly count: Counters
   /** Flap detection (flapping.ts); undefined when turned off. */
@@ -74,10 +65,6 @@ export class MonitorCore {
   private pendingEvents: MonitorEvent[] | undefined
   /** Evicts for the store's growth: the events go with those of the message being handled (if any). */
   private readonly evictPending: Evict = (record) => { this.evict(record, this.pendingEvents ?? []) }
-  /** End of the current episode of refused newcomers, by bound (monotonic ms); 0: none. */
-  private readonly episodeUntil = { budget: 0, admission: 0 }
-  private readonly mutedSummary: MutedSummary = { kind: 'muted' }
-  private mutedSinceSummary = 0
 
   /** Throws RangeError on invalid options. */
   constructor (init: MonitorCoreInit) {
@@ -87,7 +74,7 @@ export class MonitorCore {
     if (!(this.retentionMs > 0)) throw new RangeError(`retentionMs must be > 0, got ${this.retentionMs}`)
     this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
     const maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
-    this.pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
+    const pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
     this.rate = new RateLimiter(init.rate)
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
@@ -97,8 +84,7 @@ export class MonitorCore {
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.budget = init.budget ?? new StateBudget(init.stateBudgetBytes)
     this.admission = new Admission(init.admission, this.clock.now())
-    this.roster = new Roster({ budget: this.budget, admission: this.admission, maxPeers, pingMetric: this.pingMetric })
-    this.allowList = init.allowList ?? init.isAllowed !== undefined
+    this.roster = new Roster({ budget: this.budget, admission: this.admission, maxPeers, pingMetric })
     this.store = new MetricStore({
       windowSize: init.windowSize,
       maxPeers,
@@ -115,6 +101,9 @@ export class MonitorCore {
         livePeers: () => this.roster.live(),
         lastReceiptAt: () => this.lastReceiptAt
       }, (event) => { this.localEvents.push(event) })
+    const { admission, roster, store, rate, budget, tracker, count, health } = this
+    this.newcomers = new Newcomers({ admission, roster, store, rate, budget, count, allowList: init.allowList ?? init.isAllowed !== undefined })
+    this.watch = new MetricWatch({ store, tracker, count, pingMetric, admission, budget, health })
   }
 
   /** The last (epoch, seq) of forgotten peers, so their old reports stay refused (replay-memory.ts); at most an eighth of the budget. */
@@ -278,7 +267,7 @@ export class MonitorCore {
     }
     const joined = record == null || record.left
     if (record == null) {
-      const admitted = this.admit(from, via, report, now, events)
+      const admitted = this.newcomers.admit(from, via, report, now, events, (evicted) => { this.evict(evicted, events) })
       if (typeof admitted === 'string') return admitted
       record = admitted
       this.roster.add(record)
@@ -288,54 +277,10 @@ export class MonitorCore {
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
     this.heard(record, report)
-    this.logMetrics(record, report, events, joined ? this.firstReportTtls : 1)
+    this.watch.log(record, report, events, joined ? this.firstReportTtls : 1)
     this.roster.updateBytes(record, this.store.bytesOf(record.peer))
     this.roster.updateSilent(record)
     return undefined
-  }
-
-  /**
-   * Admits a new peer (admission.ts, budget.ts), or says why it waits. Confirmed
-   * newcomers come in from a generous bucket; unconfirmed ones only from the
-   * allowance of the neighbour that brought them and within their share of the
-   * budget. Room is made by evicting silent peers, never live ones.
-   */
-  private admit (from: string, via: string, report: Report, now: number, events: MonitorEvent[]): PeerRecord | DropReason {
-    // Connections (at most libp2p's limit) and the allow-list bound themselves: no bucket.
-    const bounded = this.allowList || via === from || this.admission.isConnected(from)
-    const confirmed = bounded || this.admission.heardThrough(from, via, now)
-    const own = PEER_BYTES + stringBytes(from)
-    const cost = own + this.store.firstReportBytes(report.metrics)
-    if (!bounded && (confirmed ? !this.admission.confirmedToken(now, false) : !this.admission.sourceToken(via, now, false))) {
-      return this.refuse('admission', now, events)
-    }
-    const evict: Evict = (record) => { this.evict(record, events) }
-    if (!confirmed) {
-      if (!this.roster.freeUnconfirmedShare(cost, evict)) return this.refuse('admission', now, events)
-      if (this.admission.sourceBytes(via) + cost > this.roster.unconfirmedLimit() * this.admission.limits.sourceShare) return this.refuse('admission', now, events)
-    }
-    if (!this.roster.freeBudget(cost, undefined, evict)) return this.refuse('budget', now, events)
-    if (!this.roster.freePeerSlot(evict)) return 'capacity'
-    if (!bounded) {
-      if (confirmed) this.admission.confirmedToken(now, true)
-      else this.admission.sourceToken(via, now, true)
-    }
-    this.admission.drop(from)
-    const bucket = this.rate.bucket(now)
-    this.rate.take(bucket, now, report.intervalMs)
-    if (confirmed) this.count.admitted.confirmed++
-    else this.count.admitted.unconfirmed++
-    return newPeerRecord(from, via, confirmed, bucket, own)
-  }
-
-  /** Counts a newcomer refused by a bound; the first refusal of an episode says so in a `crowded` event. */
-  private refuse (bound: 'budget' | 'admission', now: number, events: MonitorEvent[]): DropReason {
-    if (this.episodeUntil[bound] <= now) {
-      const { usedBytes, budgetBytes, waiting } = this.pressure()
-      events.push({ type: 'crowded', reason: bound, usedBytes, budgetBytes, waiting })
-    }
-    this.episodeUntil[bound] = now + this.admission.limits.episodeMs
-    return bound
   }
 
   /** A silent peer the roster picked to make room is forgotten, and counted. */
@@ -360,45 +305,11 @@ export class MonitorCore {
     this.tracker.set(record, now + this.retentionMs)
   }
 
-  private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[], ttls: number): void {
-    const now = record.lastHeardAt
-    const { peer } = record
-    const present = new Set<string>()
-    for (const metric of report.metrics) {
-      const expiresAt = now + metric.ttlMs * ttls
-      const { name, value, ttlMs } = metric
-      const logged = this.store.log({ peer, name, value, ttlMs, receivedAt: now, expiresAt, sentAt: report.sentAt })
-      if (logged !== 'logged') {
-        this.count.refusedMetrics++
-        if (logged === 'budget') this.count.refusedMetricsBudget++
-        continue
-      }
-      present.add(name)
-      let tracked = record.tracked.get(name)
-      if (tracked == null) {
-        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0, muted: false }
-        record.tracked.set(name, tracked)
-      } else if (tracked.health === 'alerting' && !tracked.muted) {
-        events.push({ type: 'recovered', peer, metric: name, downMs: now - tracked.alertedAt })
-      }
-      tracked.muted = false
-      tracked.health = 'fresh'
-      tracked.receivedAt = now
-      tracked.expiresAt = expiresAt
-      this.tracker.set(tracked, expiresAt)
-    }
-    const pingAlerting = record.tracked.get(this.pingMetric)?.health === 'alerting'
-    for (const tracked of record.tracked.values()) {
-      if (!present.has(tracked.name) && alertsWhenAbsent(tracked, pingAlerting)) this.alert(tracked, now, events)
-    }
-  }
-
   private leave (record: PeerRecord, report: Report, events: MonitorEvent[]): void {
     this.heard(record, report)
     if (record.left) return
     record.left = true
-    for (const tracked of record.tracked.values()) this.tracker.cancel(tracked)
-    record.tracked.clear()
+    this.watch.stopWatching(record)
     events.push({ type: 'left', peer: record.peer })
   }
 
@@ -410,41 +321,13 @@ export class MonitorCore {
     if (deadline.kind === 'local') {
       this.health?.tick(now)
     } else if (deadline.kind === 'muted') {
-      const { usedBytes, budgetBytes, waiting } = this.pressure()
-      events.push({ type: 'crowded', reason: 'silent', usedBytes, budgetBytes, waiting, silent: this.mutedSinceSummary })
-      this.mutedSinceSummary = 0
+      this.watch.summarizeMuted(events)
     } else if (deadline.kind === 'peer') {
       this.forgetIfSilent(deadline, now, events)
-    } else if (!this.postponed(deadline, now)) {
-      this.metricExpired(deadline, now, events)
+    } else if (this.watch.expired(deadline, now, events)) {
       this.roster.updateSilent(deadline.record)
     }
     this.emit(events)
-  }
-
-  /** Local health's say (local-health.ts): whether judging this expiry waits, re-armed for later if so. */
-  private postponed (tracked: TrackedMetric, now: number): boolean {
-    if (this.health === undefined || tracked.health !== 'fresh') return false
-    const verdict = this.health.verdict(now, tracked.record, tracked.expiresAt, tracked.expiresAt - tracked.receivedAt)
-    if (verdict.judge) return false
-    this.tracker.set(tracked, verdict.at)
-    return true
-  }
-
-  /** Applies the alert rule (alert-rule.ts) to an expired metric. */
-  private metricExpired (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
-    const { record } = tracked
-    if (tracked.health !== 'fresh') return
-    if (tracked.name === this.pingMetric) {
-      this.alert(tracked, now, events)
-      for (const other of record.tracked.values()) {
-        if (other.health === 'pending') other.health = 'covered'
-      }
-      return
-    }
-    const health = healthAtExpiry(tracked, record.tracked.get(this.pingMetric), record.lastHeardAt)
-    if (health === 'alerting') this.alert(tracked, now, events)
-    else tracked.health = health
   }
 
   /** Forgets a silent peer, but only once none of its metrics is still unexpired. */
@@ -469,30 +352,6 @@ export class MonitorCore {
     this.store.remove(record.peer)
     this.roster.remove(record)
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
-  }
-
-  private alert (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
-    const { record, name } = tracked
-    const last = this.store.latest(record.peer, name)
-    tracked.health = 'alerting'
-    tracked.alertedAt = now
-    // An unconfirmed peer (maybe invented) alerts within a small allowance; the rest are counted in one event.
-    if (!record.confirmed && !this.admission.alertToken(now)) {
-      tracked.muted = true
-      this.count.mutedAlerts++
-      if (this.mutedSinceSummary++ === 0) this.tracker.set(this.mutedSummary, now + MUTED_SUMMARY_MS)
-      return
-    }
-    events.push({
-      type: 'alert',
-      peer: record.peer,
-      metric: name,
-      lagMs: now - tracked.expiresAt,
-      ttlMs: last?.ttlMs ?? tracked.expiresAt - tracked.receivedAt,
-      silentMs: now - record.lastHeardAt,
-      lastValue: last?.value ?? '',
-      ...(this.health !== undefined && this.health.state !== 'healthy' ? { degraded: this.health.why } : {})
-    })
   }
 
   private summary (record: PeerRecord): PeerSummary {
