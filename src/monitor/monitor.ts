@@ -18,7 +18,8 @@ import { ExpiryTracker } from './tracker.js'
 import type { Clock, MonitorEvent, ReceivedMetric, Report } from './types.js'
 import { MetricWatch } from './watch.js'
 import type { Deadline, LocalCheck } from './watch.js'
-import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
+import { DEFAULT_PING_METRIC, emptyCounters } from './core-api.js'
+import { DEFAULT_RETENTION_MS, EXACT_TTLS } from './defaults.js'
 import type { Counters, HandleResult, MonitorCoreInit, PeerAddresses, PeerDetail, PeerSummary, PressureView } from './core-api.js'
 
 /**
@@ -78,7 +79,7 @@ export class MonitorCore {
     this.rate = new RateLimiter(init.rate)
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
-    this.firstReportTtls = init.firstReportTtls ?? 1
+    this.firstReportTtls = init.firstReportTtls ?? EXACT_TTLS
     if (!(this.firstReportTtls >= 1)) throw new RangeError(`firstReportTtls must be >= 1, got ${this.firstReportTtls}`)
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
