@@ -18,7 +18,7 @@
  * unit-tested without a network; the daemon's run loop wires it to libp2p.
  */
 import { GOSSIPSUB_TUNING } from '../libp2p/gossip-tuning.js'
-import { Bucket } from '../monitor/admission.js'
+import { TokenBucket as Bucket } from '../monitor/token-bucket.js'
 
 /**
  * The daemon's default degree: gossipsub's upper mesh bound Dhi, 4 with peermon's

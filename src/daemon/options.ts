@@ -3,9 +3,12 @@
  * `PEERMON_*` environment and config file keys, and `--help`; with the defaults
  * and the bounds the validation enforces.
  */
-import { DEFAULT_INTERVAL_MS, DEFAULT_TTL_INTERVALS, DEFAULT_TTL_MS } from '../constants.js'
+import {
+  DEFAULT_INTERVAL_MS, DEFAULT_RETENTION_MS, DEFAULT_TOPIC, DEFAULT_TTL_INTERVALS, DEFAULT_TTL_MS, DEFAULT_WINDOW_SIZE
+} from '../constants.js'
 import { formatDuration } from '../duration.js'
 import { DEFAULT_API_ADDRESS } from '../api/types.js'
+import { DEFAULT_STATE_BUDGET_BYTES } from '../monitor/budget.js'
 import { DEFAULT_MIN_CONNECTIONS } from './degree-keeper.js'
 
 /** The defaults (no key file), the single source for `--help` and the README. */
@@ -18,19 +21,19 @@ export const DAEMON_DEFAULTS = Object.freeze({
    * (defaultTtlMs); with no retention given, the retention is at least the TTL (defaultRetentionMs).
    */
   ttlMs: DEFAULT_TTL_MS,
-  windowSize: 25,
-  topic: 'peermon/v1',
+  windowSize: DEFAULT_WINDOW_SIZE,
+  topic: DEFAULT_TOPIC,
   allowInsecureKey: false,
   tags: Object.freeze({} as Record<string, string>),
   json: false,
-  retentionMs: 600_000,
+  retentionMs: DEFAULT_RETENTION_MS,
   dataDir: '.',
   allow: Object.freeze([] as string[]),
   api: DEFAULT_API_ADDRESS,
   hookTimeoutMs: 10_000,
   localHealth: true,
   /** Byte budget of peer state (src/monitor/budget.ts): 256 MiB. */
-  peerStateBudgetBytes: 256 * 2 ** 20,
+  peerStateBudgetBytes: DEFAULT_STATE_BUDGET_BYTES,
   /** Connections kept, at least (src/daemon/degree-keeper.ts says why 4). */
   minConnections: DEFAULT_MIN_CONNECTIONS
 })

@@ -16,6 +16,7 @@
  * full, the neighbour holding the most candidates gives up its oldest, so a
  * flood through one neighbour cannot push out a candidate another brought.
  */
+import { TokenBucket } from './token-bucket.js'
 
 /** Bounds of admission. */
 export interface AdmissionLimits {
@@ -69,49 +70,9 @@ export const DEFAULT_ADMISSION_LIMITS: Readonly<AdmissionLimits> = Object.freeze
   episodeMs: 60_000
 })
 
-/** Why a peer is confirmed. */
-export type Confirmation = 'allow-list' | 'connected' | 'sources'
-
-/** A token bucket: `perMs` tokens a ms, at most `burst`. */
-export class Bucket {
-  private tokens: number
-  private updatedAt: number
-
-  constructor (private readonly perMs: number, private readonly burst: number, now: number) {
-    this.tokens = burst
-    this.updatedAt = now
-  }
-
-  /** Whether a token is there now (refilled, none taken). */
-  peek (now: number): boolean {
-    this.refill(now)
-    return this.tokens >= 1
-  }
-
-  /** Tokens missing from a full bucket now. */
-  spent (now: number): number {
-    this.refill(now)
-    return this.burst - this.tokens
-  }
-
-  /** Takes a token; false when there is none. */
-  take (now: number): boolean {
-    if (!this.peek(now)) return false
-    this.tokens -= 1
-    return true
-  }
-
-  private refill (now: number): void {
-    if (now > this.updatedAt) {
-      this.tokens = Math.min(this.burst, this.tokens + (now - this.updatedAt) * this.perMs)
-      this.updatedAt = now
-    }
-  }
-}
-
 /** What a neighbour may still bring in, and the bytes of the unconfirmed peers it brought. */
 interface SourceState {
-  admit: Bucket
+  admit: TokenBucket
   bytes: number
 }
 
@@ -128,8 +89,8 @@ export class Admission {
   private readonly bySource = new Map<string, Set<string>>()
   /** Each neighbour's allowance of unconfirmed newcomers, least recently used first. */
   private readonly sources = new Map<string, SourceState>()
-  private readonly confirmedBucket: Bucket
-  private readonly alertBucket: Bucket
+  private readonly confirmedBucket: TokenBucket
+  private readonly alertBucket: TokenBucket
 
   /** Throws RangeError on invalid limits. */
   constructor (limits: Partial<AdmissionLimits> = {}, now = 0) {
@@ -140,8 +101,8 @@ export class Admission {
     if (all.unconfirmedShare > 1) throw new RangeError(`admission unconfirmedShare must be at most 1, got ${all.unconfirmedShare}`)
     if (all.sourceShare > 1) throw new RangeError(`admission sourceShare must be at most 1, got ${all.sourceShare}`)
     this.limits = Object.freeze(all)
-    this.confirmedBucket = new Bucket(all.confirmedRatePerSec / 1000, all.confirmedBurst, now)
-    this.alertBucket = new Bucket(all.unconfirmedAlertEveryMs > 0 ? 1 / all.unconfirmedAlertEveryMs : Infinity, all.unconfirmedAlertBurst, now)
+    this.confirmedBucket = new TokenBucket(all.confirmedRatePerSec / 1000, all.confirmedBurst, now)
+    this.alertBucket = new TokenBucket(all.unconfirmedAlertEveryMs > 0 ? 1 / all.unconfirmedAlertEveryMs : Infinity, all.unconfirmedAlertBurst, now)
   }
 
   /** Candidates waiting: new peers heard from and not admitted yet. */
@@ -177,7 +138,7 @@ export class Admission {
       return true
     }
     if (this.limits.maxCandidates < 1) return false
-    if (this.candidates.size >= this.limits.maxCandidates) this.makeRoom(now)
+    if (this.candidates.size >= this.limits.maxCandidates) this.dropOneCandidate(now)
     this.candidates.set(peer, { source, firstSeen: now })
     let list = this.bySource.get(source)
     if (list === undefined) {
@@ -244,7 +205,7 @@ export class Admission {
         }
       }
       state = {
-        admit: new Bucket(this.limits.sourceRatePerSec / 1000, this.limits.sourceBurst, now),
+        admit: new TokenBucket(this.limits.sourceRatePerSec / 1000, this.limits.sourceBurst, now),
         bytes: 0
       }
     } else {
@@ -260,10 +221,10 @@ export class Admission {
   }
 
   /**
-   * Makes room for one candidate: expired ones go first (the oldest is looked
-   * at), then the oldest of the neighbour that holds the most.
+   * Drops one candidate, for a new one when the table is full: an expired one
+   * (the oldest is looked at), else the oldest of the neighbour that holds the most.
    */
-  private makeRoom (now: number): void {
+  private dropOneCandidate (now: number): void {
     const [oldestPeer, oldest] = this.candidates.entries().next().value ?? []
     if (oldestPeer !== undefined && oldest !== undefined && now - oldest.firstSeen > this.limits.candidateTtlMs) {
       this.drop(oldestPeer)

@@ -11,8 +11,6 @@ import type { AdmissionLimits } from './admission.js'
 import type { StateBudget } from './budget.js'
 import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
 
-/** Default time a silent peer is kept before it is forgotten: 10 minutes. */
-export const DEFAULT_RETENTION_MS = 10 * 60_000
 /** Default name of the heartbeat metric. */
 export const DEFAULT_PING_METRIC = 'ping'
 
@@ -76,7 +74,8 @@ export interface MonitorCoreInit {
   localHealth?: LocalHealthInit | false
   /**
    * A peer's first report (a new peer, or one back after leaving) keeps its
-   * metrics this many TTLs instead of one (default 1). The next report of a
+   * metrics this many TTLs instead of one (default EXACT_TTLS, 1: no warm-up;
+   * `peerMonitor()` sets FIRST_REPORT_TTLS, 2; defaults.ts). The next report of a
    * peer that a node has only just started to hear may still be on its way
    * through a mesh that is forming; from the second report on, TTLs are exact.
    */
@@ -86,7 +85,8 @@ export interface MonitorCoreInit {
    * or out of alert within `windowMs` is flapping (event `flapping`; its alert
    * and recovered events carry `flapping: true`) until a whole window with at
    * most `exitTransitions` changes (event `stable`). Default
-   * DEFAULT_FLAP_LIMITS (4 changes in 30 s; 1); `false` turns it off.
+   * DEFAULT_FLAP_LIMITS (4 changes in 30 s, FLAP_WINDOW_TTLS × the default TTL;
+   * 1); `false` turns it off.
    */
   flapping?: Partial<FlapLimits> | false
 }

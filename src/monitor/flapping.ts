@@ -17,6 +17,7 @@
  * last few changes, nothing a peer chose), at most {@link FlapLimits.maxPeers}
  * of them; a peer's state goes with its `left` or `forgotten` event.
  */
+import { DEFAULT_TTL_MS, FLAP_ENTER_TRANSITIONS, FLAP_EXIT_TRANSITIONS, FLAP_MAX_PEERS, FLAP_WINDOW_TTLS } from './defaults.js'
 import { ExpiryTracker } from './tracker.js'
 import type { Clock, FlappingEvent, MonitorEvent, StableEvent } from './types.js'
 
@@ -32,15 +33,16 @@ export interface FlapLimits {
 }
 
 /**
- * Defaults: 4 changes (two outages) within 30 s (10 × the TTL, 3 s at the
- * default 1 s interval; the service sets 10 × its own TTL) start flapping;
- * a whole window with at most 1 change ends it. See src/constants.ts for why.
+ * Defaults: 4 changes (two outages) within 30 s (FLAP_WINDOW_TTLS = 10 × the
+ * default TTL, 3 s at the default 1 s interval; the service sets 10 × its own
+ * TTL) start flapping; a whole window with at most 1 change ends it. See
+ * defaults.ts for why.
  */
 export const DEFAULT_FLAP_LIMITS: Readonly<FlapLimits> = Object.freeze({
-  windowMs: 30_000,
-  enterTransitions: 4,
-  exitTransitions: 1,
-  maxPeers: 1_000
+  windowMs: FLAP_WINDOW_TTLS * DEFAULT_TTL_MS,
+  enterTransitions: FLAP_ENTER_TRANSITIONS,
+  exitTransitions: FLAP_EXIT_TRANSITIONS,
+  maxPeers: FLAP_MAX_PEERS
 })
 
 export interface FlapDetectorInit extends Partial<FlapLimits> {

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { EventLoopUtilization } from 'node:perf_hooks'
-import { LOOP_PROBE_MS } from '../constants.js'
+import { LOOP_PROBE_MS } from './defaults.js'
 
 /** Told after each run: ms the timer was late, and the loop's utilization (0..1) since the previous run. */
 export type LoopSampleListener = (lateMs: number, utilization: number) => void

@@ -1,123 +1,59 @@
 import { Admission } from './admission.js'
-import { alertsWhenAbsent, healthAtExpiry } from './alert-rule.js'
-import { PEER_BYTES, StateBudget, stringBytes } from './budget.js'
-import type { BudgetAccount } from './budget.js'
-import type { Health } from './alert-rule.js'
+import { StateBudget } from './budget.js'
 import { systemClock } from './clock.js'
 import { FlapDetector } from './flapping.js'
 import { LocalHealth } from './local-health.js'
 import type { LocalCondition } from './local-health.js'
+import { Newcomers } from './newcomers.js'
+import { peerState, summarize } from './peer-record.js'
+import type { PeerRecord } from './peer-record.js'
 import { RateLimiter } from './rate.js'
-import type { TokenBucket } from './rate.js'
-import { DEFAULT_REPLAY_MEMORY_CAPACITY, REPLAY_MEMORY_ENTRY_BYTES, ReplayMemory } from './replay-memory.js'
+import type { ReplayMemory } from './replay-memory.js'
 import { DEFAULT_REPORT_LIMITS, decodeReport } from './report.js'
 import type { DropReason, ReportLimits } from './report.js'
+import { Roster } from './roster.js'
+import type { Evict } from './roster.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS, MetricStore } from './store.js'
 import { ExpiryTracker } from './tracker.js'
-import { popHeap, pushHeap } from './heap.js'
-import type { Clock, MonitorEvent, PeerState, ReceivedMetric, Report } from './types.js'
-import { DEFAULT_PING_METRIC, DEFAULT_RETENTION_MS, emptyCounters } from './core-api.js'
+import type { Clock, MonitorEvent, ReceivedMetric, Report } from './types.js'
+import { MetricWatch } from './watch.js'
+import type { Deadline, LocalCheck } from './watch.js'
+import { DEFAULT_PING_METRIC, emptyCounters } from './core-api.js'
+import { DEFAULT_RETENTION_MS, EXACT_TTLS } from './defaults.js'
 import type { Counters, HandleResult, MonitorCoreInit, PeerAddresses, PeerDetail, PeerSummary, PressureView } from './core-api.js'
 
-/** A (peer, metric) being watched; also its expiry deadline's key in the tracker. */
-interface TrackedMetric {
-  kind: 'metric'
-  record: PeerRecord
-  name: string
-  health: Health
-  receivedAt: number
-  expiresAt: number
-  /** When the alert was raised (health 'alerting'). */
-  alertedAt: number
-  /** Its alert was counted in a `crowded` event instead of raised (an unconfirmed peer): no `recovered` either. */
-  muted: boolean
-}
-
-/** A known peer; also its forget deadline's key in the tracker. */
-interface PeerRecord {
-  kind: 'peer'
-  peer: string
-  left: boolean
-  epoch: number
-  seq: number
-  sentAt: number
-  intervalMs: number
-  /** Local monotonic time of the last accepted report. */
-  lastHeardAt: number
-  /** Its rate limit state: forgotten with the record. */
-  bucket: TokenBucket
-  tracked: Map<string, TrackedMetric>
-  /** Evidence of a real node (admission.ts); once confirmed, for the record's life. */
-  confirmed: boolean
-  /** The neighbour its first accepted report came through. */
-  source: string
-  /** Estimated bytes charged for it (budget.ts): its own cost plus its windows', as of its last report. */
-  bytes: number
-  /** Its own cost (budget.ts), without its windows. */
-  ownBytes: number
-  /** Generation of its latest entry in the eviction heap. */
-  evictGen: number
-  /** The listen addresses its latest report that had any stated (Report.addrs). */
-  addrs: string[]
-}
-
-/** A silent peer that may be evicted, as the eviction heap saw it. */
-interface EvictEntry { record: PeerRecord, bytes: number, confirmed: boolean, gen: number }
-
-/** The tracker key of local health's own re-examination. */
-interface LocalCheck { kind: 'local' }
-/** The tracker key of the next `crowded` event counting muted alerts. */
-interface MutedSummary { kind: 'muted' }
-
-/** Tracker keys: a metric expires, a silent peer is forgotten, local health is looked at again, muted alerts are summed up. */
-type Deadline = TrackedMetric | PeerRecord | LocalCheck | MutedSummary
-
-/** Leave notices of unknown peers remembered (entries of REPLAY_MEMORY_ENTRY_BYTES each). */
-const LEFT_UNKNOWN_CAPACITY = 1_024
-
-/** Muted alerts on unconfirmed peers are summed up in one `crowded` event at most this often (ms). */
-const MUTED_SUMMARY_MS = 10_000
-
 /**
- * The receive side of the monitor, pure and synchronous: decodes reports,
- * logs metrics, tracks their expiry on the local monotonic clock and emits
- * joined / alert / recovered / left / forgotten events, and flapping / stable
- * for a peer that keeps going into and out of alert (flapping.ts).
+ * The receive side of the monitor, pure and synchronous. A message goes
+ * through intake (decode, replay and rate checks), admission (a new peer, into
+ * the roster: roster.ts), logging (its metrics into the store, their expiry
+ * deadlines into the tracker), and its events are emitted; later, deadlines
+ * expire. Events: joined / alert / recovered / left / forgotten, crowded,
+ * local health's, and flapping / stable for a peer that keeps going into and
+ * out of alert (flapping.ts).
  */
 export class MonitorCore {
+  /** The byte budget of peer state, shared with other accounts (e.g. the replay record). */
+  readonly budget: StateBudget
   private readonly self: string
   private readonly clock: Clock
   private readonly retentionMs: number
   private readonly limits: ReportLimits
-  private readonly maxPeers: number
-  private readonly pingMetric: string
   private readonly rate: RateLimiter
   private readonly isAllowed: (peer: string) => boolean
   private readonly onAccepted: ((report: Report) => void) | undefined
   private readonly firstReportTtls: number
   private readonly onEvent: MonitorCoreInit['onEvent']
   private readonly onEventError: NonNullable<MonitorCoreInit['onEventError']>
+  private readonly admission: Admission
+  /** Known peers, their bytes, eviction and the replay record. */
+  private readonly roster: Roster
+  private readonly newcomers: Newcomers
   private readonly store: MetricStore
+  private readonly watch: MetricWatch
   private readonly tracker: ExpiryTracker<Deadline>
+  private readonly count: Counters
   /** Flap detection (flapping.ts); undefined when turned off. */
   private readonly flaps: FlapDetector | undefined
-  /** Known peers, least recently heard from first. */
-  private readonly records = new Map<string, PeerRecord>()
-  /** The last (epoch, seq) of forgotten peers, so their old reports stay refused (replay-memory.ts); at most an eighth of the budget. */
-  readonly replayMemory: ReplayMemory
-  private readonly replayAccount: BudgetAccount
-  /** Known peers that are not alive (left, or alerting): those makeRoom may evict. */
-  private readonly silent = new Set<PeerRecord>()
-  /**
-   * Leave notices of peers not known. A node just started may get a peer's leave
-   * notice through gossip before one of its older reports; without the mark the
-   * report would bring the peer back, to alert a TTL later. A replay memory of its
-   * own, small and not charged to the budget (at most 32 KiB): a flood of notices
-   * of invented peers only overwrites older notices, never the marks of peers this
-   * node forgot.
-   */
-  private readonly leftUnknown = new ReplayMemory(LEFT_UNKNOWN_CAPACITY)
-  private readonly count: Counters
   /** Judges whether this node can trust its own view before it accuses a peer; undefined when off. */
   private readonly health: LocalHealth | undefined
   private readonly localCheck: LocalCheck = { kind: 'local' }
@@ -128,20 +64,8 @@ export class MonitorCore {
   private stopped = false
   /** Events of the message being handled, for evictions the store's growth causes. */
   private pendingEvents: MonitorEvent[] | undefined
-  /** The byte budget of peer state, shared with other accounts (e.g. the replay record). */
-  readonly budget: StateBudget
-  private readonly account: BudgetAccount
-  private readonly admission: Admission
-  private readonly allowList: boolean
-  /** Bytes of unconfirmed peers (their share of the budget is bounded). */
-  private unconfirmedBytes = 0
-  private unconfirmedPeers = 0
-  /** Silent peers that may be evicted: unconfirmed first, then the heaviest (lazy: entries are checked when they surface). */
-  private readonly evictHeap: EvictEntry[] = []
-  /** End of the current episode of refused newcomers, by bound (monotonic ms); 0: none. */
-  private readonly episodeUntil = { budget: 0, admission: 0 }
-  private readonly mutedSummary: MutedSummary = { kind: 'muted' }
-  private mutedSinceSummary = 0
+  /** Evicts for the store's growth: the events go with those of the message being handled (if any). */
+  private readonly evictPending: Evict = (record) => { this.evict(record, this.pendingEvents ?? []) }
 
   /** Throws RangeError on invalid options. */
   constructor (init: MonitorCoreInit) {
@@ -150,28 +74,24 @@ export class MonitorCore {
     this.retentionMs = init.retentionMs ?? DEFAULT_RETENTION_MS
     if (!(this.retentionMs > 0)) throw new RangeError(`retentionMs must be > 0, got ${this.retentionMs}`)
     this.limits = { ...DEFAULT_REPORT_LIMITS, ...init.limits }
-    this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
-    this.pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
+    const maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
+    const pingMetric = init.pingMetric ?? DEFAULT_PING_METRIC
     this.rate = new RateLimiter(init.rate)
     this.isAllowed = init.isAllowed ?? (() => true)
     this.onAccepted = init.onAccepted
-    this.firstReportTtls = init.firstReportTtls ?? 1
+    this.firstReportTtls = init.firstReportTtls ?? EXACT_TTLS
     if (!(this.firstReportTtls >= 1)) throw new RangeError(`firstReportTtls must be >= 1, got ${this.firstReportTtls}`)
     this.onEvent = init.onEvent
     this.onEventError = init.onEventError ?? ((err) => { queueMicrotask(() => { throw err }) })
     this.budget = init.budget ?? new StateBudget(init.stateBudgetBytes)
-    this.account = this.budget.account('peers')
-    this.replayMemory = new ReplayMemory(replayCapacity(this.budget.limitBytes))
-    this.replayAccount = this.budget.account('replay')
-    this.chargeReplay()
     this.admission = new Admission(init.admission, this.clock.now())
-    this.allowList = init.allowList ?? init.isAllowed !== undefined
+    this.roster = new Roster({ budget: this.budget, admission: this.admission, maxPeers, pingMetric })
     this.store = new MetricStore({
       windowSize: init.windowSize,
-      maxPeers: this.maxPeers,
+      maxPeers,
       maxNamesPerPeer: init.maxNamesPerPeer ?? DEFAULT_MAX_NAMES_PER_PEER,
-      account: this.account,
-      room: (bytes, peer) => this.room(bytes, this.records.get(peer), this.pendingEvents)
+      account: this.roster.peersAccount,
+      canGrow: (bytes, peer) => this.roster.freeBudget(bytes, this.roster.get(peer), this.evictPending)
     })
     this.tracker = new ExpiryTracker<Deadline>({ clock: this.clock, onExpire: (deadline, due) => { this.expire(deadline, due) } })
     this.count = emptyCounters()
@@ -179,9 +99,17 @@ export class MonitorCore {
     this.health = init.localHealth === undefined || init.localHealth === false
       ? undefined
       : new LocalHealth(init.localHealth, {
-        livePeers: () => this.livePeers(),
+        livePeers: () => this.roster.live(),
         lastReceiptAt: () => this.lastReceiptAt
       }, (event) => { this.localEvents.push(event) })
+    const { admission, roster, store, rate, budget, tracker, count, health } = this
+    this.newcomers = new Newcomers({ admission, roster, store, rate, budget, count, allowList: init.allowList ?? init.isAllowed !== undefined })
+    this.watch = new MetricWatch({ store, tracker, count, pingMetric, admission, budget, health })
+  }
+
+  /** The last (epoch, seq) of forgotten peers, so their old reports stay refused (replay-memory.ts); at most an eighth of the budget. */
+  get replayMemory (): ReplayMemory {
+    return this.roster.replayMemory
   }
 
   /** This node's own condition: `healthy` when local health is off. */
@@ -221,7 +149,7 @@ export class MonitorCore {
     if (reason != null) return { accepted: false, reason }
     // Unconfirmed peers of a neighbour that floods go no further than this node; nor
     // does the leave notice of a peer it does not know (invented signers' leaves would).
-    const record = this.records.get(from)
+    const record = this.roster.get(from)
     if (record === undefined) return { accepted: true, relay: false }
     return !record.confirmed && !this.admission.calm(record.source, this.clock.now()) ? { accepted: true, relay: false } : { accepted: true }
   }
@@ -232,8 +160,8 @@ export class MonitorCore {
    */
   connected (peer: string): void {
     this.admission.connected(peer)
-    const record = this.records.get(peer)
-    if (record !== undefined) this.confirm(record)
+    const record = this.roster.get(peer)
+    if (record !== undefined) this.roster.confirm(record)
   }
 
   /** The last connection to `peer` closed (a record stays confirmed). */
@@ -247,17 +175,17 @@ export class MonitorCore {
       usedBytes: this.budget.usedBytes,
       budgetBytes: this.budget.limitBytes,
       accounts: this.budget.byAccount(),
-      unconfirmedBytes: this.unconfirmedBytes,
-      unconfirmedBudgetBytes: this.unconfirmedLimit(),
-      confirmedPeers: this.records.size - this.unconfirmedPeers,
-      unconfirmedPeers: this.unconfirmedPeers,
+      unconfirmedBytes: this.roster.unconfirmedBytes,
+      unconfirmedBudgetBytes: this.roster.unconfirmedLimit(),
+      confirmedPeers: this.roster.size - this.roster.unconfirmedPeers,
+      unconfirmedPeers: this.roster.unconfirmedPeers,
       waiting: this.admission.waiting
     }
   }
 
   /** Every known peer, by peer id. */
   peers (): PeerSummary[] {
-    return [...this.records.values()].sort((a, b) => a.peer < b.peer ? -1 : 1).map((r) => this.summary(r))
+    return [...this.roster.values()].sort((a, b) => a.peer < b.peer ? -1 : 1).map((r) => this.summary(r))
   }
 
   /**
@@ -267,16 +195,16 @@ export class MonitorCore {
   addresses (): PeerAddresses[] {
     const now = this.clock.now()
     const list: PeerAddresses[] = []
-    for (const record of this.records.values()) {
+    for (const record of this.roster.values()) {
       if (record.addrs.length === 0) continue
-      list.push({ peer: record.peer, addrs: record.addrs, confirmed: record.confirmed, state: this.state(record), lastSeenAgoMs: now - record.lastHeardAt })
+      list.push({ peer: record.peer, addrs: record.addrs, confirmed: record.confirmed, state: peerState(record), lastSeenAgoMs: now - record.lastHeardAt })
     }
     return list
   }
 
   /** One peer with its windows, or undefined when unknown. */
   peer (id: string): PeerDetail | undefined {
-    const record = this.records.get(id)
+    const record = this.roster.get(id)
     if (record == null) return undefined
     const windows: Record<string, ReceivedMetric[]> = {}
     for (const name of this.store.namesOf(id)) windows[name] = this.store.window(id, name)
@@ -309,7 +237,7 @@ export class MonitorCore {
     this.flaps?.stop()
   }
 
-  /** Returns why the message is dropped, or undefined when accepted. */
+  /** Intake: returns why the message is dropped, or undefined when accepted. */
   private handle (from: string, bytes: Uint8Array, events: MonitorEvent[], via: string): DropReason | undefined {
     if (this.stopped) return 'stopped'
     if (from === this.self) return 'self'
@@ -318,12 +246,11 @@ export class MonitorCore {
     if (!decoded.ok) return decoded.reason
     const report = decoded.report
     if (report.peer !== from) return 'peer-mismatch'
-    let record = this.records.get(from)
+    let record = this.roster.get(from)
     if (record != null && !(report.epoch > record.epoch || (report.epoch === record.epoch && report.seq > record.seq))) {
       return 'replay'
     }
-    if (record == null && this.replayMemory.refuses(from, report.epoch, report.seq)) return 'replay'
-    if (record == null && this.leftUnknown.refuses(from, report.epoch, report.seq)) return 'replay'
+    if (record == null && this.roster.refuses(from, report.epoch, report.seq)) return 'replay'
     // After the replay check, so nobody can spend a peer's tokens by re-sending its old
     // reports. A leave notice that ends a peer's presence is never throttled: that would
     // turn a graceful leave into an alert.
@@ -333,175 +260,34 @@ export class MonitorCore {
     if (report.kind === 'leave') {
       if (record != null) {
         this.leave(record, report, events)
-        this.updateSilent(record)
+        this.roster.updateSilent(record)
       } else {
-        this.leftUnknown.remember(from, report.epoch, report.seq)
+        this.roster.leftUnknownPeer(from, report.epoch, report.seq)
       }
       return undefined
     }
     const joined = record == null || record.left
     if (record == null) {
-      const admitted = this.admit(from, via, report, now, events)
+      const admitted = this.newcomers.admit(from, via, report, now, events, (evicted) => { this.evict(evicted, events) })
       if (typeof admitted === 'string') return admitted
       record = admitted
-      this.replayMemory.delete(from)
-      this.leftUnknown.delete(from)
-      this.chargeReplay()
+      this.roster.add(record)
     } else if (!record.confirmed && (via !== record.source || via === from || this.admission.isConnected(from))) {
-      this.confirm(record)
+      this.roster.confirm(record)
     }
     if (joined) events.push({ type: 'joined', peer: from })
     record.left = false
     this.heard(record, report)
-    this.logMetrics(record, report, events, joined ? this.firstReportTtls : 1)
-    this.updateBytes(record)
-    this.updateSilent(record)
+    this.watch.log(record, report, events, joined ? this.firstReportTtls : 1)
+    this.roster.updateBytes(record, this.store.bytesOf(record.peer))
+    this.roster.updateSilent(record)
     return undefined
   }
 
-  /**
-   * Admits a new peer (admission.ts, budget.ts), or says why it waits. Confirmed
-   * newcomers come in from a generous bucket; unconfirmed ones only from the
-   * allowance of the neighbour that brought them and within their share of the
-   * budget. Room is made by evicting silent peers, never live ones.
-   */
-  private admit (from: string, via: string, report: Report, now: number, events: MonitorEvent[]): PeerRecord | DropReason {
-    // Connections (at most libp2p's limit) and the allow-list bound themselves: no bucket.
-    const bounded = this.allowList || via === from || this.admission.isConnected(from)
-    const confirmed = bounded || this.admission.heardThrough(from, via, now)
-    const own = PEER_BYTES + stringBytes(from)
-    const cost = own + this.store.firstReportBytes(report.metrics)
-    if (!bounded && (confirmed ? !this.admission.confirmedToken(now, false) : !this.admission.sourceToken(via, now, false))) {
-      return this.refuse('admission', now, events)
-    }
-    if (!confirmed) {
-      const limit = this.unconfirmedLimit()
-      if (this.unconfirmedBytes + cost > limit && !this.evictUntil(() => this.unconfirmedBytes + cost <= limit, undefined, events, true)) {
-        return this.refuse('admission', now, events)
-      }
-      if (this.admission.sourceBytes(via) + cost > limit * this.admission.limits.sourceShare) return this.refuse('admission', now, events)
-    }
-    if (!this.room(cost, undefined, events)) return this.refuse('budget', now, events)
-    if (!this.makeRoom(events)) return 'capacity'
-    if (!bounded) {
-      if (confirmed) this.admission.confirmedToken(now, true)
-      else this.admission.sourceToken(via, now, true)
-    }
-    this.admission.drop(from)
-    const bucket = this.rate.bucket(now)
-    this.rate.take(bucket, now, report.intervalMs)
-    const record: PeerRecord = {
-      kind: 'peer', peer: from, left: false, epoch: 0, seq: 0, sentAt: 0, intervalMs: 0, lastHeardAt: 0, bucket, tracked: new Map(),
-      confirmed, source: via, bytes: own, ownBytes: own, evictGen: 0, addrs: []
-    }
-    this.account.charge(own)
-    if (confirmed) {
-      this.count.admitted.confirmed++
-    } else {
-      this.count.admitted.unconfirmed++
-      this.unconfirmedPeers++
-      this.unconfirmedBytes += own
-      this.admission.chargeSource(via, own)
-    }
-    return record
-  }
-
-  /** Counts a newcomer refused by a bound; the first refusal of an episode says so in a `crowded` event. */
-  private refuse (bound: 'budget' | 'admission', now: number, events: MonitorEvent[]): DropReason {
-    if (this.episodeUntil[bound] <= now) {
-      const { usedBytes, budgetBytes, waiting } = this.pressure()
-      events.push({ type: 'crowded', reason: bound, usedBytes, budgetBytes, waiting })
-    }
-    this.episodeUntil[bound] = now + this.admission.limits.episodeMs
-    return bound
-  }
-
-  private unconfirmedLimit (): number {
-    return Math.floor(this.budget.limitBytes * this.admission.limits.unconfirmedShare)
-  }
-
-  /** Keeps the budget's `replay` account equal to what the replay record holds. */
-  private chargeReplay (): void {
-    this.replayAccount.charge(this.replayMemory.bytes - this.replayAccount.bytes)
-  }
-
-  /** Marks a peer confirmed: its bytes leave the unconfirmed share. */
-  private confirm (record: PeerRecord): void {
-    if (record.confirmed) return
-    record.confirmed = true
-    if (this.records.get(record.peer) === record) {
-      this.unconfirmedPeers--
-      this.unconfirmedBytes -= record.bytes
-      this.admission.chargeSource(record.source, -record.bytes)
-      if (this.silent.has(record)) this.pushEvictable(record)
-    }
-  }
-
-  /** Brings a peer's charged bytes up to date after its report changed its windows. */
-  private updateBytes (record: PeerRecord): void {
-    const bytes = record.ownBytes + this.store.bytesOf(record.peer)
-    if (!record.confirmed) {
-      this.unconfirmedBytes += bytes - record.bytes
-      this.admission.chargeSource(record.source, bytes - record.bytes)
-    }
-    record.bytes = bytes
-  }
-
-  /**
-   * Whether `bytes` more fit in the budget, after evicting silent peers (never
-   * `keep`, the peer growing) if needed.
-   */
-  private room (bytes: number, keep: PeerRecord | undefined, events: MonitorEvent[] | undefined): boolean {
-    if (this.account.fits(bytes)) return true
-    return this.evictUntil(() => this.account.fits(bytes), keep, events ?? [], false)
-  }
-
-  /**
-   * Evicts silent peers (left, or their heartbeat in alert), unconfirmed ones
-   * first and the heaviest first, until `enough` holds. `unconfirmedOnly`: only
-   * unconfirmed ones. Never a live peer.
-   */
-  private evictUntil (enough: () => boolean, keep: PeerRecord | undefined, events: MonitorEvent[], unconfirmedOnly: boolean): boolean {
-    const skipped: EvictEntry[] = []
-    let done = enough()
-    while (!done && this.evictHeap.length > 0) {
-      const entry = this.evictHeap[0]
-      const { record } = entry
-      if (unconfirmedOnly && entry.confirmed) break
-      popHeap(this.evictHeap, evictFirst)
-      if (entry.gen !== record.evictGen || this.records.get(record.peer) !== record || !this.evictable(record)) continue
-      if (record === keep) {
-        skipped.push(entry)
-        continue
-      }
-      if (entry.bytes !== record.bytes || entry.confirmed !== record.confirmed) {
-        this.pushEvictable(record)
-        continue
-      }
-      this.count.evicted++
-      this.forget(record, this.clock.now(), events)
-      done = enough()
-    }
-    for (const entry of skipped) pushHeap(this.evictHeap, entry, evictFirst)
-    return done
-  }
-
-  /** A peer that may be evicted: it left, or its heartbeat is in alert (a stuck metric of a live peer does not count). */
-  private evictable (record: PeerRecord): boolean {
-    if (record.left) return true
-    const ping = record.tracked.get(this.pingMetric)
-    return ping !== undefined ? ping.health === 'alerting' : this.state(record) !== 'alive'
-  }
-
-  private pushEvictable (record: PeerRecord): void {
-    record.evictGen++
-    pushHeap(this.evictHeap, { record, bytes: record.bytes, confirmed: record.confirmed, gen: record.evictGen }, evictFirst)
-    // Stale entries (peers back alive, forgotten, re-pushed) are dropped when they outnumber the live ones.
-    if (this.evictHeap.length > 64 && this.evictHeap.length > 2 * this.silent.size) {
-      const live = this.evictHeap.filter((e) => e.gen === e.record.evictGen && this.records.get(e.record.peer) === e.record)
-      this.evictHeap.length = 0
-      for (const e of live) pushHeap(this.evictHeap, e, evictFirst)
-    }
+  /** A silent peer the roster picked to make room is forgotten, and counted. */
+  private evict (record: PeerRecord, events: MonitorEvent[]): void {
+    this.count.evicted++
+    this.forget(record, this.clock.now(), events)
   }
 
   /** Records an accepted report's header and moves the peer to the most recently heard end. */
@@ -514,73 +300,18 @@ export class MonitorCore {
     record.sentAt = report.sentAt
     record.intervalMs = report.intervalMs
     record.lastHeardAt = now
-    if (report.addrs !== undefined && !sameList(report.addrs, record.addrs)) this.setAddrs(record, report.addrs)
+    if (report.addrs !== undefined && !sameList(report.addrs, record.addrs)) this.roster.setAddrs(record, report.addrs)
     this.onAccepted?.(report)
-    this.records.delete(record.peer)
-    this.records.set(record.peer, record)
+    this.roster.heard(record)
     this.tracker.set(record, now + this.retentionMs)
-  }
-
-  /** Keeps the peer's stated addresses, charged to its own bytes (bounded by ReportLimits.maxAddrs and maxAddrLength). */
-  private setAddrs (record: PeerRecord, addrs: string[]): void {
-    const bytes = (list: string[]): number => list.reduce((sum, addr) => sum + stringBytes(addr), 0)
-    const delta = bytes(addrs) - bytes(record.addrs)
-    record.addrs = addrs
-    record.ownBytes += delta
-    this.account.charge(delta)
-  }
-
-  private logMetrics (record: PeerRecord, report: Report, events: MonitorEvent[], ttls: number): void {
-    const now = record.lastHeardAt
-    const { peer } = record
-    const present = new Set<string>()
-    for (const metric of report.metrics) {
-      const expiresAt = now + metric.ttlMs * ttls
-      const { name, value, ttlMs } = metric
-      const logged = this.store.log({ peer, name, value, ttlMs, receivedAt: now, expiresAt, sentAt: report.sentAt })
-      if (logged !== 'logged') {
-        this.count.refusedMetrics++
-        if (logged === 'budget') this.count.refusedMetricsBudget++
-        continue
-      }
-      present.add(name)
-      let tracked = record.tracked.get(name)
-      if (tracked == null) {
-        tracked = { kind: 'metric', record, name, health: 'fresh', receivedAt: now, expiresAt, alertedAt: 0, muted: false }
-        record.tracked.set(name, tracked)
-      } else if (tracked.health === 'alerting' && !tracked.muted) {
-        events.push({ type: 'recovered', peer, metric: name, downMs: now - tracked.alertedAt })
-      }
-      tracked.muted = false
-      tracked.health = 'fresh'
-      tracked.receivedAt = now
-      tracked.expiresAt = expiresAt
-      this.tracker.set(tracked, expiresAt)
-    }
-    const pingAlerting = record.tracked.get(this.pingMetric)?.health === 'alerting'
-    for (const tracked of record.tracked.values()) {
-      if (!present.has(tracked.name) && alertsWhenAbsent(tracked, pingAlerting)) this.alert(tracked, now, events)
-    }
   }
 
   private leave (record: PeerRecord, report: Report, events: MonitorEvent[]): void {
     this.heard(record, report)
     if (record.left) return
     record.left = true
-    for (const tracked of record.tracked.values()) this.tracker.cancel(tracked)
-    record.tracked.clear()
+    this.watch.stopWatching(record)
     events.push({ type: 'left', peer: record.peer })
-  }
-
-  /**
-   * Makes room for a new peer by forgetting the least recently heard-from peer
-   * that is not alive. O(1) when every peer is alive, so a flood of new peer
-   * ids at capacity costs no scan.
-   */
-  private makeRoom (events: MonitorEvent[]): boolean {
-    if (this.records.size < this.maxPeers) return true
-    if (this.silent.size === 0) return false
-    return this.evictUntil(() => this.records.size < this.maxPeers, undefined, events, false)
   }
 
   /** A deadline passed; its timer was due at `due`. */
@@ -591,53 +322,13 @@ export class MonitorCore {
     if (deadline.kind === 'local') {
       this.health?.tick(now)
     } else if (deadline.kind === 'muted') {
-      const { usedBytes, budgetBytes, waiting } = this.pressure()
-      events.push({ type: 'crowded', reason: 'silent', usedBytes, budgetBytes, waiting, silent: this.mutedSinceSummary })
-      this.mutedSinceSummary = 0
+      this.watch.summarizeMuted(events)
     } else if (deadline.kind === 'peer') {
       this.forgetIfSilent(deadline, now, events)
-    } else if (!this.postponed(deadline, now)) {
-      this.metricExpired(deadline, now, events)
-      this.updateSilent(deadline.record)
+    } else if (this.watch.expired(deadline, now, events)) {
+      this.roster.updateSilent(deadline.record)
     }
     this.emit(events)
-  }
-
-  /** Local health's say (local-health.ts): whether judging this expiry waits, re-armed for later if so. */
-  private postponed (tracked: TrackedMetric, now: number): boolean {
-    if (this.health === undefined || tracked.health !== 'fresh') return false
-    const verdict = this.health.verdict(now, tracked.record, tracked.expiresAt, tracked.expiresAt - tracked.receivedAt)
-    if (verdict.judge) return false
-    this.tracker.set(tracked, verdict.at)
-    return true
-  }
-
-  /**
-   * Peers whose reports are expected: not left and not in alert. Local health
-   * counts unconfirmed ones (admission.ts) towards isolation only: invented peers
-   * that fall silent together must not make this node doubt itself (`receive`)
-   * and hold back its alerts on real ones.
-   */
-  private * livePeers (): Generator<PeerRecord> {
-    for (const record of this.records.values()) {
-      if (!this.silent.has(record)) yield record
-    }
-  }
-
-  /** Applies the alert rule (alert-rule.ts) to an expired metric. */
-  private metricExpired (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
-    const { record } = tracked
-    if (tracked.health !== 'fresh') return
-    if (tracked.name === this.pingMetric) {
-      this.alert(tracked, now, events)
-      for (const other of record.tracked.values()) {
-        if (other.health === 'pending') other.health = 'covered'
-      }
-      return
-    }
-    const health = healthAtExpiry(tracked, record.tracked.get(this.pingMetric), record.lastHeardAt)
-    if (health === 'alerting') this.alert(tracked, now, events)
-    else tracked.health = health
   }
 
   /** Forgets a silent peer, but only once none of its metrics is still unexpired. */
@@ -660,72 +351,12 @@ export class MonitorCore {
     for (const tracked of record.tracked.values()) this.tracker.cancel(tracked)
     this.tracker.cancel(record)
     this.store.remove(record.peer)
-    this.records.delete(record.peer)
-    this.silent.delete(record)
-    this.account.charge(-record.ownBytes)
-    if (!record.confirmed) {
-      this.unconfirmedPeers--
-      this.unconfirmedBytes -= record.bytes
-      this.admission.chargeSource(record.source, -record.bytes)
-    }
-    record.evictGen++
-    this.replayMemory.remember(record.peer, record.epoch, record.seq)
-    this.chargeReplay()
+    this.roster.remove(record)
     events.push({ type: 'forgotten', peer: record.peer, silentMs: now - record.lastHeardAt })
   }
 
-  private alert (tracked: TrackedMetric, now: number, events: MonitorEvent[]): void {
-    const { record, name } = tracked
-    const last = this.store.latest(record.peer, name)
-    tracked.health = 'alerting'
-    tracked.alertedAt = now
-    // An unconfirmed peer (maybe invented) alerts within a small allowance; the rest are counted in one event.
-    if (!record.confirmed && !this.admission.alertToken(now)) {
-      tracked.muted = true
-      this.count.mutedAlerts++
-      if (this.mutedSinceSummary++ === 0) this.tracker.set(this.mutedSummary, now + MUTED_SUMMARY_MS)
-      return
-    }
-    events.push({
-      type: 'alert',
-      peer: record.peer,
-      metric: name,
-      lagMs: now - tracked.expiresAt,
-      ttlMs: last?.ttlMs ?? tracked.expiresAt - tracked.receivedAt,
-      silentMs: now - record.lastHeardAt,
-      lastValue: last?.value ?? '',
-      ...(this.health !== undefined && this.health.state !== 'healthy' ? { degraded: this.health.why } : {})
-    })
-  }
-
-  /** Keeps `silent` in step with a known peer's state, after anything that may have changed it. */
-  private updateSilent (record: PeerRecord): void {
-    if (this.state(record) === 'alive') {
-      this.silent.delete(record)
-    } else {
-      this.silent.add(record)
-      if (this.evictable(record)) this.pushEvictable(record)
-    }
-  }
-
-  private state (record: PeerRecord): PeerState {
-    if (record.left) return 'left'
-    for (const tracked of record.tracked.values()) {
-      if (tracked.health === 'alerting') return 'alerting'
-    }
-    return 'alive'
-  }
-
   private summary (record: PeerRecord): PeerSummary {
-    const metrics: Record<string, ReceivedMetric> = {}
-    for (const name of this.store.namesOf(record.peer)) {
-      const latest = this.store.latest(record.peer, name)
-      if (latest != null) metrics[name] = latest
-    }
-    const alerting = [...record.tracked.values()].filter((t) => t.health === 'alerting').map((t) => t.name)
-    const { peer, epoch, seq, sentAt, intervalMs } = record
-    const flapping = this.flaps?.isFlapping(peer) ?? false
-    return { peer, state: this.state(record), flapping, lastSeenAgoMs: this.clock.now() - record.lastHeardAt, epoch, seq, sentAt, intervalMs, alerting, confirmed: record.confirmed, addrs: record.addrs, metrics }
+    return summarize(record, this.store, this.flaps?.isFlapping(record.peer) ?? false, this.clock.now())
   }
 
   /** Emits local health's events, then `events`, and keeps local health's re-examination armed. */
@@ -746,19 +377,6 @@ export class MonitorCore {
       }
     }
   }
-}
-
-/** Eviction order: unconfirmed peers before confirmed ones, then the heaviest first, then the least recently heard from. */
-function evictFirst (a: EvictEntry, b: EvictEntry): boolean {
-  if (a.confirmed !== b.confirmed) return !a.confirmed
-  if (a.bytes !== b.bytes) return a.bytes > b.bytes
-  return a.record.lastHeardAt < b.record.lastHeardAt
-}
-
-/** Forgotten peers the replay record keeps: a power of two whose full size is at most an eighth of `budgetBytes`, from 16 to its default (2^20: 32 MiB for the default 256 MiB). */
-export function replayCapacity (budgetBytes: number): number {
-  const entries = budgetBytes / 8 / REPLAY_MEMORY_ENTRY_BYTES
-  return Math.min(DEFAULT_REPLAY_MEMORY_CAPACITY, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(1, entries)))))
 }
 
 function sameList (a: readonly string[], b: readonly string[]): boolean {

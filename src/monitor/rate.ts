@@ -10,6 +10,7 @@
  * publish times are spread by ±5 % around its interval, and gossip delivery
  * that bunches a few reports together fits in the burst.
  */
+import { TokenBucket } from './token-bucket.js'
 
 /** Shortest interval (ms) the receiver credits a sender with, whatever it declares: the daemon's smallest `--interval`. */
 export const DEFAULT_RATE_MIN_INTERVAL_MS = 100
@@ -34,14 +35,6 @@ export const DEFAULT_RATE_LIMIT: Readonly<RateLimit> = Object.freeze({
   burst: DEFAULT_RATE_BURST
 })
 
-/** The rate state of one sender; it lives (and dies) with that sender's record. */
-export interface TokenBucket {
-  /** Reports the sender may send now (fractional between refills). */
-  tokens: number
-  /** Monotonic time (ms) `tokens` was last brought up to date. */
-  updatedAt: number
-}
-
 /** Applies one RateLimit to any number of senders' buckets. */
 export class RateLimiter {
   readonly limit: Readonly<RateLimit>
@@ -55,9 +48,9 @@ export class RateLimiter {
     this.limit = Object.freeze({ minIntervalMs, headroom, burst })
   }
 
-  /** A full bucket, for a sender heard from for the first time. */
+  /** A full bucket, for a sender heard from for the first time; it lives (and dies) with that sender's record. */
   bucket (now: number): TokenBucket {
-    return { tokens: this.limit.burst, updatedAt: now }
+    return new TokenBucket(this.perMs(0), this.limit.burst, now)
   }
 
   /**
@@ -66,14 +59,7 @@ export class RateLimiter {
    * from its refill, when the sender has none left.
    */
   take (bucket: TokenBucket, now: number, declaredIntervalMs: number): boolean {
-    const elapsed = now - bucket.updatedAt
-    if (elapsed > 0) {
-      bucket.tokens = Math.min(this.limit.burst, bucket.tokens + elapsed * this.perMs(declaredIntervalMs))
-      bucket.updatedAt = now
-    }
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
-    return true
+    return bucket.take(now, this.perMs(declaredIntervalMs))
   }
 
   /** Reports per second allowed on average to a sender that declares this interval. */

@@ -21,7 +21,7 @@ export interface MetricStoreInit {
    * Asked before the store grows by `bytes` for `peer`; false refuses the growth.
    * It may make room first (the core evicts silent peers). Default: the account's fits().
    */
-  room?: (bytes: number, peer: string) => boolean
+  canGrow?: (bytes: number, peer: string) => boolean
 }
 
 /** What `MetricStore.log` did with a metric. */
@@ -45,7 +45,7 @@ export class MetricStore {
   private readonly byPeer = new Map<string, PeerWindows>()
   private readonly byName = new Map<string, Map<string, MetricWindow>>()
   private readonly account: BudgetAccount | undefined
-  private readonly room: (bytes: number, peer: string) => boolean
+  private readonly canGrow: (bytes: number, peer: string) => boolean
   private held = 0
 
   constructor (init: MetricStoreInit = {}) {
@@ -54,7 +54,7 @@ export class MetricStore {
     this.maxPeers = positiveInteger('maxPeers', init.maxPeers ?? DEFAULT_MAX_PEERS)
     this.account = init.account
     const account = init.account
-    this.room = init.room ?? (account === undefined ? () => true : (bytes) => account.fits(bytes))
+    this.canGrow = init.canGrow ?? (account === undefined ? () => true : (bytes) => account.fits(bytes))
   }
 
   /** Estimated bytes of every name and window entry held (budget.ts). */
@@ -92,7 +92,7 @@ export class MetricStore {
     if (window == null) {
       if (peer != null && peer.windows.size >= this.maxNamesPerPeer) return 'too-many-names'
       const bytes = NAME_BYTES + stringBytes(metric.name) + entryBytes(metric, undefined)
-      if (!this.room(bytes, metric.peer)) return 'budget'
+      if (!this.canGrow(bytes, metric.peer)) return 'budget'
       if (peer == null) {
         peer = { windows: new Map(), bytes: 0 }
         this.byPeer.set(metric.peer, peer)
@@ -119,11 +119,11 @@ export class MetricStore {
     let added = entryBytes(metric, previous)
     const overwritten = (): number => window.full ? oldestBytes(window, window.capacity > 1 ? window.at(1) : metric) : 0
     let delta = added - overwritten()
-    if (delta > 0 && !this.room(delta, metric.peer)) {
+    if (delta > 0 && !this.canGrow(delta, metric.peer)) {
       // Over budget, a known metric is still kept fresh (a refused update would
       // turn into a false alert), but its window gives up its oldest entries
       // instead of growing; the latest value always stays.
-      while (window.size > 0 && !this.room(added, metric.peer)) {
+      while (window.size > 0 && !this.canGrow(added, metric.peer)) {
         const released = oldestBytes(window, window.at(1))
         window.dropOldest()
         this.charge(windows, -released)
