@@ -11,6 +11,7 @@ import type { CreateNodeOptions } from '../../src/libp2p/node.js'
 import { generateSwarmKey } from '../../src/daemon/psk.js'
 import { FAST, eventsOf, waitFor } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
+import { sleep } from '../helpers/wait.js'
 import { RogueNode, sybilKey } from '../helpers/rogue.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -35,7 +36,6 @@ async function identity (): Promise<{ key: PrivateKey, id: string }> {
 const addr = (t: TestNode): string => t.node.getMultiaddrs()[0].toString()
 const monitored = (t: TestNode): string[] => t.node.services.monitor.peers().map(p => p.peer)
 const connectedTo = (t: TestNode, peer: string): boolean => t.node.getConnections().some(c => c.remotePeer.toString() === peer)
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 describe('private swarms', { timeout: 120_000 }, () => {
   it('a swarm key lets in the nodes that hold it and nobody else', async () => {

@@ -13,6 +13,7 @@ import { DEFAULT_TOPIC } from '../../src/constants.js'
 import type { DropReason } from '../../src/monitor/report.js'
 import { FAST, crash, eventsOf, waitFor } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
+import { sleep } from '../helpers/wait.js'
 import { GARBAGE_KINDS, RogueNode } from '../helpers/rogue.js'
 import type { GarbageKind } from '../helpers/rogue.js'
 
@@ -36,7 +37,6 @@ async function rogue (): Promise<RogueNode> {
 
 const addr = (t: TestNode): string => t.node.getMultiaddrs()[0].toString()
 const dropped = (t: TestNode, reason: DropReason): number => t.node.services.monitor.counters().dropped[reason] ?? 0
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 /** Scoring off for the topic, so a rogue is never graylisted and every message reaches the validator. */
 const NO_SCORING: CreateNodeOptions['gossipsub'] = { scoreParams: { topics: { [DEFAULT_TOPIC]: { invalidMessageDeliveriesWeight: 0 } as any } } }

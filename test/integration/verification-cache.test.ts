@@ -14,6 +14,7 @@ import { processVerificationCache } from '../../src/libp2p/verification-cache.js
 import { processLoopProbe } from '../../src/monitor/loop-probe.js'
 import { FAST, eventsOf, waitFor } from '../helpers/nodes.js'
 import type { TestNode } from '../helpers/nodes.js'
+import { sleep } from '../helpers/wait.js'
 import { RogueNode } from '../helpers/rogue.js'
 
 const running: Array<{ stop: () => Promise<void> }> = []
@@ -28,7 +29,6 @@ async function honest (): Promise<TestNode> {
 }
 
 const addr = (t: TestNode): string => t.node.getMultiaddrs()[0].toString()
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 describe('signature checks shared by the nodes of a process', { timeout: 60_000 }, () => {
   it('rejects a forged copy (same from and seqno, other data or signature) of a report whose real signature is remembered, and accepts the real copy from the memo', async () => {

@@ -9,9 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { after, describe, it } from 'node:test'
 import { Swarm } from '../../src/swarm/launcher.js'
 import type { NodeEvent } from '../../src/swarm/child.js'
-import { waitFor } from '../helpers/wait.js'
+import { sleep, waitFor } from '../helpers/wait.js'
 
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 describe('local health, real daemons', () => {
   const busy: ChildProcess[] = []

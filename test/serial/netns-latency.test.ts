@@ -12,7 +12,6 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { after, describe, it } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Swarm } from '../../src/swarm/launcher.js'
 import { listLanNames } from '../../src/swarm/netns-cleanup.js'
 import { LanLatency, RELAY_ADDRESS } from '../../src/swarm/netns-latency.js'
@@ -21,6 +20,7 @@ import { lanAddress, NetnsLan } from '../../src/swarm/netns.js'
 import { parseTimeline } from '../../src/swarm/timeline-file.js'
 import { runTimeline } from '../../src/swarm/timeline.js'
 import { inCiPass, netnsSkip } from '../helpers/ci.js'
+import { sleep } from '../helpers/wait.js'
 
 const skip = netnsSkip() || inCiPass(2)
 const PORT = 7000

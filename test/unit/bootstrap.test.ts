@@ -3,13 +3,14 @@ import { describe, it } from 'node:test'
 import { BootstrapKeeper } from '../../src/daemon/bootstrap.js'
 import type { BootstrapTarget } from '../../src/daemon/bootstrap.js'
 import { resolveBootstrapTarget, toBootstrapTarget, type HostLookup } from '../../src/daemon/bootstrap-addr.js'
-import { sleep, waitFor } from '../helpers/wait.js'
+import { useFakeTimers } from '../helpers/fake-clock.js'
 
 const PEER = '12D3KooWGRUVh7b4H3bFxmQ7hbmsm5iR4HUZ4nFC5ySUxZ6LiBTm'
 
 const target: BootstrapTarget = { addr: '/ip4/127.0.0.1/tcp/1/p2p/QmPeer', peer: 'QmPeer' }
 
 describe('BootstrapKeeper', () => {
+  const time = useFakeTimers()
   it('dials at start and retries a failing bootstrap peer with growing delays', async () => {
     const delays: number[] = []
     let dials = 0
@@ -23,10 +24,10 @@ describe('BootstrapKeeper', () => {
       onDialError: (_t, _e, retryIn) => { delays.push(retryIn) }
     })
     keeper.start()
-    await waitFor('four retries', () => delays.length >= 4, 10_000)
+    await time.clock.runUntil('four retries', () => delays.length >= 4, 10_000)
     keeper.stop()
     const afterStop = dials
-    await sleep(100)
+    await time.clock.runFor(100)
     assert.ok(dials >= 4, `kept trying (${dials} dials)`)
     assert.deepEqual(delays.slice(0, 4), [10, 20, 40, 40], 'exponential, capped')
     assert.equal(dials, afterStop, 'no dial after stop()')
@@ -43,20 +44,21 @@ describe('BootstrapKeeper', () => {
       dial: async () => { dials++; connected = true; return 'QmPeer' }
     })
     keeper.start()
-    await sleep(30)
+    await time.clock.runFor(30)
     assert.equal(dials, 1)
     keeper.peerDisconnected('someone-else')
-    await sleep(30)
+    await time.clock.runFor(30)
     assert.equal(dials, 1, 'other peers do not trigger a dial')
     connected = false
     keeper.peerDisconnected('QmPeer')
-    await sleep(50)
+    await time.clock.runFor(50)
     assert.equal(dials, 2, 'redialled after the disconnect')
     keeper.stop()
   })
 })
 
 describe('BootstrapKeeper against a peer that drops us right after each dial', () => {
+  const time = useFakeTimers()
   it('backs off instead of redialling at once, over and over', async () => {
     let connected = false
     const dialTimes: number[] = []
@@ -76,7 +78,7 @@ describe('BootstrapKeeper against a peer that drops us right after each dial', (
       }
     })
     keeper.start()
-    await waitFor('five dials', () => dialTimes.length >= 5, 10_000)
+    await time.clock.runUntil('five dials', () => dialTimes.length >= 5, 10_000)
     keeper.stop()
     // Timers fire late on a busy machine, never early: each gap is at least its backoff
     // delay (10, 20, 40, 80 ms), where redialling at once would leave gaps of ~1 ms.
@@ -86,6 +88,7 @@ describe('BootstrapKeeper against a peer that drops us right after each dial', (
 })
 
 describe('BootstrapKeeper with an address without a peer id', () => {
+  const time = useFakeTimers()
   it('learns who answered and dials the address again when that peer disconnects', async () => {
     const open = new Set<string>()
     const dialled: string[] = []
@@ -98,16 +101,16 @@ describe('BootstrapKeeper with an address without a peer id', () => {
     })
     try {
       keeper.start()
-      await waitFor('the first dial', () => dialled.length === 1, 10_000)
+      await time.clock.runUntil('the first dial', () => dialled.length === 1, 10_000)
       keeper.peerDisconnected('someone-else')
       open.delete('peer-1')
       keeper.peerDisconnected('peer-1')
       // A restarted node answers at the same address with a new peer id: dialled again.
-      await waitFor('a second dial after the disconnect', () => dialled.length === 2, 10_000)
+      await time.clock.runUntil('a second dial after the disconnect', () => dialled.length === 2, 10_000)
       assert.deepEqual(dialled, ['/ip4/10.0.0.1/tcp/4011', '/ip4/10.0.0.1/tcp/4011'])
       open.delete('peer-2')
       keeper.peerDisconnected('peer-2')
-      await waitFor('a third dial, for the peer learned second', () => dialled.length === 3, 10_000)
+      await time.clock.runUntil('a third dial, for the peer learned second', () => dialled.length === 3, 10_000)
     } finally {
       keeper.stop()
     }
@@ -115,6 +118,7 @@ describe('BootstrapKeeper with an address without a peer id', () => {
 })
 
 describe('BootstrapKeeper with a DNS name', () => {
+  const time = useFakeTimers()
   const name: BootstrapTarget = { addr: '/dns4/peermon/tcp/4011', byName: true }
   const ip = (n: number): string => `/ip4/10.0.0.${n}/tcp/4011`
 
@@ -134,7 +138,7 @@ describe('BootstrapKeeper with a DNS name', () => {
     })
     try {
       keeper.start()
-      await waitFor('three dials', () => dialled.length === 3, 10_000)
+      await time.clock.runUntil('three dials', () => dialled.length === 3, 10_000)
       assert.ok(!dialled.includes(ip(1)), 'not to itself')
       assert.equal(new Set(dialled).size, 3)
       // One of them goes; the name now answers with a replacement at a new address.
@@ -142,7 +146,7 @@ describe('BootstrapKeeper with a DNS name', () => {
       open.delete(`at ${gone}`)
       answer = [...answer.filter(a => a !== gone), ip(9)]
       keeper.peerDisconnected(`at ${gone}`)
-      await waitFor('one more dial', () => dialled.length === 4, 10_000)
+      await time.clock.runUntil('one more dial', () => dialled.length === 4, 10_000)
       assert.equal(resolutions, 2, 'resolved again')
       assert.notEqual(dialled[3], gone, 'to an address the name still has')
       assert.ok(!dialled.slice(0, 3).includes(dialled[3]), 'not to a peer still connected')
@@ -166,8 +170,8 @@ describe('BootstrapKeeper with a DNS name', () => {
     })
     try {
       keeper.start()
-      await waitFor('one dial', () => dialled.length === 1, 10_000)
-      await sleep(50)
+      await time.clock.runUntil('one dial', () => dialled.length === 1, 10_000)
+      await time.clock.runFor(50)
       assert.equal(dialled.length, 1, 'the connected replica counts as one of the two')
       assert.notEqual(dialled[0], ip(2))
     } finally {
@@ -191,10 +195,10 @@ describe('BootstrapKeeper with a DNS name', () => {
     })
     try {
       keeper.start()
-      await sleep(60)
+      await time.clock.runFor(60)
       assert.deepEqual(dialled, [])
       answer = [ip(1), ip(2)]
-      await waitFor('the dial once a second replica resolves', () => dialled.length > 0, 10_000)
+      await time.clock.runUntil('the dial once a second replica resolves', () => dialled.length > 0, 10_000)
       assert.equal(dialled[0], ip(2))
       assert.deepEqual(errors, [], 'no warning')
     } finally {
@@ -216,7 +220,7 @@ describe('BootstrapKeeper with a DNS name', () => {
     })
     try {
       keeper.start()
-      await waitFor('three failed attempts', () => delays.length >= 3, 10_000)
+      await time.clock.runUntil('three failed attempts', () => delays.length >= 3, 10_000)
       assert.deepEqual(delays.slice(0, 3), [10, 20, 40])
     } finally {
       keeper.stop()

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { DegreeKeeper } from '../../src/daemon/degree-keeper.js'
 import type { DegreeKeeperInit, DialCandidate } from '../../src/daemon/degree-keeper.js'
+import { FakeClock } from '../helpers/fake-clock.js'
 
 /** A swarm the keeper sees: who is known, who is connected, which dials fail; time moves only when the test says. */
 function harness (init: Partial<DegreeKeeperInit<string>> & { target: number, known: Array<DialCandidate<string>> }) {
@@ -80,6 +81,8 @@ describe('DegreeKeeper', () => {
   })
 
   it('counts a connection that closed at once as a failure, and dials others after a disconnection', async () => {
+    const clock = new FakeClock() // the keeper's reaction timer
+    const restore = clock.install()
     const { keeper, world } = harness({ target: 2, known: peers(3), random: () => 0.5 })
     try {
       keeper.tick()
@@ -88,12 +91,12 @@ describe('DegreeKeeper', () => {
       world.connected.delete(first)
       world.now = 1_000 // lasted 1 s: less than stableAfterMs
       keeper.peerDisconnected(first)
-      await new Promise(resolve => setTimeout(resolve, 5))
+      clock.advance(5)
       await settle()
       assert.equal(world.connected.size, 2, 'back at the target')
       assert.ok(!world.connected.has(first), 'not the peer that dropped it at once')
       assert.equal(world.dials.length, 3)
-    } finally { keeper.stop() }
+    } finally { keeper.stop(); restore() }
   })
 
   it('never dials faster than its bucket allows', async () => {

@@ -9,7 +9,7 @@ import { DEFAULT_FLAP_LIMITS, FlapDetector } from '../../src/monitor/flapping.js
 import type { FlapLimits } from '../../src/monitor/flapping.js'
 import type { MonitorEvent, StableEvent } from '../../src/monitor/types.js'
 import { FakeClock } from '../helpers/fake-clock.js'
-import { Harness, Sender } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
 
 const W = 30_000
 

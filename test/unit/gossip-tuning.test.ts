@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { GOSSIPSUB_STOCK, gossipsubFromEnv } from '../../src/daemon/trace.js'
 import { batchForwarding, isBatchingForwarding } from '../../src/libp2p/gossip-batching.js'
 import { fastMsgId, msgIdToKey } from '../../src/libp2p/gossip-tuning.js'
+import { FakeClock } from '../helpers/fake-clock.js'
 
 interface Rpc { subscriptions?: unknown[], messages?: unknown[], control?: unknown }
 
@@ -74,13 +75,19 @@ describe('batchForwarding', () => {
   })
 
   it('waits windowMs for more when asked to', async () => {
-    const gs = batchForwarding(fakeGossipsub(['a']), 30)
-    gs.sendRpc('a', { messages: [1] })
-    await turn()
-    gs.sendRpc('a', { messages: [2] })
-    assert.equal(gs.sent.length, 0)
-    await new Promise((resolve) => setTimeout(resolve, 60))
-    assert.deepEqual(gs.sent.map(([, rpc]) => rpc.messages), [[1, 2]])
+    const clock = new FakeClock()
+    const restore = clock.install()
+    try {
+      const gs = batchForwarding(fakeGossipsub(['a']), 30)
+      gs.sendRpc('a', { messages: [1] })
+      await turn()
+      gs.sendRpc('a', { messages: [2] })
+      assert.equal(gs.sent.length, 0)
+      clock.advance(60)
+      assert.deepEqual(gs.sent.map(([, rpc]) => rpc.messages), [[1, 2]])
+    } finally {
+      restore()
+    }
   })
 })
 

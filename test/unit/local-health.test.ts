@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LOCAL_HEALTH_DEFAULTS, LocalHealth } from '../../src/monitor/local-health.js'
 import type { AlertEvent, LocalEvent, MonitorEvent } from '../../src/monitor/types.js'
-import { Harness, Sender } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
 
 const INTERVAL = 1_000
 const TTL = 3_000

@@ -5,20 +5,26 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LoopProbe } from '../../src/monitor/loop-probe.js'
+import type { EventLoopUtilization } from 'node:perf_hooks'
+import { LoopProbe, type LoopProbeClock } from '../../src/monitor/loop-probe.js'
+import { useFakeTimers, type FakeClock } from '../helpers/fake-clock.js'
 
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+/** The probe's clock on a fake one: its time, and a loop that was never busy. */
+const probeClock = (clock: FakeClock): LoopProbeClock => ({
+  now: clock.now,
+  utilization: (): EventLoopUtilization => ({ idle: 0, active: 0, utilization: 0 })
+})
 
 describe('LoopProbe', () => {
+  const time = useFakeTimers()
   it('gives every listener the same figures, and a stall to each of them', async () => {
-    const probe = new LoopProbe(20)
+    const probe = new LoopProbe(20, probeClock(time.clock))
     const seen: Array<Array<[number, number]>> = [[], [], []]
     const stops = seen.map((list) => probe.listen((late, utilization) => { list.push([late, utilization]) }))
     try {
-      await sleep(100)
-      const blockedUntil = performance.now() + 300
-      while (performance.now() < blockedUntil) {} // a stall of 300 ms
-      await sleep(60)
+      time.clock.advance(100)
+      time.clock.block(300) // a stall of 300 ms: the timer runs late
+      time.clock.advance(60)
       assert.ok(seen[0].length >= 3, `${seen[0].length} samples in ~400 ms at 20 ms`)
       assert.deepEqual(seen[1], seen[0])
       assert.deepEqual(seen[2], seen[0])
@@ -31,20 +37,20 @@ describe('LoopProbe', () => {
   })
 
   it('runs a timer only while someone listens, and a listener that throws does not starve the others', async () => {
-    const probe = new LoopProbe(10)
+    const probe = new LoopProbe(10, probeClock(time.clock))
     assert.equal(probe.running, false)
     let calls = 0
     const stopBad = probe.listen(() => { throw new Error('boom') })
     const stopGood = probe.listen(() => { calls++ })
     assert.equal(probe.running, true)
-    await sleep(80)
+    time.clock.advance(80)
     stopBad()
     assert.equal(probe.running, true, 'one listener left')
     assert.ok(calls >= 2)
     stopGood()
     assert.equal(probe.running, false, 'nobody listens: no timer')
     const before = calls
-    await sleep(40)
+    time.clock.advance(40)
     assert.equal(calls, before)
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { Harness, Sender } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
 
 describe('MonitorCore isAllowed', () => {
   it('drops reports of unlisted signers as not-allowed before decoding, and monitors listed ones', () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { Report as WireReport } from '../../src/monitor/pb/report.js'
 import { encodeReport } from '../../src/monitor/report.js'
-import { Harness, Sender } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
 
 const TTL = 3_000
 

@@ -13,8 +13,8 @@ import type { MonitorCoreInit } from '../../src/monitor/core-api.js'
 import { DEFAULT_MAX_NAMES_PER_PEER, DEFAULT_MAX_PEERS } from '../../src/monitor/store.js'
 import { DEFAULT_WINDOW_SIZE } from '../../src/monitor/window.js'
 import { FakeClock } from '../helpers/fake-clock.js'
-import { Sender } from './monitor-fixture.js'
-import type { MetricSpec } from './monitor-fixture.js'
+import { Sender } from '../helpers/monitor-fixture.js'
+import type { MetricSpec } from '../helpers/monitor-fixture.js'
 
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void

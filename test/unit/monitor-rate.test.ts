@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { Harness, Sender } from './monitor-fixture.js'
-import type { MetricSpec } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
+import type { MetricSpec } from '../helpers/monitor-fixture.js'
 
 const TTL = 3_000
 const PING: MetricSpec[] = [['ping', 1, TTL]]

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ENTRY_BYTES, NAME_BYTES, PEER_BYTES, stringBytes } from '../../src/monitor/budget.js'
 import type { MonitorEvent } from '../../src/monitor/types.js'
-import { Harness, Sender } from './monitor-fixture.js'
-import type { MetricSpec } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
+import type { MetricSpec } from '../helpers/monitor-fixture.js'
 
 const TTL = 3_000
 const INTERVAL = 1_000

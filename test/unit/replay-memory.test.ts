@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { REPLAY_MEMORY_ENTRY_BYTES, ReplayMemory } from '../../src/monitor/replay-memory.js'
 import { replayCapacity } from '../../src/monitor/roster.js'
-import { Harness, Sender } from './monitor-fixture.js'
+import { Harness, Sender } from '../helpers/monitor-fixture.js'
 
 const TTL = 3_000
 const MINUTE = 60_000
