@@ -16,7 +16,7 @@ const DETAILS_MS = 5000
 const FEED_MAX = 100
 const STATE_ORDER: Record<PeerState, number> = { alerting: 0, alive: 1, left: 2 }
 // The browser script imports nothing at run time: this is monitor/informers.ts's
-// BUILTIN_METRICS, kept equal by test/unit/dashboard-page.test.ts.
+// BUILTIN_METRICS, kept equal by test/integration/dashboard-page.test.ts.
 const BUILTIN = new Set(['ping', 'load', 'memory', 'freespace', 'peers', 'health'])
 /** The `health` metric a peer reports about itself: 1 degraded, 2 isolated (0: healthy). */
 const SELF_CONDITION: Record<number, string> = { 1: 'degraded', 2: 'isolated' }
