@@ -4,10 +4,10 @@
  */
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describeExit } from './child.js'
-import type { Swarm } from './launcher.js'
-import { readRssKb } from './rss.js'
-import { redrawPrefix, renderSummaryLine, renderTable, snapshotJson, type NodeSnapshot, type SwarmSnapshot } from './view.js'
+import { describeExit } from '../nodes/daemon-child.js'
+import type { Swarm } from '../launch/launcher.js'
+import { readRssKb } from '../nodes/rss.js'
+import { redrawPrefix, renderSummaryLine, renderTable, snapshotJson, type NodeSnapshot, type SwarmSnapshot } from './render.js'
 
 export const REFRESH_MS = 1000
 /** Messages kept under the table on a terminal. */

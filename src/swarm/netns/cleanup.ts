@@ -1,12 +1,12 @@
 /**
- * Finding and removing what network-namespace LANs made (netns-names.ts):
+ * Finding and removing what network-namespace LANs made (names.ts):
  * the namespaces, veth pairs and bridges of one launcher, or the leftovers of
  * every launcher that died without cleaning up, the processes still running
  * in their namespaces included (SIGKILL). Fault rules and queues live in the
  * namespaces and on the veths, and go with them.
  */
-import { deadOwnersNames, isProcessAlive, ownerOf } from './netns-names.js'
-import { readToolSync, runTool, runToolSync } from './netns-tools.js'
+import { deadOwnersNames, isProcessAlive, ownerOf } from './names.js'
+import { readToolSync, runTool, runToolSync } from './tools.js'
 
 /** Every namespace and link name on the machine a LAN makes (pm-<pid>-<i|br>), of any owner. */
 export function listLanNames (): string[] {
@@ -21,7 +21,7 @@ export function listLanNames (): string[] {
 }
 
 /**
- * Removes what the LANs of dead launchers left behind (netns-names.ts), the
+ * Removes what the LANs of dead launchers left behind (names.ts), the
  * processes still running in their namespaces included; resolves with the
  * names removed. Names of running launchers stay.
  */

@@ -1,6 +1,6 @@
 /**
- * The protocol between the launcher (packed.ts) and a packed swarm process
- * (pack-process.ts). The launcher writes one JSON command per line on the
+ * The protocol between the launcher (packed-process.ts) and a packed swarm process
+ * (pack-command.ts). The launcher writes one JSON command per line on the
  * process's stdin:
  *
  *   {"start":3,"args":["--json","--listen",...],"env":{"PEERMON_TRACE":"..."}}

@@ -4,7 +4,7 @@
  * strict CSP, nothing from the internet, loopback by default, a token
  * otherwise). Routes:
  *
- * - `GET /`: the page (view-page.ts);
+ * - `GET /`: the page (page.ts);
  * - `GET /api/events`: Server-Sent Events: `snapshot` on connect (state and the
  *   feed kept), then `state` at most every TICK_MS when something changed
  *   (the state whole, and the feed entries since the previous one);
@@ -22,15 +22,15 @@
  */
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { bearerToken, isLoopbackHost, tokenMatches } from '../api/auth.js'
-import { ConfigError } from '../config-error.js'
-import { EventStreams } from '../api/events.js'
-import { describeExit } from './child.js'
-import { pageCsp } from '../api/page-csp.js'
-import type { Swarm } from './launcher.js'
-import { Feed, LeftPeers, matrixOf, partitionGroups, viewNode, type NodeFacts } from './view-model.js'
-import { VIEW_HTML, VIEW_SCRIPT, VIEW_STYLE } from './view-page.js'
-import { VIEW_ACTIONS, type ActionResponse, type ViewAction, type ViewState, type ViewTick } from './view-types.js'
+import { bearerToken, isLoopbackHost, tokenMatches } from '../../api/auth.js'
+import { ConfigError } from '../../config-error.js'
+import { EventStreams } from '../../api/events.js'
+import { describeExit } from '../nodes/daemon-child.js'
+import { pageCsp } from '../../api/page-csp.js'
+import type { Swarm } from '../launch/launcher.js'
+import { Feed, LeftPeers, matrixOf, partitionGroups, viewNode, type NodeFacts } from './model.js'
+import { VIEW_HTML, VIEW_SCRIPT, VIEW_STYLE } from './page.js'
+import { VIEW_ACTIONS, type ActionResponse, type ViewAction, type ViewState, type ViewTick } from './types.js'
 
 /** At most one state update per this many ms, whatever the event rate. */
 export const TICK_MS = 500

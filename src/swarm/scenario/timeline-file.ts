@@ -24,12 +24,12 @@
  * step. Nodes: `3`, `"0-4"`, `"0-4,7"`, `[0, "5-9"]`, `"all"`; `by` also takes
  * `"others"` (every node not in `on`).
  */
-import { ConfigError, quote } from '../config-error.js'
-import { DEFAULT_INTERVAL_MS, defaultTtlMs } from '../constants.js'
-import { DAEMON_LIMITS } from '../daemon/options.js'
-import { formatDuration, parseDuration } from '../duration.js'
+import { ConfigError, quote } from '../../config-error.js'
+import { DEFAULT_INTERVAL_MS, defaultTtlMs } from '../../constants.js'
+import { DAEMON_LIMITS } from '../../daemon/options.js'
+import { formatDuration, parseDuration } from '../../duration.js'
 import { churnSteps, parseChurn } from './churn.js'
-import { LOSS_DIRECTIONS, type LossDirection } from './link-faults.js'
+import { LOSS_DIRECTIONS, type LossDirection } from '../netns/link-faults.js'
 
 export const TIMELINE_LIMITS = Object.freeze({ maxNodes: 200, maxSteps: 200, maxExpectations: 100 })
 
@@ -48,7 +48,7 @@ export interface TimelineSwarm {
   netns: boolean
   seed?: number
   degree?: number
-  /** `star`: every node bootstraps to node 0 alone; default: the launcher's random graph (topology.ts). */
+  /** `star`: every node bootstraps to node 0 alone; default: the launcher's random graph (../launch/topology.ts). */
   topology?: 'star'
   /** Nodes per process (1: a process per node); default: the launcher's packing. */
   perProcess?: number
@@ -70,7 +70,7 @@ export type TimelineStep = StepBase & (
   | { action: 'partition' | 'split', groups: number[][] }
   | { action: 'loss', nodes: number[], percent: number, direction: LossDirection }
   | { action: 'rate', nodes: number[], kbit: number }
-  /** What the nodes send is delayed by delayMs ± jitterMs (netns-latency.ts). */
+  /** What the nodes send is delayed by delayMs ± jitterMs (../netns/latency.ts). */
   | { action: 'latency', nodes: number[], delayMs: number, jitterMs: number }
   /** nodes undefined: every link and the partition. */
   | { action: 'heal', nodes?: number[] }

@@ -1,13 +1,13 @@
 /**
  * The page `peermon swarm --view` serves: one self-contained HTML document
  * (inline CSS and JS, nothing from the internet). Its script is TypeScript in
- * src/swarm/view-page/client.ts, compiled with DOM types by its own tsconfig
- * (part of `npm run build`) to dist/src/swarm/view-page/client.js, read here once.
+ * src/swarm/browser-view/page/client.ts, compiled with DOM types by its own tsconfig
+ * (part of `npm run build`) to dist/src/swarm/browser-view/page/client.js, read here once.
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const SCRIPT_FILE = fileURLToPath(new URL('./view-page/client.js', import.meta.url))
+const SCRIPT_FILE = fileURLToPath(new URL('./page/client.js', import.meta.url))
 
 function readScript (): string {
   let script: string

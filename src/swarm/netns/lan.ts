@@ -18,7 +18,7 @@
  * }
  * ```
  *
- * Everything it creates is named after the launcher's pid (netns-names.ts) and
+ * Everything it creates is named after the launcher's pid (names.ts) and
  * removed by destroy(), by a process 'exit' handler, and on SIGINT, SIGTERM and
  * SIGHUP when nobody else handles them (the signal is raised again afterwards,
  * so the process still ends the way it would have). The leftovers of a
@@ -27,9 +27,9 @@
  * br_netfilter loaded and a FORWARD policy of drop (Docker sets one) also
  * filters bridged traffic: the nodes would not reach each other.
  */
-import { removeLeftovers, removeOwnedBy, removeOwnedBySync } from './netns-cleanup.js'
-import { bridgeName, hostName, MAX_LAN_HOSTS } from './netns-names.js'
-import { assertNetnsAvailable, runTool } from './netns-tools.js'
+import { removeLeftovers, removeOwnedBy, removeOwnedBySync } from './cleanup.js'
+import { bridgeName, hostName, MAX_LAN_HOSTS } from './names.js'
+import { assertNetnsAvailable, runTool } from './tools.js'
 import { checkLossPercent, checkRate, DEFAULT_QUEUE_MS, FAULT_TABLE, linkCounters, NO_FAULTS, nftScript, tbfArgs, type LinkCounters, type LinkFaults, type LossDirection } from './link-faults.js'
 
 /** The node's interface towards the bridge, inside its namespace. */

@@ -5,7 +5,7 @@
  * (src/daemon/run.ts). They share the JIT, the garbage collector and the
  * runtime, which is what makes 100 nodes fit on two cores (docs/benchmarks.md).
  *
- * It runs as the hidden command `peermon _pack`. The launcher (src/swarm/packed.ts) drives it over stdin with one JSON
+ * It runs as the hidden command `peermon _pack`. The launcher (src/swarm/packed/packed-process.ts) drives it over stdin with one JSON
  * command per line:
  *
  *   {"start":3,"args":["--json","--listen",...],"env":{"PEERMON_TRACE":"..."}}
@@ -28,10 +28,10 @@
  * closed or a signal asked.
  */
 import { createInterface } from 'node:readline'
-import { ConfigError } from '../config-error.js'
-import { loadDaemonConfig } from '../daemon/config.js'
-import { runDaemon, type LineSink } from '../daemon/run.js'
-import { frameLine, parseCommand, type PackCommand } from './pack-protocol.js'
+import { ConfigError } from '../../config-error.js'
+import { loadDaemonConfig } from '../../daemon/config.js'
+import { runDaemon, type LineSink } from '../../daemon/run.js'
+import { frameLine, parseCommand, type PackCommand } from './protocol.js'
 
 /** A sink that frames every line written to it for node `node`. */
 function sink (node: number, kind: 'stdout' | 'stderr', out: LineSink, muted: () => boolean): LineSink {

@@ -1,5 +1,5 @@
 /**
- * The launcher's side of a packed swarm process (pack-process.ts): spawn it,
+ * The launcher's side of a packed swarm process (pack-command.ts): spawn it,
  * start and stop nodes in it, read each node's framed lines back into a
  * PackedNode that looks like any other node of the swarm.
  *
@@ -7,15 +7,15 @@
  * its neighbours too). SIGTERM and SIGINT stop it gracefully on its own, and
  * SIGKILL is played by the process: the node's connections are reset, it
  * leaves no notice and prints nothing more, and its exit reads `signal
- * SIGKILL` (pack-process.ts). SIGSTOP cannot be: one node's timers and sockets
+ * SIGKILL` (pack-command.ts). SIGSTOP cannot be: one node's timers and sockets
  * cannot be frozen while its process mates run on, so a node a scenario hangs
  * gets a process of its own (Swarm's `solo`).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { pipe } from 'it-pipe'
-import { countGarbage, decodeEventLine, splitLines } from '../events/parse.js'
-import { PEERMON_BIN, STOP_GRACE_MS, SwarmNode, exitsWithin, stopForSure, type ChildExit } from './child.js'
-import { parseFramedLine, type PackCommand } from './pack-protocol.js'
+import { countGarbage, decodeEventLine, splitLines } from '../../events/parse.js'
+import { PEERMON_BIN, STOP_GRACE_MS, SwarmNode, exitsWithin, stopForSure, type ChildExit } from '../nodes/daemon-child.js'
+import { parseFramedLine, type PackCommand } from './protocol.js'
 
 export interface PackedProcessOptions {
   /** Index of the process among the swarm's packed processes, for messages. */
@@ -108,7 +108,7 @@ export class PackedProcess {
     return this.send({ stop: index })
   }
 
-  /** Ends node `index` as a killed process looks from the network (pack-process.ts); false if the process is gone. */
+  /** Ends node `index` as a killed process looks from the network (pack-command.ts); false if the process is gone. */
   killNode (index: number): boolean {
     return this.send({ kill: index })
   }

@@ -4,11 +4,11 @@
  * matrix cells and node rows that changed, and posts the buttons' actions.
  *
  * Compiled by ./tsconfig.json (DOM types, no Node types) to
- * dist/src/swarm/view-page/client.js; src/swarm/view-page.ts inlines it and
+ * dist/src/swarm/browser-view/page/client.js; src/swarm/browser-view/page.ts inlines it and
  * its hash goes into the page's CSP. Only type imports. Values reach the DOM
  * as text, never as markup.
  */
-import type { ActionResponse, FeedEntry, MatrixCell, ViewAction, ViewNode, ViewState, ViewTick } from '../view-types.js'
+import type { ActionResponse, FeedEntry, MatrixCell, ViewAction, ViewNode, ViewState, ViewTick } from '../types.js'
 
 const ACTIONS: readonly ViewAction[] = ['kill', 'hang', 'resume', 'stop', 'restart', 'partition', 'heal']
 const ACTION_TITLES: Record<ViewAction, string> = {

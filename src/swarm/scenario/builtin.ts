@@ -7,11 +7,11 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { assessScenario, type ScenarioName, type ScenarioResult, type SwarmMember } from './assessment.js'
-import { describeExit, type NodeEvent } from './child.js'
-import { formatMs, shortPeer } from './format.js'
-import type { Swarm } from './launcher.js'
-import { seededRandom } from './random.js'
-import { adjacencyOf, removableNodes } from './topology.js'
+import { describeExit, type NodeEvent } from '../nodes/daemon-child.js'
+import { formatMs, shortPeer } from '../terminal-view/format.js'
+import type { Swarm } from '../launch/launcher.js'
+import { seededRandom } from '../launch/random.js'
+import { adjacencyOf, removableNodes } from '../launch/topology.js'
 
 /** How often the runner re-checks progress while waiting for events. */
 const POLL_MS = 100

@@ -1,6 +1,6 @@
 /** A scenario result as a table per survivor plus one summary line (pure). */
 import type { ScenarioResult, Spread } from './assessment.js'
-import { formatColumns, formatMs, shortPeer } from './format.js'
+import { formatColumns, formatMs, shortPeer } from '../terminal-view/format.js'
 
 export function renderScenarioResult (result: ScenarioResult): string[] {
   const hang = result.scenario === 'hang'

@@ -34,11 +34,11 @@
  * - running (always judged): no node exited that no step killed or stopped
  *   (and did not restart).
  */
-import { FIRST_REPORT_TTLS } from '../constants.js'
-import type { NodeEvent } from './child.js'
-import { formatMs } from './format.js'
+import { FIRST_REPORT_TTLS } from '../../constants.js'
+import type { NodeEvent } from '../nodes/daemon-child.js'
+import { formatMs } from '../terminal-view/format.js'
 import { HEARTBEAT_METRIC, percentile } from './assessment.js'
-import { PeerTable } from './peer-table.js'
+import { PeerTable } from '../nodes/peer-table.js'
 import { describeStep, formatNodes, type Expectation, type Timeline } from './timeline-file.js'
 
 export interface TimelineRecord {

@@ -3,24 +3,18 @@
  * it is formed and settled, run each step at its time (signals to nodes,
  * faults on their links), keep every event until the timeline ends, and judge
  * the expectations (expectations.ts). `peermon swarm --scenario <file>` is
- * runTimelineCommand(); tests call runTimeline() with a Swarm of their own.
+ * runTimelineCommand() (../scenario-command.ts); tests call runTimeline() with a Swarm of their own.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConfigError, describeFsError, quote } from '../config-error.js'
-import { formatDuration } from '../duration.js'
-import { describeExit, type NodeEvent } from './child.js'
+import { ConfigError, describeFsError, quote } from '../../config-error.js'
+import { formatDuration } from '../../duration.js'
+import { describeExit, type NodeEvent } from '../nodes/daemon-child.js'
 import { judgeTimeline, type Verdict } from './expectations.js'
-import { formatMs } from './format.js'
-import { junitXml } from './junit.js'
-import { Swarm } from './launcher.js'
-import { netnsUnavailableReason } from './netns-tools.js'
-import { describePacking, formAndSettle, processTable, type ProcessInfo } from './scenario.js'
-import { defaultTimeoutMs, type SwarmConfig } from './flags.js'
+import { formatMs } from '../terminal-view/format.js'
+import { Swarm } from '../launch/launcher.js'
+import { describePacking, formAndSettle, processTable, type ProcessInfo } from './builtin.js'
 import { describeStep, parseTimeline, type Timeline, type TimelineStep } from './timeline-file.js'
-import { startSwarmView, type ViewServer } from './view-server.js'
-import { interruptOnSignals, printFailedNodes, stopSwarm, verboseStderr } from './command-run.js'
 
 export interface TimelineRunOptions {
   /** Start plus formation must finish within this. */
@@ -62,7 +56,7 @@ export interface TimelineReport {
   /** Alerts raised during the timeline, all nodes. */
   alerts: number
   garbageLines: number
-  /** With a latency step: what the launcher's relay carried (netns-latency.ts). */
+  /** With a latency step: what the launcher's relay carried (../netns/latency.ts). */
   relay?: { connections: number, bytes: number }
   pass: boolean
 }
@@ -104,7 +98,7 @@ export function timelineSwarm (timeline: Timeline, overrides: { seed?: number, p
  * rate, latency) run alone, and a partition's or a split's groups are packed
  * apart (a partition of one node leaves it alone; the nodes of one side may
  * share a namespace, since they keep hearing each other). A packed node is
- * killed, stopped and restarted alone (packed.ts), so kill, leave and restart
+ * killed, stopped and restarted alone (../packed/packed-process.ts), so kill, leave and restart
  * need nothing; nor does a heal, which acts on what a fault made.
  */
 const NEEDS_NO_PROCESS: ReadonlyArray<TimelineStep['action']> = ['heal', 'kill', 'leave', 'restart']
@@ -258,80 +252,4 @@ export function renderTimelineReport (report: TimelineReport): string[] {
   const held = report.verdicts.filter((v) => v.pass).length
   lines.push('', `${held}/${report.verdicts.length} expectations held: ${report.pass ? 'PASS' : 'FAIL'}`)
   return lines
-}
-
-/** The IO runTimelineCommand writes to (runSwarm's). */
-export interface TimelineIO {
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-}
-
-/**
- * `peermon swarm --scenario <file>`: loads and checks the file (ConfigError
- * before anything starts), runs it, prints the verdicts (or the JSON result),
- * writes the JUnit report if asked; resolves with 0 (every expectation held)
- * or 1. Every node is stopped before it resolves.
- */
-export async function runTimelineCommand (config: SwarmConfig, io: TimelineIO): Promise<number> {
-  const options = config.timeline
-  if (options === undefined) throw new Error('runTimelineCommand: no scenario file')
-  const timeline = await loadTimeline(options.file)
-  if (timeline.slowed.length > 0 && config.perProcess !== undefined && config.perProcess > 1) {
-    throw new ConfigError(`--per-process: ${options.file} has a latency step, whose relay needs a process (and namespace) per node; drop --per-process`)
-  }
-  if (timeline.swarm.netns) {
-    const problem = netnsUnavailableReason()
-    if (problem !== undefined) throw new ConfigError(`${options.file}: swarm: netns: ${problem}`)
-  }
-  if (options.junit !== undefined) {
-    const dir = dirname(options.junit)
-    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
-    if (!isDir) throw new ConfigError(`--junit: no directory ${quote(dir)} to write ${quote(options.junit)} in`)
-  }
-
-  const interrupt = interruptOnSignals(io.stderr)
-  const log = (line: string): void => { io.stderr.write(`peermon swarm: ${line}\n`) }
-  const swarm = timelineSwarm(timeline, {
-    ...(config.seed === undefined ? {} : { seed: config.seed }),
-    ...(config.perProcess === undefined ? {} : { perProcess: config.perProcess }),
-    ...(config.verbose ? { onStderr: verboseStderr(io.stderr) } : {})
-  })
-  const started = new Date()
-  const logLines: string[] = []
-  let view: ViewServer | undefined
-  const logBoth = (line: string): void => { logLines.push(line); log(line); view?.note(line) }
-  let report: TimelineReport | undefined
-  let failure: string | undefined
-  try {
-    if (config.view !== undefined) view = await startSwarmView(swarm, config.view, config.viewToken, log, 'the scenario file drives this swarm')
-    report = await runTimeline(swarm, timeline, {
-      timeoutMs: options.timeoutMs ?? defaultTimeoutMs(timeline.swarm.nodes, timeline.swarm.ttlMs),
-      signal: interrupt.signal,
-      log: logBoth
-    })
-  } catch (err) {
-    failure = interrupt.signal.aborted ? (interrupt.signal.reason as Error).message : err instanceof Error ? err.message : String(err)
-    io.stderr.write(`peermon swarm: ${failure}\n`)
-    if (!config.verbose && !interrupt.signal.aborted) printFailedNodes(swarm, io.stderr)
-  } finally {
-    await stopSwarm(swarm, view, log, interrupt.release)
-  }
-
-  if (report !== undefined) {
-    io.stdout.write(config.json ? `${JSON.stringify(report)}\n` : `${renderTimelineReport(report).join('\n')}\n`)
-  }
-  if (options.junit !== undefined) {
-    const xml = junitXml({
-      name: timeline.name,
-      timeMs: Date.now() - started.getTime(),
-      timestamp: started,
-      properties: { file: timeline.file, seed: swarm.seed, nodes: timeline.swarm.nodes, interval: formatDuration(timeline.swarm.intervalMs), ttl: formatDuration(timeline.swarm.ttlMs), netns: timeline.swarm.netns },
-      verdicts: report?.verdicts ?? [],
-      ...(failure === undefined ? {} : { error: failure }),
-      log: logLines.join('\n')
-    })
-    await mkdir(dirname(options.junit), { recursive: true })
-    await writeFile(options.junit, xml)
-  }
-  return report?.pass === true ? 0 : 1
 }

@@ -4,7 +4,7 @@
  * are in alert. The launcher keeps one table per node; the live view and the
  * "swarm is formed" check read them.
  */
-import type { EventLine } from '../events/event.js'
+import type { EventLine } from '../../events/event.js'
 
 export class PeerTable {
   /** Peers whose reports this node has received (joined, not since left or forgotten). */

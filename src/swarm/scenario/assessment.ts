@@ -1,6 +1,6 @@
 /**
  * Judging a chaos scenario from the events the survivors printed. Pure: the
- * runner (scenario.ts) records events and times, this decides per survivor
+ * runner (builtin.ts) records events and times, this decides per survivor
  * whether it detected the victim correctly, and whether the run passes.
  *
  * - crash, hang: a survivor detects the victim with an `alert` on `ping` for
@@ -10,7 +10,7 @@
  *   expected detection: for another peer, for the victim before the action or
  *   after it recovered, or any alert during leave.
  */
-import type { NodeEvent } from './child.js'
+import type { NodeEvent } from '../nodes/daemon-child.js'
 
 export type ScenarioName = 'crash' | 'hang' | 'leave'
 export const SCENARIOS: readonly ScenarioName[] = ['crash', 'hang', 'leave']

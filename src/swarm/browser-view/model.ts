@@ -1,12 +1,12 @@
 /**
  * The swarm view's state, as pure code: the who-sees-whom matrix from the
  * launcher's peer tables, which actions each node allows (and why not), and
- * the event feed. No network, no timers: view-server.ts feeds it the swarm's
+ * the event feed. No network, no timers: server.ts feeds it the swarm's
  * events and sends what it computes.
  */
-import type { EventLine } from '../events/event.js'
-import type { PeerTable } from './peer-table.js'
-import type { FeedEntry, MatrixCell, ViewAction, ViewNode } from './view-types.js'
+import type { EventLine } from '../../events/event.js'
+import type { PeerTable } from '../nodes/peer-table.js'
+import type { FeedEntry, MatrixCell, ViewAction, ViewNode } from './types.js'
 
 /** What the model needs to know of one node (a SwarmNode fits; undefined: not spawned yet). */
 export interface NodeFacts {

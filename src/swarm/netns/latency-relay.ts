@@ -4,7 +4,7 @@
  * and the bytes are copied both ways, each direction through a DelayQueue
  * (delay-queue.ts) with the delay of the node that sent them: bytes from the
  * dialling node (known by its source address) get its delay, bytes from j get
- * j's. Who is sent to the relay, and how, is netns-latency.ts's business.
+ * j's. Who is sent to the relay, and how, is latency.ts's business.
  *
  * Every socket is accepted and dialled with Nagle off (the nodes' own segments
  * leave in time) and half-close kept (an end in one direction waits for its

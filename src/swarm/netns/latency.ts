@@ -1,5 +1,5 @@
 /**
- * Latency and jitter on the links of a network-namespace LAN (netns.ts) whose
+ * Latency and jitter on the links of a network-namespace LAN (lan.ts) whose
  * kernel has no `netem` qdisc: the launcher relays every TCP connection to or
  * from the slowed nodes through a LatencyRelay (latency-relay.ts) of its own,
  * which holds back what a node sends by its delay ± jitter.
@@ -37,8 +37,8 @@
  */
 import { LatencyRelay, type RelayTarget } from './latency-relay.js'
 import { NO_DELAY, type LinkDelay } from './delay-queue.js'
-import { LAN_PREFIX, LAN_PREFIX_LENGTH, type NetnsLan } from './netns.js'
-import { runTool } from './netns-tools.js'
+import { LAN_PREFIX, LAN_PREFIX_LENGTH, type NetnsLan } from './lan.js'
+import { runTool } from './tools.js'
 
 /** The bridge's own address while a relay runs (far from node addresses: node 65533 would have it). */
 export const RELAY_ADDRESS = `${LAN_PREFIX}.255.254`

@@ -2,7 +2,7 @@
  * The faults of one node's network link, as state, and the rules that make
  * them: an nftables ruleset for the node's own namespace (cut, partition,
  * loss) and `tc` token-bucket filters for a narrow link (rate). Pure: the LAN
- * (netns.ts) runs what these functions write. What each fault models, and what
+ * (lan.ts) runs what these functions write. What each fault models, and what
  * it does not:
  *
  * - **cut**: the node's network goes dark beyond its interface, as when the
@@ -33,7 +33,7 @@
  *   and packets beyond the queue are dropped (tail drop). It does not add a fixed
  *   propagation delay or jitter: this kernel has no `netem` qdisc, so no fault
  *   here adds latency to an idle link; the latency relay does, for TCP
- *   (netns-latency.ts).
+ *   (latency.ts).
  */
 
 export type LossDirection = 'in' | 'out' | 'both'
@@ -108,7 +108,7 @@ export function nftScript (faults: LinkFaults, iface: string): string {
       const set = `{ ${faults.blocked.map(checkAddress).join(', ')} }`
       input.push(`iifname ${dev} ip saddr ${set} counter drop`)
       output.push(`oifname ${dev} ip daddr ${set} counter drop`)
-      // A connection the latency relay carries (netns-latency.ts) leaves for the relay's address: its original destination decides.
+      // A connection the latency relay carries (latency.ts) leaves for the relay's address: its original destination decides.
       output.push(`oifname ${dev} ct original ip daddr ${set} counter drop`)
     }
     if (faults.loss !== undefined) {

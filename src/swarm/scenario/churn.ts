@@ -16,9 +16,9 @@
  * can be taken down again. An episode whose turn comes while `maxDown` nodes
  * are down is skipped.
  */
-import { ConfigError, quote } from '../config-error.js'
-import { formatDuration, parseDuration } from '../duration.js'
-import { seededRandom } from './random.js'
+import { ConfigError, quote } from '../../config-error.js'
+import { formatDuration, parseDuration } from '../../duration.js'
+import { seededRandom } from '../launch/random.js'
 
 export const CHURN_ACTIONS = ['kill', 'hang', 'leave'] as const
 export type ChurnAction = typeof CHURN_ACTIONS[number]

@@ -6,11 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { pipe } from 'it-pipe'
-import type { EventLine } from '../events/event.js'
-import { createLineStats, eventTime, parseEventLines, splitLines, type LineStats } from '../events/parse.js'
+import type { EventLine } from '../../events/event.js'
+import { createLineStats, eventTime, parseEventLines, splitLines, type LineStats } from '../../events/parse.js'
 
-/** The CLI entry point, from dist/src/swarm/child.js. */
-export const PEERMON_BIN = fileURLToPath(new URL('../../../bin/peermon.js', import.meta.url))
+/** The CLI entry point, from dist/src/swarm/nodes/daemon-child.js. */
+export const PEERMON_BIN = fileURLToPath(new URL('../../../../bin/peermon.js', import.meta.url))
 
 /** How long a child gets between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 3000
@@ -66,7 +66,7 @@ export interface ListeningInfo {
 /**
  * One node of a swarm, as the launcher sees it: its event lines, its
  * `listening` line, its state and how it ended. A node runs alone in a process
- * (DaemonChild) or with others in a packed one (PackedNode, packed.ts); what
+ * (DaemonChild) or with others in a packed one (PackedNode, ../packed/packed-process.ts); what
  * can be done to it depends on which.
  */
 export abstract class SwarmNode {

@@ -1,6 +1,6 @@
 /**
  * What the swarm view's server sends its page, and what the page may ask it
- * to do. Plain JSON shapes with no imports: the page's script (view-page/,
+ * to do. Plain JSON shapes with no imports: the page's script (page/,
  * DOM types only) imports them as types.
  */
 

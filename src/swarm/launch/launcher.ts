@@ -1,9 +1,9 @@
 /**
  * Starting and stopping a local swarm of N daemons on 127.0.0.1 (or, with
  * `netns: true`, each process in a network namespace of its own on a virtual
- * LAN whose links can fail: netns.ts), for the `peermon swarm` command, tests
- * and benchmarks. A daemon runs in a child process of its own (child.ts) or
- * with others in a packed process (packed.ts; packing.ts says which).
+ * LAN whose links can fail: ../netns/lan.ts), for the `peermon swarm` command, tests
+ * and benchmarks. A daemon runs in a child process of its own (../nodes/daemon-child.ts) or
+ * with others in a packed process (../packed/packed-process.ts; ../packed/grouping.ts says which).
  *
  * ```ts
  * const swarm = new Swarm({ nodes: 4, intervalMs: 500, ttlMs: 1500, seed: 1 })
@@ -22,12 +22,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { DaemonChild, describeExit, exitsWithin, type NodeEvent, type SwarmNode } from './child.js'
-import { NetnsLan, type LanHost } from './netns.js'
-import { LanLatency } from './netns-latency.js'
-import { PackedProcess } from './packed.js'
-import { assignProcesses, defaultPerProcess, hostGroupsOf } from './packing.js'
-import { PeerTable } from './peer-table.js'
+import { DaemonChild, describeExit, exitsWithin, type NodeEvent, type SwarmNode } from '../nodes/daemon-child.js'
+import { NetnsLan, type LanHost } from '../netns/lan.js'
+import { LanLatency } from '../netns/latency.js'
+import { PackedProcess } from '../packed/packed-process.js'
+import { assignProcesses, defaultPerProcess, hostGroupsOf } from '../packed/grouping.js'
+import { PeerTable } from '../nodes/peer-table.js'
 import { seededRandom } from './random.js'
 import { DEFAULT_MAX_BATCH, planSwarm, type SwarmPlan } from './topology.js'
 
@@ -107,7 +107,7 @@ export interface SwarmOptions {
   onStderr?: (index: number, line: string) => void
   /**
    * Nodes per process: 1 runs each daemon in a process of its own; more packs
-   * that many real libp2p nodes into one process (packed.ts). Default:
+   * that many real libp2p nodes into one process (../packed/packed-process.ts). Default:
    * defaultPerProcess(nodes, cores): 1 up to 2 processes per core, then packed.
    */
   perProcess?: number
@@ -115,7 +115,7 @@ export interface SwarmOptions {
   solo?: number[]
   /**
    * Groupings of nodes (each a list of node groups, e.g. a split's sides)
-   * that no process may straddle (packing.ts: assignProcesses), so that a
+   * that no process may straddle (../packed/grouping.ts: assignProcesses), so that a
    * partition of namespaces is exactly the partition of nodes asked for.
    */
   apart?: number[][][]
@@ -134,7 +134,7 @@ export interface SwarmOptions {
   netns?: boolean
   /**
    * With `netns`: nodes whose TCP connections the launcher relays from the
-   * start, so `swarm.latency` can delay what they send (netns-latency.ts).
+   * start, so `swarm.latency` can delay what they send (../netns/latency.ts).
    * The relay tells destinations apart by address, so every node then runs in
    * a process and namespace of its own (perProcess 1; a larger one is refused).
    */
