@@ -12,7 +12,8 @@ import { judgeTimeline, type TimelineRecord } from '../../src/swarm/scenario/exp
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
 import { junitXml } from '../../src/swarm/scenario/junit.js'
 import { describeStep, formatNodes, parseNodes, parseTimeline, parseTimeSpec, type Timeline } from '../../src/swarm/scenario/timeline-file.js'
-import { faultPlacement, renderTimelineReport } from '../../src/swarm/scenario/timeline.js'
+import { faultPlacement } from '../../src/swarm/scenario/engine.js'
+import { renderTimelineReport } from '../../src/swarm/scenario/timeline.js'
 import { parseXml } from '../helpers/xml-check.js'
 
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url))
