@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createNewKey } from '../../src/daemon/keyfile.js'
 import { DaemonChild } from '../../src/swarm/nodes/daemon-child.js'
-import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launch/launcher.js'
+import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launch/daemon-process.js'
 import type { FailureReport } from './failure-tally.js'
 import { freePort, joinTargets, type MemberCluster, type Topology } from './member-cluster.js'
 

@@ -11,7 +11,7 @@ import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
 import { SCENARIOS, type ScenarioName } from './scenario/assessment.js'
-import { DEFAULT_DEGREE } from './launch/launcher.js'
+import { DEFAULT_DEGREE } from './launch/swarm-options.js'
 import { PROCESSES_PER_CORE, defaultPerProcess } from './packed/grouping.js'
 
 export interface SwarmConfig {

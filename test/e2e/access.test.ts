@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { PEERMON_BIN, type DaemonChild } from '../../src/swarm/nodes/daemon-child.js'
-import { daemonEnv } from '../../src/swarm/launch/launcher.js'
+import { daemonEnv } from '../../src/swarm/launch/daemon-process.js'
 import { sawEvent, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 

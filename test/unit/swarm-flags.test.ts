@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../../src/config-error.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
-import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launch/launcher.js'
+import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launch/daemon-process.js'
 import { renderSummaryLine, renderTable, totalRssKb, type SwarmSnapshot } from '../../src/swarm/terminal-view/render.js'
 
 describe('peermon swarm flags', () => {

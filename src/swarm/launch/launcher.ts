@@ -18,7 +18,6 @@
  * }
  * ```
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -30,121 +29,9 @@ import { assignProcesses, defaultPerProcess, hostGroupsOf } from '../packed/grou
 import { PeerTable } from '../nodes/peer-table.js'
 import { seededRandom } from './random.js'
 import { DEFAULT_MAX_BATCH, planSwarm, type SwarmPlan } from './topology.js'
-
-export const DEFAULT_DEGREE = 3
-/**
- * Node.js flags of swarm daemons (docs/benchmarks.md). A 1 MB semi-space (V8's
- * young generation; default 16 MB) cuts each idle daemon's private memory from
- * ~60 to ~35 MB. An interrupt budget of 8 KB (V8's default: 66 KB) lets hot
- * functions reach the optimizing compiler sooner: a daemon handles only tens
- * of messages a second, and stayed in slower code for minutes (20 daemons at a
- * 1 s interval: 1.33 -> 1.08 cores; Node 20's V8, whose flag it is).
- * Daemons get those of them the running Node accepts (supportedFlags): Node 24
- * runs them without the interrupt budget and still spends ~12-25 % less CPU
- * than Node 20 with it; no V8 flag tried on 24 paid (docs/benchmarks.md).
- */
-export const DAEMON_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1', '--interrupt-budget=8192']
-
-/**
- * Node.js flags of packed processes: the interrupt budget as for a daemon, and
- * a large young generation. Garbage collection is the largest cost of a busy
- * packed process; a 64 MB semi-space (V8's default: 16 MB; a daemon's: 1 MB)
- * lets most of a report's garbage die young: 100 nodes at 2 s in 4 processes,
- * p99 propagation 1.7 s instead of 3.4 s (32 MB) and 6.2 s (16 MB), for about
- * 100 MB more per process (docs/benchmarks.md).
- */
-export const PACKED_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=64', '--interrupt-budget=8192']
-
-const accepted = new Map<string, boolean>()
-
-/**
- * The flags in `flags` that `nodePath` starts with: V8 flags come and go between
- * Node lines (`--interrupt-budget` is gone from Node 22's V8), and Node refuses
- * to start with one it does not know. Each flag is tried once per process.
- */
-export function supportedFlags (flags: readonly string[], nodePath = process.execPath): string[] {
-  return flags.filter((flag) => {
-    const key = `${nodePath}\0${flag}`
-    let ok = accepted.get(key)
-    if (ok === undefined) {
-      ok = spawnSync(nodePath, [flag, '-e', ''], { stdio: 'ignore', timeout: 10_000 }).status === 0
-      accepted.set(key, ok)
-    }
-    return ok
-  })
-}
-/** How long one node may take to print its listening line. */
-export const DEFAULT_READY_TIMEOUT_MS = 30_000
-
-export interface SwarmOptions {
-  /** Number of daemons (>= 1). */
-  nodes: number
-  /** Publish interval passed to each daemon (ms). */
-  intervalMs: number
-  /** Metric TTL passed to each daemon (ms). */
-  ttlMs: number
-  /** Bootstrap addresses per node, at most (default 3). */
-  degree?: number
-  /** `star`: every node bootstraps to node 0 alone (a hub); default `random` (topology.ts). */
-  topology?: 'random' | 'star'
-  /** Seed of every random choice (default: random). */
-  seed?: number
-  /** Largest start batch (default 4; packed: one node per packed process, at least 4). */
-  maxBatch?: number
-  /** How long each node may take to print `listening` (default 30 s). */
-  readyTimeoutMs?: number
-  /** Extra daemon arguments for node `index`, e.g. `['--tag', 'zone=a']`. */
-  nodeArgs?: (index: number) => string[]
-  /** Path of bin/peermon.js (default: this package's). */
-  binPath?: string
-  /** Node.js / V8 flags of every daemon (default DAEMON_EXEC_ARGV). */
-  execArgv?: string[]
-  /** The children's environment (default: ours without PEERMON_* settings). */
-  env?: NodeJS.ProcessEnv
-  /** Extra environment of node `index` (e.g. its own PEERMON_TRACE file), over `env`. */
-  nodeEnv?: (index: number) => Record<string, string>
-  /** Called with each stderr line of each node (-1: a packed process's own line). */
-  onStderr?: (index: number, line: string) => void
-  /**
-   * Nodes per process: 1 runs each daemon in a process of its own; more packs
-   * that many real libp2p nodes into one process (../packed/packed-process.ts). Default:
-   * defaultPerProcess(nodes, cores): 1 up to 2 processes per core, then packed.
-   */
-  perProcess?: number
-  /** Nodes that get a process of their own whatever the packing (the targets of signals and link faults). */
-  solo?: number[]
-  /**
-   * Groupings of nodes (each a list of node groups, e.g. a split's sides)
-   * that no process may straddle (../packed/grouping.ts: assignProcesses), so that a
-   * partition of namespaces is exactly the partition of nodes asked for.
-   */
-  apart?: number[][][]
-  /** Node.js / V8 flags of packed processes (default PACKED_EXEC_ARGV). */
-  packedExecArgv?: string[]
-  /**
-   * Each process in a network namespace of its own, with one address on the
-   * LAN (NetnsLan; needs root): a solo node alone, a packed process's nodes
-   * together, each on a port of its own. `swarm.lan` can then cut, partition,
-   * slow down or make lossy a namespace's link, which is every node of that
-   * process: hostOf(), processMates() and hostGroups() translate nodes to
-   * namespaces; keepAlone() and keepApart() make a fault's namespaces hold
-   * just the nodes it means. Default false: every node on 127.0.0.1. The
-   * packing is the same either way (perProcess).
-   */
-  netns?: boolean
-  /**
-   * With `netns`: nodes whose TCP connections the launcher relays from the
-   * start, so `swarm.latency` can delay what they send (../netns/latency.ts).
-   * The relay tells destinations apart by address, so every node then runs in
-   * a process and namespace of its own (perProcess 1; a larger one is refused).
-   */
-  latencyNodes?: number[]
-}
-
-export interface WaitOptions {
-  timeoutMs?: number
-  signal?: AbortSignal
-}
+import { DAEMON_EXEC_ARGV, PACKED_EXEC_ARGV, boundPort, daemonEnv, supportedFlags } from './daemon-process.js'
+import { DEFAULT_DEGREE, DEFAULT_READY_TIMEOUT_MS, type SwarmOptions, type WaitOptions } from './swarm-options.js'
+import { abortable, waitUntil } from './waiting.js'
 
 export class Swarm {
   readonly options: SwarmOptions
@@ -479,75 +366,5 @@ export class Swarm {
       ...bootstrap,
       ...extra
     ]
-  }
-}
-
-/** The TCP port of the first of `addrs` on `host` (a `listening` line's addresses). */
-export function boundPort (addrs: readonly string[], host: string): number | undefined {
-  for (const addr of addrs) {
-    const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(addr)
-    if (match !== null && match[1] === host) return Number(match[2])
-  }
-  return undefined
-}
-
-/**
- * The environment for a child: ours without PEERMON_* settings (a shared
- * PEERMON_KEY would give every node one identity, PEERMON_LISTEN a clash),
- * except PEERMON_DEBUG.
- */
-export function daemonEnv (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('PEERMON_') || name === 'PEERMON_DEBUG'))
-}
-
-/** Creates a swarm and starts it; stops what was started if the start fails. */
-export async function startSwarm (options: SwarmOptions, signal?: AbortSignal): Promise<Swarm> {
-  const swarm = new Swarm(options)
-  try {
-    await swarm.start(signal)
-  } catch (err) {
-    await swarm.stop()
-    throw err
-  }
-  return swarm
-}
-
-/**
- * Waits for `subscribe`'s callback to resolve, with a timeout and an abort
- * signal; `subscribe` returns its unsubscribe function.
- */
-async function waitUntil<T> (subscribe: (resolve: (value: T) => void) => () => void, options: WaitOptions, what: string): Promise<T> {
-  const { timeoutMs, signal } = options
-  signal?.throwIfAborted()
-  let unsubscribe = (): void => {}
-  let timer: NodeJS.Timeout | undefined
-  let onAbort = (): void => {}
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      unsubscribe = subscribe(resolve)
-      if (timeoutMs !== undefined) timer = setTimeout(() => { reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)) }, timeoutMs)
-      onAbort = () => { reject(signal?.reason) }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  } finally {
-    unsubscribe()
-    clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
-  }
-}
-
-/** Races `promise` against `signal`. */
-async function abortable<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal === undefined) return await promise
-  signal.throwIfAborted()
-  promise.catch(() => {})
-  let onAbort = (): void => {}
-  try {
-    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(signal.reason) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
   }
 }
