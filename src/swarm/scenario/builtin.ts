@@ -23,7 +23,7 @@ import { seededRandom } from '../launch/random.js'
 import { adjacencyOf, removableNodes } from '../launch/topology.js'
 import { playTimeline, type TimelineProgress } from './engine.js'
 import { processTable, type ProcessInfo } from './formation.js'
-import type { Timeline, TimelineStep } from './timeline-file.js'
+import type { Timeline, TimelineStep } from './timeline-plan.js'
 
 export interface ScenarioOptions {
   scenario: ScenarioName

@@ -13,7 +13,7 @@ import { describeExit, type NodeEvent } from '../nodes/daemon-child.js'
 import { shortPeer, formatMs } from '../terminal-view/format.js'
 import type { Swarm } from '../launch/launcher.js'
 import { describePacking, formAndSettle } from './formation.js'
-import { describeStep, type Timeline, type TimelineStep } from './timeline-file.js'
+import { describeStep, type Timeline, type TimelineStep } from './timeline-plan.js'
 
 /** How often `until` is asked, once every step ran. */
 const POLL_MS = 100

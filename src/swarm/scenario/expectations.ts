@@ -1,6 +1,7 @@
 /**
  * Judging a timeline's expectations from the events the nodes printed. Pure:
- * the runner (timeline.ts) records when each step took effect and every event;
+ * the scenario engine (engine.ts) records when each step took effect and every event
+ * (the record: timeline-history.ts);
  * this says per expectation whether it held, the figure, and who failed.
  *
  * - alerted: every node of `by` raises a `ping` alert on every node of `on`
@@ -35,27 +36,11 @@
  *   (and did not restart).
  */
 import { FIRST_REPORT_TTLS } from '../../constants.js'
-import type { NodeEvent } from '../nodes/daemon-child.js'
 import { formatMs } from '../terminal-view/format.js'
 import { HEARTBEAT_METRIC, percentile } from './assessment.js'
+import { formatNodes, type Expectation } from './timeline-plan.js'
+import { TimelineHistory, type TimelineRecord } from './timeline-history.js'
 import { PeerTable } from '../nodes/peer-table.js'
-import { describeStep, formatNodes, type Expectation, type Timeline } from './timeline-file.js'
-
-export interface TimelineRecord {
-  timeline: Timeline
-  /** Epoch ms the timeline's clock started (the swarm formed and settled). */
-  startAt: number
-  /** Per step, in order: epoch ms it took effect, or undefined if it never ran. */
-  stepsAt: Array<number | undefined>
-  /** Epoch ms the timeline ended (before the nodes were stopped). */
-  endAt: number
-  /** Peer id of each node, by index. */
-  peers: string[]
-  /** Every event of every node, in any order. */
-  events: NodeEvent[]
-  /** Nodes that exited before the end: index → how (e.g. `signal SIGKILL`). */
-  exits: Map<number, string>
-}
 
 export interface Verdict {
   /** 1-based, as the file lists it (implicit ones follow). */
@@ -78,381 +63,242 @@ export interface Verdict {
   samples?: number[]
 }
 
-/** The grace after a fault ends during which its alerts are still explained. */
-export function faultGraceMs (timeline: Pick<Timeline, 'swarm'>): number {
-  return timeline.swarm.ttlMs + 2 * timeline.swarm.intervalMs + 1000
-}
-
 /** The verdict of every expectation of the record's timeline, then `running`. */
 export function judgeTimeline (record: TimelineRecord): Verdict[] {
-  const ctx = new Context(record)
-  const verdicts = record.timeline.expect.map((e) => ctx.judge(e))
-  verdicts.push(ctx.running(verdicts.length + 1))
+  const history = new TimelineHistory(record)
+  const verdicts = record.timeline.expect.map((e) => judge(history, e))
+  verdicts.push(running(history, verdicts.length + 1))
   return verdicts
 }
 
-type Down = 'killed' | 'gone' | 'hung'
-
-class Context {
-  readonly record: TimelineRecord
-  readonly indexOf: Map<string, number>
-  /** Alerts of the timeline: [raiser, subject, at], sorted by time. */
-  readonly alerts: Array<{ by: number, on: number, at: number, metric: string }>
-  private readonly grace: number
-  /** Per node: its down periods [from, to) in epoch ms (to Infinity when it never came back). */
-  private readonly downs: Map<number, Array<{ from: number, to: number, why: Down }>> = new Map()
-
-  constructor (record: TimelineRecord) {
-    this.record = record
-    this.indexOf = new Map(record.peers.map((peer, i) => [peer, i]))
-    this.grace = faultGraceMs(record.timeline)
-    this.alerts = record.events
-      .filter((e) => e.event.event === 'alert' && e.at >= record.startAt && e.at <= record.endAt)
-      .map((e) => ({ by: e.node, on: this.indexOf.get(e.event.peer ?? '') ?? -1, at: e.at, metric: e.event.metric ?? '' }))
-      .sort((a, b) => a.at - b.at)
-    const { steps } = record.timeline
-    steps.forEach((step, i) => {
-      const at = record.stepsAt[i]
-      if (at === undefined || !('nodes' in step) || step.nodes === undefined) return
-      if (step.action === 'kill' || step.action === 'leave' || step.action === 'hang') {
-        for (const node of step.nodes) {
-          const list = this.downs.get(node) ?? []
-          list.push({ from: at, to: Infinity, why: step.action === 'kill' ? 'killed' : step.action === 'leave' ? 'gone' : 'hung' })
-          this.downs.set(node, list)
-        }
-      } else if (step.action === 'resume' || step.action === 'restart') {
-        // A restart counts from the start it asked for (the runner records the step once the node listens).
-        for (const node of step.nodes) {
-          const open = this.downs.get(node)?.find((d) => (step.action === 'resume') === (d.why === 'hung') && d.to === Infinity)
-          if (open !== undefined) open.to = at
-        }
-      }
-    })
+function judge (h: TimelineHistory, e: Expectation): Verdict {
+  switch (e.kind) {
+    case 'alerted': return alerted(h, e)
+    case 'recovered': return recovered(h, e)
+    case 'noAlerts': return noAlerts(h, e)
+    case 'isolated': return isolated(h, e)
+    case 'noFalseAlerts': return noFalseAlerts(h, e)
+    case 'detected': return detected(h, e)
+    case 'returned': return returned(h, e)
+    case 'noIsolated': return noIsolated(h, e)
   }
+}
 
-  judge (e: Expectation): Verdict {
-    switch (e.kind) {
-      case 'alerted': return this.alerted(e)
-      case 'recovered': return this.recovered(e)
-      case 'noAlerts': return this.noAlerts(e)
-      case 'isolated': return this.isolated(e)
-      case 'noFalseAlerts': return this.noFalseAlerts(e)
-      case 'detected': return this.detected(e)
-      case 'returned': return this.returned(e)
-      case 'noIsolated': return this.noIsolated(e)
-    }
-  }
-
-  /** Why node `i` was down at some moment of [from, to], or undefined. */
-  downDuring (i: number, from: number, to: number): Down | undefined {
-    return this.downs.get(i)?.find((d) => d.from <= to && d.to > from)?.why
-  }
-
-  /** How long node `i` had been back (restarted or resumed) at `at`; undefined when it never went down before. */
-  private backFor (i: number, at: number): number | undefined {
-    const ends = (this.downs.get(i) ?? []).filter((d) => d.to <= at).map((d) => d.to)
-    return ends.length === 0 ? undefined : at - Math.max(...ends)
-  }
-
-  private stepTime (number: number): number | undefined {
-    return this.record.stepsAt[number - 1]
-  }
-
-  private stepText (number: number): string {
-    return `step ${number} (${describeStep(this.record.timeline.steps[number - 1])})`
-  }
-
-  private alerted (e: Extract<Expectation, { kind: 'alerted' }>): Verdict {
-    const description = `alerted on ${e.onText} by ${e.byText}${withinText(e.within)} after ${this.stepText(e.after)}`
-    const base = { number: e.number, kind: e.kind, description }
-    const from = this.stepTime(e.after)
-    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
-    const deadline = e.within === undefined ? this.record.endAt : from + e.within.ms
-    const { judged, excluded } = this.split(e.by, from, deadline)
-    const times: number[] = []
-    const failures: string[] = []
-    let pairs = 0
-    for (const by of judged) {
-      for (const on of e.on) {
-        if (on === by) continue
-        pairs++
-        const first = this.alerts.find((a) => a.by === by && a.on === on && a.metric === HEARTBEAT_METRIC && a.at >= from)
-        if (first === undefined || first.at > this.record.endAt) {
-          failures.push(`node ${by} did not alert on ${on}`)
-        } else if (first.at > deadline) {
-          failures.push(`node ${by} alerted on ${on} after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
-          times.push(first.at - from)
-        } else {
-          times.push(first.at - from)
-        }
+function alerted (h: TimelineHistory, e: Extract<Expectation, { kind: 'alerted' }>): Verdict {
+  const description = `alerted on ${e.onText} by ${e.byText}${withinText(e.within)} after ${h.stepText(e.after)}`
+  const base = { number: e.number, kind: e.kind, description }
+  const from = h.stepTime(e.after)
+  if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${h.stepText(e.after)} never ran`] }
+  const deadline = e.within === undefined ? h.record.endAt : from + e.within.ms
+  const { judged, excluded } = h.split(e.by, from, deadline)
+  const times: number[] = []
+  const failures: string[] = []
+  let pairs = 0
+  for (const by of judged) {
+    for (const on of e.on) {
+      if (on === by) continue
+      pairs++
+      const first = h.alerts.find((a) => a.by === by && a.on === on && a.metric === HEARTBEAT_METRIC && a.at >= from)
+      if (first === undefined || first.at > h.record.endAt) {
+        failures.push(`node ${by} did not alert on ${on}`)
+      } else if (first.at > deadline) {
+        failures.push(`node ${by} alerted on ${on} after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
+        times.push(first.at - from)
+      } else {
+        times.push(first.at - from)
       }
     }
-    const inTime = pairs - failures.length
-    const figure = `${inTime}/${pairs} alerted${times.length === 0 ? '' : `, p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
-    return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
   }
+  const inTime = pairs - failures.length
+  const figure = `${inTime}/${pairs} alerted${times.length === 0 ? '' : `, p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
+  return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+}
 
-  private recovered (e: Extract<Expectation, { kind: 'recovered' }>): Verdict {
-    const description = `recovered: ${e.byText} hear ${e.onText} with no alert open${withinText(e.within)} after ${this.stepText(e.after)}`
-    const base = { number: e.number, kind: e.kind, description }
-    const from = this.stepTime(e.after)
-    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
-    const deadline = Math.min(e.within === undefined ? this.record.endAt : from + e.within.ms, this.record.endAt)
-    // Judged: nodes up at the deadline, on both sides.
-    const upAt = (i: number): boolean => this.downDuring(i, deadline, deadline) === undefined
-    const excluded = [...new Set([...e.by, ...e.on])].filter((i) => !upAt(i)).map((i) => `node ${i} (${this.downDuring(i, deadline, deadline) ?? ''})`)
-    const by = e.by.filter(upAt)
-    const on = e.on.filter(upAt)
-    const failures: string[] = []
-    let last = 0
-    let pairs = 0
-    for (const b of by) {
-      const table = new PeerTable()
-      const mine = this.record.events.filter((ev) => ev.node === b && ev.at <= deadline).sort((x, y) => x.at - y.at || x.receivedAt - y.receivedAt)
-      for (const ev of mine) {
-        table.apply(ev.event)
-        const subject = this.indexOf.get(ev.event.peer ?? '')
-        if (ev.at > from && subject !== undefined && on.includes(subject) && (ev.event.event === 'recovered' || ev.event.event === 'joined')) last = Math.max(last, ev.at - from)
-      }
-      for (const o of on) {
-        if (o === b) continue
-        pairs++
-        const peer = this.record.peers[o]
-        if (table.alerting.has(peer)) failures.push(`node ${b} still alerting on ${o}`)
-        else if (!table.peers.has(peer)) failures.push(`node ${b} does not hear ${o}`)
-      }
-    }
-    const figure = `${pairs - failures.length}/${pairs} recovered${last > 0 ? `, last recovery ${formatMs(last)} after the step` : ', nothing to recover'}`
-    return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), value: last }
-  }
-
-  private isolated (e: Extract<Expectation, { kind: 'isolated' }>): Verdict {
-    const description = `isolated: ${e.nodesText} report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off${withinText(e.within)} after ${this.stepText(e.after)}`
-    const base = { number: e.number, kind: e.kind, description }
-    const from = this.stepTime(e.after)
-    if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${this.stepText(e.after)} never ran`] }
-    const deadline = e.within === undefined ? this.record.endAt : from + e.within.ms
-    const { judged, excluded } = this.split(e.nodes, from, deadline)
-    const times: number[] = []
-    const failures: string[] = []
-    for (const node of judged) {
-      const first = this.record.events.filter((ev) => ev.node === node && ev.event.event === 'isolated' && ev.at >= from && ev.at <= this.record.endAt).sort((a, b) => a.at - b.at)[0]
-      if (first === undefined) failures.push(`node ${node} did not report isolated`)
-      else if (first.at > deadline) failures.push(`node ${node} reported isolated after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
-      if (first !== undefined) times.push(first.at - from)
-    }
-    const figure = `${judged.length - failures.length}/${judged.length} isolated${times.length === 0 ? '' : `, max ${formatMs(Math.max(...times))}`}`
-    return { ...base, pass: judged.length > 0 && failures.length === 0, figure, failures: judged.length === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
-  }
-
-  private noAlerts (e: Extract<Expectation, { kind: 'noAlerts' }>): Verdict {
-    const window = `${e.from === undefined ? '' : ` from ${this.stepText(e.from)}`}${e.until === undefined ? '' : ` until ${this.stepText(e.until)}`}`
-    const description = e.byText === e.onText && formatNodes(e.by) === formatNodes(e.on)
-      ? `no alerts among ${e.byText}${window}`
-      : `no alerts by ${e.byText} on ${e.onText}${window}`
-    const from = e.from === undefined ? this.record.startAt : this.stepTime(e.from) ?? Infinity
-    const until = e.until === undefined ? this.record.endAt : this.stepTime(e.until) ?? this.record.endAt
-    const found = this.alerts.filter((a) => a.at >= from && a.at <= until && e.by.includes(a.by) && e.on.includes(a.on) && a.by !== a.on)
-    return {
-      number: e.number,
-      kind: e.kind,
-      description,
-      pass: found.length === 0,
-      figure: `${found.length} alert${found.length === 1 ? '' : 's'}`,
-      failures: found.map((a) => this.alertText(a)),
-      value: found.length
-    }
-  }
-
-  private noFalseAlerts (e: Extract<Expectation, { kind: 'noFalseAlerts' }>): Verdict {
-    const unexplained = this.alerts.filter((a) => !this.explained(a.by, a.on, a.at))
-    // An alert on a node that left is false too (it said goodbye), but it is not one on a node that is up: say which.
-    const gone = (a: { on: number, at: number }): string => a.on >= 0 && this.downDuring(a.on, a.at, a.at) === 'gone' ? `, after ${a.on} left` : ''
-    return {
-      number: e.number,
-      kind: e.kind,
-      description: 'no false alerts (every alert explained by a step)',
-      pass: unexplained.length === 0,
-      figure: `${unexplained.length} false alert${unexplained.length === 1 ? '' : 's'} of ${this.alerts.length}`,
-      failures: unexplained.map((a) => `${this.alertText(a)}${gone(a)}`),
-      value: unexplained.length,
-      counts: { falseAlerts: unexplained.length, alerts: this.alerts.length }
-    }
-  }
-
-  /** Every kill and hang: each other node up through the window (that had heard the victim) alerts on it within `within`. */
-  private detected (e: Extract<Expectation, { kind: 'detected' }>): Verdict {
-    const description = `detected: every kill and hang alerted by every node up${withinText(e.within)}`
-    const times: number[] = []
-    const failures: string[] = []
-    const excluded: string[] = []
-    let pairs = 0
-    let late = 0
-    let missed = 0
-    this.episodes(['kill', 'hang'], (step, at, victim) => {
-      const deadline = at + e.within.ms
-      for (const by of this.record.peers.keys()) {
-        if (by === victim) continue
-        const down = this.downDuring(by, at, deadline)
-        if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
-        const backFor = this.backFor(by, at)
-        if (backFor !== undefined && backFor < FIRST_REPORT_TTLS * this.record.timeline.swarm.ttlMs) { excluded.push(`${step}: node ${by} (back for ${formatMs(backFor)} only)`); continue }
-        if (!this.tableAt(by, at).peers.has(this.record.peers[victim])) { excluded.push(`${step}: node ${by} (had not heard ${victim})`); continue }
-        pairs++
-        const first = this.alerts.find((a) => a.by === by && a.on === victim && a.metric === HEARTBEAT_METRIC && a.at >= at)
-        if (first === undefined || this.downDuring(victim, first.at, first.at) === undefined) {
-          missed++
-          failures.push(`${step}: node ${by} did not alert on ${victim}`)
-        } else {
-          times.push(first.at - at)
-          if (first.at > deadline) {
-            late++
-            failures.push(`${step}: node ${by} alerted on ${victim} after ${formatMs(first.at - at)} (> ${formatMs(e.within.ms)})`)
-          }
-        }
-      }
-    })
-    const figure = `${pairs - late - missed}/${pairs} alerted in time, ${late} late, ${missed} missed${times.length === 0 ? '' : `; p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
-    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, late, missed }, samples: times }
-  }
-
-  /** Every restart and resume: within `within`, the others up through the window hear the node with no alert open, and it hears them. */
-  private returned (e: Extract<Expectation, { kind: 'returned' }>): Verdict {
-    const description = `returned: every node restarted or resumed is heard again with no alert open, and hears the others,${withinText(e.within)}`
-    const failures: string[] = []
-    const excluded: string[] = []
-    const times: number[] = []
-    let pairs = 0
-    let returns = 0
-    this.episodes(['restart', 'resume'], (step, at, back, action) => {
-      const deadline = Math.min(at + e.within.ms, this.record.endAt)
-      // Down again within the window (even if back by its end): that return is not judged.
-      if (this.downDuring(back, at + 1, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
-      returns++
-      const peer = this.record.peers[back]
-      // A restarted daemon starts with an empty table: only its new life (from its last listening line) counts.
-      const listens = this.record.events.filter((ev) => ev.node === back && ev.event.event === 'listening' && ev.at <= at).map((ev) => ev.at)
-      const born = action !== 'restart' ? undefined : listens.length === 0 ? at : Math.max(...listens)
-      const own = this.tableAt(back, deadline, born)
-      let last = 0
-      for (const by of this.record.peers.keys()) {
-        if (by === back) continue
-        const down = this.downDuring(by, at, deadline)
-        if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
-        pairs++
-        const table = this.tableAt(by, deadline)
-        if (table.alerting.has(peer)) failures.push(`${step}: node ${by} still alerting on ${back}`)
-        else if (!table.peers.has(peer)) failures.push(`${step}: node ${by} does not hear ${back}`)
-        else if (!own.peers.has(this.record.peers[by])) failures.push(`${step}: node ${back} does not hear ${by}`)
-        const heard = this.record.events.find((ev) => ev.node === by && ev.event.peer === peer && ev.at > at && ev.at <= deadline && (ev.event.event === 'recovered' || ev.event.event === 'joined'))
-        if (heard !== undefined) last = Math.max(last, heard.at - at)
-      }
-      if (!failures.some((f) => f.startsWith(`${step}: `))) times.push(last)
-    })
-    const figure = `${pairs - failures.length}/${pairs} back in time${times.length === 0 ? '' : `; slowest per return p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
-    return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, notBack: failures.length, returns, healed: times.length }, samples: times }
-  }
-
-  private noIsolated (e: Extract<Expectation, { kind: 'noIsolated' }>): Verdict {
-    const found = this.record.events
-      .filter((ev) => ev.event.event === 'isolated' && e.nodes.includes(ev.node) && ev.at >= this.record.startAt && ev.at <= this.record.endAt)
-      .sort((a, b) => a.at - b.at)
-    return {
-      number: e.number,
-      kind: e.kind,
-      description: `no isolated: ${e.nodesText} never report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off`,
-      pass: found.length === 0,
-      figure: `${found.length} isolated report${found.length === 1 ? '' : 's'}`,
-      failures: found.map((ev) => `node ${ev.node} reported isolated at +${formatMs(ev.at - this.record.startAt)}`),
-      value: found.length
-    }
-  }
-
-  /** Calls `visit` with each node of each step of `actions` that ran: the step's text, its time, the node. */
-  private episodes (actions: string[], visit: (step: string, at: number, node: number, action: string) => void): void {
-    this.record.timeline.steps.forEach((step, i) => {
-      const at = this.record.stepsAt[i]
-      if (at === undefined || !actions.includes(step.action) || !('nodes' in step)) return
-      for (const node of step.nodes ?? []) visit(`step ${step.number} (${describeStep(step)})`, at, node, step.action)
-    })
-  }
-
-  /** Node `node`'s peer table from its events up to `at` (from `since` on, when given). */
-  tableAt (node: number, at: number, since?: number): PeerTable {
+function recovered (h: TimelineHistory, e: Extract<Expectation, { kind: 'recovered' }>): Verdict {
+  const description = `recovered: ${e.byText} hear ${e.onText} with no alert open${withinText(e.within)} after ${h.stepText(e.after)}`
+  const base = { number: e.number, kind: e.kind, description }
+  const from = h.stepTime(e.after)
+  if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${h.stepText(e.after)} never ran`] }
+  const deadline = Math.min(e.within === undefined ? h.record.endAt : from + e.within.ms, h.record.endAt)
+  // Judged: nodes up at the deadline, on both sides.
+  const upAt = (i: number): boolean => h.downDuring(i, deadline, deadline) === undefined
+  const excluded = [...new Set([...e.by, ...e.on])].filter((i) => !upAt(i)).map((i) => `node ${i} (${h.downDuring(i, deadline, deadline) ?? ''})`)
+  const by = e.by.filter(upAt)
+  const on = e.on.filter(upAt)
+  const failures: string[] = []
+  let last = 0
+  let pairs = 0
+  for (const b of by) {
     const table = new PeerTable()
-    const mine = this.record.events.filter((ev) => ev.node === node && ev.at <= at && (since === undefined || ev.at >= since)).sort((x, y) => x.at - y.at || x.receivedAt - y.receivedAt)
-    for (const ev of mine) table.apply(ev.event)
-    return table
-  }
-
-  running (number: number): Verdict {
-    const failures: string[] = []
-    for (const [node, how] of this.record.exits) {
-      // The node's last down period must be open: a node that restarted and then ended did so unasked.
-      const last = this.downs.get(node)?.filter((d) => d.why !== 'hung').at(-1)
-      if (last === undefined || last.to !== Infinity) failures.push(`node ${node} exited (${how})`)
+    const mine = h.record.events.filter((ev) => ev.node === b && ev.at <= deadline).sort((x, y) => x.at - y.at || x.receivedAt - y.receivedAt)
+    for (const ev of mine) {
+      table.apply(ev.event)
+      const subject = h.indexOf.get(ev.event.peer ?? '')
+      if (ev.at > from && subject !== undefined && on.includes(subject) && (ev.event.event === 'recovered' || ev.event.event === 'joined')) last = Math.max(last, ev.at - from)
     }
-    return { number, kind: 'running', description: 'no node exited unless a step killed it or made it leave', pass: failures.length === 0, figure: `${failures.length} unexpected exit${failures.length === 1 ? '' : 's'}`, failures, value: failures.length }
+    for (const o of on) {
+      if (o === b) continue
+      pairs++
+      const peer = h.record.peers[o]
+      if (table.alerting.has(peer)) failures.push(`node ${b} still alerting on ${o}`)
+      else if (!table.peers.has(peer)) failures.push(`node ${b} does not hear ${o}`)
+    }
   }
+  const figure = `${pairs - failures.length}/${pairs} recovered${last > 0 ? `, last recovery ${formatMs(last)} after the step` : ', nothing to recover'}`
+  return { ...base, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), value: last }
+}
 
-  /** Whether a step explains an alert by `by` on `on` at `at` (see the file's comment). */
-  explained (by: number, on: number, at: number): boolean {
-    if (on < 0) return false
-    const { steps } = this.record.timeline
-    for (const [i, step] of steps.entries()) {
-      const start = this.record.stepsAt[i]
-      if (start === undefined || start > at) continue
-      const endOf = (ends: (s: typeof step) => boolean): number => {
-        for (let j = i + 1; j < steps.length; j++) {
-          const t = this.record.stepsAt[j]
-          if (t !== undefined && ends(steps[j])) return t + this.grace
+function isolated (h: TimelineHistory, e: Extract<Expectation, { kind: 'isolated' }>): Verdict {
+  const description = `isolated: ${e.nodesText} report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off${withinText(e.within)} after ${h.stepText(e.after)}`
+  const base = { number: e.number, kind: e.kind, description }
+  const from = h.stepTime(e.after)
+  if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${h.stepText(e.after)} never ran`] }
+  const deadline = e.within === undefined ? h.record.endAt : from + e.within.ms
+  const { judged, excluded } = h.split(e.nodes, from, deadline)
+  const times: number[] = []
+  const failures: string[] = []
+  for (const node of judged) {
+    const first = h.record.events.filter((ev) => ev.node === node && ev.event.event === 'isolated' && ev.at >= from && ev.at <= h.record.endAt).sort((a, b) => a.at - b.at)[0]
+    if (first === undefined) failures.push(`node ${node} did not report isolated`)
+    else if (first.at > deadline) failures.push(`node ${node} reported isolated after ${formatMs(first.at - from)} (> ${formatMs(deadline - from)})`)
+    if (first !== undefined) times.push(first.at - from)
+  }
+  const figure = `${judged.length - failures.length}/${judged.length} isolated${times.length === 0 ? '' : `, max ${formatMs(Math.max(...times))}`}`
+  return { ...base, pass: judged.length > 0 && failures.length === 0, figure, failures: judged.length === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }) }
+}
+
+function noAlerts (h: TimelineHistory, e: Extract<Expectation, { kind: 'noAlerts' }>): Verdict {
+  const window = `${e.from === undefined ? '' : ` from ${h.stepText(e.from)}`}${e.until === undefined ? '' : ` until ${h.stepText(e.until)}`}`
+  const description = e.byText === e.onText && formatNodes(e.by) === formatNodes(e.on)
+    ? `no alerts among ${e.byText}${window}`
+    : `no alerts by ${e.byText} on ${e.onText}${window}`
+  const from = e.from === undefined ? h.record.startAt : h.stepTime(e.from) ?? Infinity
+  const until = e.until === undefined ? h.record.endAt : h.stepTime(e.until) ?? h.record.endAt
+  const found = h.alerts.filter((a) => a.at >= from && a.at <= until && e.by.includes(a.by) && e.on.includes(a.on) && a.by !== a.on)
+  return {
+    number: e.number,
+    kind: e.kind,
+    description,
+    pass: found.length === 0,
+    figure: `${found.length} alert${found.length === 1 ? '' : 's'}`,
+    failures: found.map((a) => h.alertText(a)),
+    value: found.length
+  }
+}
+
+function noFalseAlerts (h: TimelineHistory, e: Extract<Expectation, { kind: 'noFalseAlerts' }>): Verdict {
+  const unexplained = h.alerts.filter((a) => !h.explained(a.by, a.on, a.at))
+  // An alert on a node that left is false too (it said goodbye), but it is not one on a node that is up: say which.
+  const gone = (a: { on: number, at: number }): string => a.on >= 0 && h.downDuring(a.on, a.at, a.at) === 'gone' ? `, after ${a.on} left` : ''
+  return {
+    number: e.number,
+    kind: e.kind,
+    description: 'no false alerts (every alert explained by a step)',
+    pass: unexplained.length === 0,
+    figure: `${unexplained.length} false alert${unexplained.length === 1 ? '' : 's'} of ${h.alerts.length}`,
+    failures: unexplained.map((a) => `${h.alertText(a)}${gone(a)}`),
+    value: unexplained.length,
+    counts: { falseAlerts: unexplained.length, alerts: h.alerts.length }
+  }
+}
+
+/** Every kill and hang: each other node up through the window (that had heard the victim) alerts on it within `within`. */
+function detected (h: TimelineHistory, e: Extract<Expectation, { kind: 'detected' }>): Verdict {
+  const description = `detected: every kill and hang alerted by every node up${withinText(e.within)}`
+  const times: number[] = []
+  const failures: string[] = []
+  const excluded: string[] = []
+  let pairs = 0
+  let late = 0
+  let missed = 0
+  h.episodes(['kill', 'hang'], (step, at, victim) => {
+    const deadline = at + e.within.ms
+    for (const by of h.record.peers.keys()) {
+      if (by === victim) continue
+      const down = h.downDuring(by, at, deadline)
+      if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
+      const backFor = h.backFor(by, at)
+      if (backFor !== undefined && backFor < FIRST_REPORT_TTLS * h.record.timeline.swarm.ttlMs) { excluded.push(`${step}: node ${by} (back for ${formatMs(backFor)} only)`); continue }
+      if (!h.tableAt(by, at).peers.has(h.record.peers[victim])) { excluded.push(`${step}: node ${by} (had not heard ${victim})`); continue }
+      pairs++
+      const first = h.alerts.find((a) => a.by === by && a.on === victim && a.metric === HEARTBEAT_METRIC && a.at >= at)
+      if (first === undefined || h.downDuring(victim, first.at, first.at) === undefined) {
+        missed++
+        failures.push(`${step}: node ${by} did not alert on ${victim}`)
+      } else {
+        times.push(first.at - at)
+        if (first.at > deadline) {
+          late++
+          failures.push(`${step}: node ${by} alerted on ${victim} after ${formatMs(first.at - at)} (> ${formatMs(e.within.ms)})`)
         }
-        return Infinity
       }
-      switch (step.action) {
-        case 'kill':
-          if (step.nodes.includes(on) && at <= endOf((s) => s.action === 'restart' && s.nodes.includes(on))) return true
-          break
-        case 'hang': {
-          if (!step.nodes.includes(on) && !step.nodes.includes(by)) break
-          const node = step.nodes.includes(on) ? on : by
-          if (at <= endOf((s) => s.action === 'resume' && s.nodes.includes(node))) return true
-          break
-        }
-        case 'partition': case 'split': {
-          const side = (n: number): number => step.groups.findIndex((g) => g.includes(n))
-          if (side(by) < 0 || side(on) < 0 || side(by) === side(on)) break
-          if (at <= endOf((s) => s.action === 'partition' || s.action === 'split' || (s.action === 'heal' && s.nodes === undefined))) return true
-          break
-        }
-        case 'loss': case 'rate': case 'latency': {
-          const node = step.nodes.includes(on) ? on : step.nodes.includes(by) ? by : undefined
-          if (node === undefined) break
-          if (at <= endOf((s) => s.action === 'heal' && (s.nodes === undefined || s.nodes.includes(node)))) return true
-          break
-        }
-        default:
-          break
-      }
     }
-    return false
-  }
+  })
+  const figure = `${pairs - late - missed}/${pairs} alerted in time, ${late} late, ${missed} missed${times.length === 0 ? '' : `; p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
+  return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, late, missed }, samples: times }
+}
 
-  private split (nodes: number[], from: number, to: number): { judged: number[], excluded: string[] } {
-    const judged: number[] = []
-    const excluded: string[] = []
-    for (const n of nodes) {
-      const down = this.downDuring(n, from, to)
-      if (down === undefined) judged.push(n)
-      else excluded.push(`node ${n} (${down})`)
+/** Every restart and resume: within `within`, the others up through the window hear the node with no alert open, and it hears them. */
+function returned (h: TimelineHistory, e: Extract<Expectation, { kind: 'returned' }>): Verdict {
+  const description = `returned: every node restarted or resumed is heard again with no alert open, and hears the others,${withinText(e.within)}`
+  const failures: string[] = []
+  const excluded: string[] = []
+  const times: number[] = []
+  let pairs = 0
+  let returns = 0
+  h.episodes(['restart', 'resume'], (step, at, back, action) => {
+    const deadline = Math.min(at + e.within.ms, h.record.endAt)
+    // Down again within the window (even if back by its end): that return is not judged.
+    if (h.downDuring(back, at + 1, deadline) !== undefined) { excluded.push(`${step}: node ${back} (down again)`); return }
+    returns++
+    const peer = h.record.peers[back]
+    // A restarted daemon starts with an empty table: only its new life (from its last listening line) counts.
+    const listens = h.record.events.filter((ev) => ev.node === back && ev.event.event === 'listening' && ev.at <= at).map((ev) => ev.at)
+    const born = action !== 'restart' ? undefined : listens.length === 0 ? at : Math.max(...listens)
+    const own = h.tableAt(back, deadline, born)
+    let last = 0
+    for (const by of h.record.peers.keys()) {
+      if (by === back) continue
+      const down = h.downDuring(by, at, deadline)
+      if (down !== undefined) { excluded.push(`${step}: node ${by} (${down})`); continue }
+      pairs++
+      const table = h.tableAt(by, deadline)
+      if (table.alerting.has(peer)) failures.push(`${step}: node ${by} still alerting on ${back}`)
+      else if (!table.peers.has(peer)) failures.push(`${step}: node ${by} does not hear ${back}`)
+      else if (!own.peers.has(h.record.peers[by])) failures.push(`${step}: node ${back} does not hear ${by}`)
+      const heard = h.record.events.find((ev) => ev.node === by && ev.event.peer === peer && ev.at > at && ev.at <= deadline && (ev.event.event === 'recovered' || ev.event.event === 'joined'))
+      if (heard !== undefined) last = Math.max(last, heard.at - at)
     }
-    return { judged, excluded }
-  }
+    if (!failures.some((f) => f.startsWith(`${step}: `))) times.push(last)
+  })
+  const figure = `${pairs - failures.length}/${pairs} back in time${times.length === 0 ? '' : `; slowest per return p50 ${formatMs(percentile(times, 50))}, max ${formatMs(Math.max(...times))}`}`
+  return { number: e.number, kind: e.kind, description, pass: pairs > 0 && failures.length === 0, figure, failures: pairs === 0 ? ['no node left to judge'] : failures, ...excludedOf(excluded), ...(times.length === 0 ? {} : { value: Math.max(...times) }), counts: { judged: pairs, notBack: failures.length, returns, healed: times.length }, samples: times }
+}
 
-  private alertText (a: { by: number, on: number, at: number, metric: string }): string {
-    const on = a.on < 0 ? 'an unknown peer' : String(a.on)
-    return `node ${a.by} on ${on} (${a.metric}) at +${formatMs(a.at - this.record.startAt)}`
+function noIsolated (h: TimelineHistory, e: Extract<Expectation, { kind: 'noIsolated' }>): Verdict {
+  const found = h.record.events
+    .filter((ev) => ev.event.event === 'isolated' && e.nodes.includes(ev.node) && ev.at >= h.record.startAt && ev.at <= h.record.endAt)
+    .sort((a, b) => a.at - b.at)
+  return {
+    number: e.number,
+    kind: e.kind,
+    description: `no isolated: ${e.nodesText} never report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off`,
+    pass: found.length === 0,
+    figure: `${found.length} isolated report${found.length === 1 ? '' : 's'}`,
+    failures: found.map((ev) => `node ${ev.node} reported isolated at +${formatMs(ev.at - h.record.startAt)}`),
+    value: found.length
   }
+}
+
+/** `running`, always judged: no node exited that no step killed or made leave. */
+function running (h: TimelineHistory, number: number): Verdict {
+  const failures: string[] = []
+  for (const [node, how] of h.record.exits) {
+    // The node's last down period must be open: a node that restarted and then ended did so unasked.
+    const last = h.downs.get(node)?.filter((d) => d.why !== 'hung').at(-1)
+    if (last === undefined || last.to !== Infinity) failures.push(`node ${node} exited (${how})`)
+  }
+  return { number, kind: 'running', description: 'no node exited unless a step killed it or made it leave', pass: failures.length === 0, figure: `${failures.length} unexpected exit${failures.length === 1 ? '' : 's'}`, failures, value: failures.length }
 }
 
 function withinText (within: { text: string, ms: number } | undefined): string {

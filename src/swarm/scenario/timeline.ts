@@ -13,7 +13,8 @@ import { formatMs } from '../terminal-view/format.js'
 import { Swarm } from '../launch/launcher.js'
 import { playTimeline, type StepReport, type TimelineRunOptions } from './engine.js'
 import { describePacking, processTable, type ProcessInfo } from './formation.js'
-import { parseTimeline, type Timeline } from './timeline-file.js'
+import { parseTimeline } from './timeline-file.js'
+import type { Timeline } from './timeline-plan.js'
 
 export interface TimelineReport {
   name: string
