@@ -1,6 +1,6 @@
 /**
  * Churn: a swarm whose nodes are crashed, hung or stopped and brought back
- * all the time (a scenario file's `churn` block, src/swarm/churn.ts), once
+ * all the time (a scenario file's `churn` block, src/swarm/scenario/churn.ts), once
  * with a process per node and once packed. Per run: alerts no step explains
  * (false), crashes and hangs some node up did not alert on (missed) or alerted
  * on later than ttl + 1.5 s (late), and the time until a returning node is
@@ -11,10 +11,10 @@
  */
 import os from 'node:os'
 import { formatDuration } from '../src/duration.js'
-import type { Verdict } from '../src/swarm/expectations.js'
-import { percentile } from '../src/swarm/assessment.js'
-import { parseTimeline } from '../src/swarm/timeline-file.js'
-import { runTimeline, timelineSwarm, type TimelineReport } from '../src/swarm/timeline.js'
+import type { Verdict } from '../src/swarm/scenario/expectations.js'
+import { percentile } from '../src/swarm/scenario/assessment.js'
+import { parseTimeline } from '../src/swarm/scenario/timeline-file.js'
+import { runTimeline, timelineSwarm, type TimelineReport } from '../src/swarm/scenario/timeline.js'
 import { defaultTimeoutMs } from '../src/swarm/flags.js'
 import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'

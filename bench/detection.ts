@@ -19,8 +19,8 @@ import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 import { TracedSwarm, alertsIn, sleep } from './lib/traced-swarm.js'
 import type { NodeTrace } from './lib/trace.js'
-import { adjacencyOf } from '../src/swarm/topology.js'
-import type { NodeEvent } from '../src/swarm/child.js'
+import { adjacencyOf } from '../src/swarm/launch/topology.js'
+import type { NodeEvent } from '../src/swarm/nodes/daemon-child.js'
 import { explainAlerts, type FalseAlert } from './dissemination.js'
 
 /** The daemons' default interval; the TTL is 3 intervals. */

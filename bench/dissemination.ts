@@ -17,7 +17,7 @@ import { summarize, median } from './lib/stats.js'
 import { fmt, mb, pct, renderText, type Table } from './lib/table.js'
 import { TracedSwarm, alertsIn, sleep, type TracedSwarmOptions } from './lib/traced-swarm.js'
 import { trafficRates, type NodeTrace } from './lib/trace.js'
-import type { NodeEvent } from '../src/swarm/child.js'
+import type { NodeEvent } from '../src/swarm/nodes/daemon-child.js'
 import { defaultTtlMs } from '../src/constants.js'
 
 /** The daemons' default interval; the TTL is always 3 intervals (the daemon's default ratio). */

@@ -20,8 +20,8 @@ import { summarize, type Summary } from './lib/stats.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 import { sleep } from './lib/traced-swarm.js'
 import { DEFAULT_INTERVAL_MS, defaultTtlMs } from '../src/constants.js'
-import { Swarm } from '../src/swarm/launcher.js'
-import type { NodeEvent } from '../src/swarm/child.js'
+import { Swarm } from '../src/swarm/launch/launcher.js'
+import type { NodeEvent } from '../src/swarm/nodes/daemon-child.js'
 
 const INTERVAL_MS = DEFAULT_INTERVAL_MS
 const TTL_MS = defaultTtlMs(INTERVAL_MS)

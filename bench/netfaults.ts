@@ -5,7 +5,7 @@
  * fault (for peers the fault lies between it and) and its false alerts (for
  * peers it still had a healthy path to), lost peers it never alerted for, the
  * time to its first alert, and the recovery after the heal. What each fault
- * models: src/swarm/link-faults.ts.
+ * models: src/swarm/netns/link-faults.ts.
  *
  *   node dist/bench/netfaults.js --fault cut|loss|rate|split [--nodes 6] [--interval 1s] [--ttl 3s]
  *     [--for 20s] [--loss 10] [--direction both] [--kbit 64] [--node <i>] [--seed 1] [--json]
@@ -13,12 +13,12 @@
 import { ConfigError } from '../src/config-error.js'
 import { defaultTtlMs } from '../src/constants.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue } from '../src/flags.js'
-import type { NodeEvent } from '../src/swarm/child.js'
-import { Swarm } from '../src/swarm/launcher.js'
-import { LOSS_DIRECTIONS, type LinkCounters, type LossDirection } from '../src/swarm/link-faults.js'
-import { netnsUnavailableReason } from '../src/swarm/netns-tools.js'
-import { seededRandom } from '../src/swarm/random.js'
-import { adjacencyOf, removableNodes } from '../src/swarm/topology.js'
+import type { NodeEvent } from '../src/swarm/nodes/daemon-child.js'
+import { Swarm } from '../src/swarm/launch/launcher.js'
+import { LOSS_DIRECTIONS, type LinkCounters, type LossDirection } from '../src/swarm/netns/link-faults.js'
+import { netnsUnavailableReason } from '../src/swarm/netns/tools.js'
+import { seededRandom } from '../src/swarm/launch/random.js'
+import { adjacencyOf, removableNodes } from '../src/swarm/launch/topology.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 

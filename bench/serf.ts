@@ -20,7 +20,7 @@ import { sampleProcesses } from './lib/proc.js'
 import { SERF_SETTINGS, SerfCluster, serfVersion } from './lib/serf-cluster.js'
 import { fmt, renderText, type Table } from './lib/table.js'
 import { sleep } from './lib/traced-swarm.js'
-import { seededRandom } from '../src/swarm/random.js'
+import { seededRandom } from '../src/swarm/launch/random.js'
 
 export const FAULTS = ['crash', 'hang', 'stall', 'hub', 'churn', 'quiet'] as const
 export type Fault = typeof FAULTS[number]

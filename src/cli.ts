@@ -78,8 +78,8 @@ async function dispatch (argv: string[], io: CliIO): Promise<number> {
       return await runDaemon(config)
     }
     case '_pack': {
-      // Internal: a packed swarm process, started and driven by `peermon swarm` (src/swarm/pack-process.ts).
-      const { runPackProcess } = await import('./swarm/pack-process.js')
+      // Internal: a packed swarm process, started and driven by `peermon swarm` (src/swarm/packed/pack-command.ts).
+      const { runPackProcess } = await import('./swarm/packed/pack-command.js')
       return await runPackProcess()
     }
     case 'swarm': {

@@ -4,7 +4,7 @@
  * at most `maxDown` members down at once. Seeded, so Serf and peermon get the
  * same faults at the same offsets.
  */
-import { seededRandom } from '../../src/swarm/random.js'
+import { seededRandom } from '../../src/swarm/launch/random.js'
 
 export type ChurnAction = 'SIGKILL' | 'SIGSTOP' | 'SIGINT'
 export const CHURN_ACTIONS: readonly ChurnAction[] = ['SIGKILL', 'SIGSTOP', 'SIGINT']

@@ -1,5 +1,5 @@
 /**
- * N `peermon daemon --json` processes on 127.0.0.1 (src/swarm/child.ts's
+ * N `peermon daemon --json` processes on 127.0.0.1 (src/swarm/nodes/daemon-child.ts's
  * DaemonChild), each with a key file made beforehand (so every peer id is
  * known before any starts) and a fixed port, bootstrapping to every other
  * member (mesh) or to member 0 only (hub). Failure reports: `alert` on the
@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createNewKey } from '../../src/daemon/keyfile.js'
-import { DaemonChild } from '../../src/swarm/child.js'
-import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launcher.js'
+import { DaemonChild } from '../../src/swarm/nodes/daemon-child.js'
+import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launch/daemon-process.js'
 import type { FailureReport } from './failure-tally.js'
 import { freePort, joinTargets, type MemberCluster, type Topology } from './member-cluster.js'
 

@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { pipe } from 'it-pipe'
 import { splitLines } from '../../src/events/parse.js'
-import { stopForSure, type ChildExit } from '../../src/swarm/child.js'
+import { stopForSure, type ChildExit } from '../../src/swarm/nodes/daemon-child.js'
 import type { FailureReport } from './failure-tally.js'
 import { freePort, joinTargets, type MemberCluster, type Topology } from './member-cluster.js'
 import { parseSerfLogLine } from './serf-log.js'

@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
-import { Swarm, daemonEnv, type SwarmOptions } from '../../src/swarm/launcher.js'
-import type { NodeEvent } from '../../src/swarm/child.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
+import { daemonEnv } from '../../src/swarm/launch/daemon-process.js'
+import type { SwarmOptions } from '../../src/swarm/launch/swarm-options.js'
+import type { NodeEvent } from '../../src/swarm/nodes/daemon-child.js'
 import { readTraces, type NodeTrace } from './trace.js'
 
 export interface TracedSwarmOptions {

@@ -1,11 +1,11 @@
 /**
  * What both `peermon swarm` commands (live or built-in scenario: index.ts; a
- * scenario file: timeline.ts) do around a swarm: turn SIGINT and SIGTERM into
+ * scenario file: scenario/timeline.ts) do around a swarm: turn SIGINT and SIGTERM into
  * an abort, forward the daemons' stderr with --verbose, say why nodes that
  * exited failed, and stop everything on the way out.
  */
-import type { Swarm } from './launcher.js'
-import type { ViewServer } from './view-server.js'
+import type { Swarm } from './launch/launcher.js'
+import type { ViewServer } from './browser-view/server.js'
 
 /** The abort reason when the operator interrupts the swarm. */
 export class Interrupted extends Error {

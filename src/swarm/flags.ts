@@ -10,9 +10,9 @@ import { apiOf, isLoopback } from '../daemon/config-values.js'
 import { DAEMON_LIMITS } from '../daemon/options.js'
 import { formatDuration } from '../duration.js'
 import { choiceValue, durationValue, parseFlags, wantsHelp, wholeNumberValue, type FlagSpecs } from '../flags.js'
-import { SCENARIOS, type ScenarioName } from './assessment.js'
-import { DEFAULT_DEGREE } from './launcher.js'
-import { PROCESSES_PER_CORE, defaultPerProcess } from './packing.js'
+import { SCENARIOS, type ScenarioName } from './scenario/assessment.js'
+import { DEFAULT_DEGREE } from './launch/swarm-options.js'
+import { PROCESSES_PER_CORE, defaultPerProcess } from './packed/grouping.js'
 
 export interface SwarmConfig {
   nodes: number
@@ -31,7 +31,7 @@ export interface SwarmConfig {
   /** Start + formation must finish within this. */
   timeoutMs: number
   seed?: number
-  /** `--scenario <file>`: a timeline (timeline.ts) instead of a built-in scenario. */
+  /** `--scenario <file>`: a timeline (scenario/timeline.ts) instead of a built-in scenario. */
   timeline?: { file: string, junit?: string, timeoutMs?: number }
   /** `--view`: where the live page listens (undefined: no page). */
   view?: { host: string, port: number }
@@ -197,7 +197,7 @@ export function defaultTimeoutMs (nodes: number, ttlMs: number): number {
   return 20_000 + 2000 * nodes + 2 * ttlMs
 }
 
-/** hang: how long the victim stays stopped by default, 2 TTLs + 2 s (a scenario's own default, scenario.ts). */
+/** hang: how long the victim stays stopped by default, 2 TTLs + 2 s (a scenario's own default, scenario/builtin.ts). */
 function defaultHangForMs (ttlMs: number): number {
   return 2 * ttlMs + 2000
 }

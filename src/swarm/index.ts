@@ -1,18 +1,18 @@
 /**
  * `peermon swarm`: start a local swarm of daemons and watch it live, or run a
  * chaos scenario against it. Tests and benchmarks use the launcher
- * (launcher.ts: `new Swarm({ nodes: 5, ... })`) and `runScenario` (scenario.ts)
+ * (launch/launcher.ts: `new Swarm({ nodes: 5, ... })`) and `runScenario` (scenario/builtin.ts)
  * directly.
  */
 import { ConfigError } from '../config-error.js'
-import { Swarm } from './launcher.js'
-import { netnsUnavailableReason } from './netns-tools.js'
+import { Swarm } from './launch/launcher.js'
+import { netnsUnavailableReason } from './netns/tools.js'
 import { parseSwarmFlags, SWARM_HELP, type SwarmConfig } from './flags.js'
-import { runLive } from './live.js'
-import { renderScenarioResult } from './result-table.js'
-import { runScenario } from './scenario.js'
-import { runTimelineCommand } from './timeline.js'
-import { startSwarmView, type ViewServer } from './view-server.js'
+import { runLive } from './terminal-view/live.js'
+import { renderScenarioResult } from './scenario/result-table.js'
+import { runScenario } from './scenario/builtin.js'
+import { runTimelineCommand } from './scenario-command.js'
+import { startSwarmView, type ViewServer } from './browser-view/server.js'
 import { interruptOnSignals, printFailedNodes, stopSwarm, verboseStderr } from './command-run.js'
 
 /** Where runSwarm writes; the process's own streams by default. */

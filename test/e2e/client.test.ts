@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { shortPeer } from '../../src/events/format.js'
-import { PEERMON_BIN } from '../../src/swarm/child.js'
+import { PEERMON_BIN } from '../../src/swarm/nodes/daemon-child.js'
 import { freePort, listeningApi, sawEvent, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { waitFor } from '../helpers/wait.js'
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { IdResponse } from '../../src/api/types.js'
-import { DaemonChild } from '../../src/swarm/child.js'
+import { DaemonChild } from '../../src/swarm/nodes/daemon-child.js'
 import { countEvents, freePort, listeningApi, startDaemon, type Recorded } from '../helpers/daemons.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 

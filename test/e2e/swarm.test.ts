@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { after, describe, it } from 'node:test'
-import { PEERMON_BIN } from '../../src/swarm/child.js'
-import type { ScenarioReport } from '../../src/swarm/scenario.js'
+import { PEERMON_BIN } from '../../src/swarm/nodes/daemon-child.js'
+import type { ScenarioReport } from '../../src/swarm/scenario/builtin.js'
 import { alive } from '../helpers/process.js'
 
 const FAST = ['--nodes', '4', '--interval', '500ms', '--ttl', '1500ms', '--json']

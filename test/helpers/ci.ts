@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { CHROMIUM } from './chromium.js'
-import { netnsUnavailableReason } from '../../src/swarm/netns-tools.js'
+import { netnsUnavailableReason } from '../../src/swarm/netns/tools.js'
 
 export const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false'
 

@@ -3,7 +3,7 @@
  * timings, record the events it prints, and look them up.
  */
 import { createServer } from 'node:net'
-import { DaemonChild, type NodeEvent } from '../../src/swarm/child.js'
+import { DaemonChild, type NodeEvent } from '../../src/swarm/nodes/daemon-child.js'
 
 /**
  * JSON output, a loopback port the OS picks, reports every 250 ms and metrics

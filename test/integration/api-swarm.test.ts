@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Swarm } from '../../src/swarm/launcher.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
 import { waitFor } from '../helpers/wait.js'
 
 const ECHO_DAEMON = `

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { describe, it } from 'node:test'
-import { checkLinkDelay, DelayQueue, type Clock } from '../../src/swarm/delay-queue.js'
-import { LatencyRelay } from '../../src/swarm/latency-relay.js'
-import { relayedPeers, relayNftScript } from '../../src/swarm/netns-latency.js'
-import { nftScript, NO_FAULTS } from '../../src/swarm/link-faults.js'
+import { checkLinkDelay, DelayQueue, type Clock } from '../../src/swarm/netns/delay-queue.js'
+import { LatencyRelay } from '../../src/swarm/netns/latency-relay.js'
+import { relayedPeers, relayNftScript } from '../../src/swarm/netns/latency.js'
+import { nftScript, NO_FAULTS } from '../../src/swarm/netns/link-faults.js'
 
 /** A clock whose time moves only when the test says so; timers fire in order. */
 class FakeClock implements Clock {

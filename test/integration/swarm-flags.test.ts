@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../../src/config-error.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
-import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launcher.js'
-import { renderSummaryLine, renderTable, totalRssKb, type SwarmSnapshot } from '../../src/swarm/view.js'
+import { DAEMON_EXEC_ARGV, daemonEnv, supportedFlags } from '../../src/swarm/launch/daemon-process.js'
+import { renderSummaryLine, renderTable, totalRssKb, type SwarmSnapshot } from '../../src/swarm/terminal-view/render.js'
 
 describe('peermon swarm flags', () => {
   it('has defaults and reads every flag', () => {

@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Swarm, boundPort } from '../../src/swarm/launcher.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
+import { boundPort } from '../../src/swarm/launch/daemon-process.js'
 
 const ECHO_DAEMON = `
 const argv = process.argv.slice(3)

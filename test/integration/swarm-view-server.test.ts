@@ -9,9 +9,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
-import { Swarm } from '../../src/swarm/launcher.js'
-import { startViewServer, type ViewServer } from '../../src/swarm/view-server.js'
-import type { ActionResponse, ViewTick } from '../../src/swarm/view-types.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
+import { startViewServer, type ViewServer } from '../../src/swarm/browser-view/server.js'
+import type { ActionResponse, ViewTick } from '../../src/swarm/browser-view/types.js'
 
 const READ_ONLY = 'the scenario file drives this swarm'
 const HOST = { host: '127.0.0.1' }

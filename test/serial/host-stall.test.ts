@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { after, describe, it } from 'node:test'
-import { Swarm } from '../../src/swarm/launcher.js'
-import type { NodeEvent } from '../../src/swarm/child.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
+import type { NodeEvent } from '../../src/swarm/nodes/daemon-child.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 

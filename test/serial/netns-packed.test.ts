@@ -10,11 +10,11 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { Swarm } from '../../src/swarm/launcher.js'
-import { listLanNames } from '../../src/swarm/netns-cleanup.js'
-import { ownerOf } from '../../src/swarm/netns-names.js'
-import { parseTimeline } from '../../src/swarm/timeline-file.js'
-import { runTimeline, timelineSwarm } from '../../src/swarm/timeline.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
+import { listLanNames } from '../../src/swarm/netns/cleanup.js'
+import { ownerOf } from '../../src/swarm/netns/names.js'
+import { parseTimeline } from '../../src/swarm/scenario/timeline-file.js'
+import { runTimeline, timelineSwarm } from '../../src/swarm/scenario/timeline.js'
 import { inCiPass, netnsSkip } from '../helpers/ci.js'
 
 const skip = netnsSkip() || inCiPass(2)

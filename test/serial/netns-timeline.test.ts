@@ -9,11 +9,11 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
-import { PEERMON_BIN } from '../../src/swarm/child.js'
-import { listLanNames } from '../../src/swarm/netns-cleanup.js'
-import { ownerOf } from '../../src/swarm/netns-names.js'
+import { PEERMON_BIN } from '../../src/swarm/nodes/daemon-child.js'
+import { listLanNames } from '../../src/swarm/netns/cleanup.js'
+import { ownerOf } from '../../src/swarm/netns/names.js'
 import { inCiPass, netnsSkip } from '../helpers/ci.js'
-import type { TimelineReport } from '../../src/swarm/timeline.js'
+import type { TimelineReport } from '../../src/swarm/scenario/timeline.js'
 
 const skip = netnsSkip() || inCiPass(1)
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url))

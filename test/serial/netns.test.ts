@@ -10,18 +10,18 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { after, describe, it } from 'node:test'
-import { PEERMON_BIN, type NodeEvent } from '../../src/swarm/child.js'
-import { Swarm } from '../../src/swarm/launcher.js'
-import { listLanNames, removeLeftovers } from '../../src/swarm/netns-cleanup.js'
-import { NetnsLan } from '../../src/swarm/netns.js'
-import { ownerOf } from '../../src/swarm/netns-names.js'
-import { adjacencyOf, removableNodes } from '../../src/swarm/topology.js'
+import { PEERMON_BIN, type NodeEvent } from '../../src/swarm/nodes/daemon-child.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
+import { listLanNames, removeLeftovers } from '../../src/swarm/netns/cleanup.js'
+import { NetnsLan } from '../../src/swarm/netns/lan.js'
+import { ownerOf } from '../../src/swarm/netns/names.js'
+import { adjacencyOf, removableNodes } from '../../src/swarm/launch/topology.js'
 import { netnsSkip } from '../helpers/ci.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const skip = netnsSkip()
 
-const NETNS_JS = fileURLToPath(new URL('../../src/swarm/netns.js', import.meta.url))
+const NETNS_JS = fileURLToPath(new URL('../../src/swarm/netns/lan.js', import.meta.url))
 const PORT = 7000
 
 /** A TCP server in a namespace: accepts, sends `bytes` bytes, closes. */

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
-import { PEERMON_BIN } from '../../src/swarm/child.js'
+import { PEERMON_BIN } from '../../src/swarm/nodes/daemon-child.js'
 import { parseXml } from '../helpers/xml-check.js'
 import { tempDir } from '../helpers/tmp.js'
 

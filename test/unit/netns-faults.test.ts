@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { FAULT_TABLE, linkCounters, NO_FAULTS, nftScript, tbfArgs } from '../../src/swarm/link-faults.js'
-import { bridgeName, deadOwnersNames, hostName, isProcessAlive, MAX_LINK_NAME, ownerOf } from '../../src/swarm/netns-names.js'
-import { lanAddress } from '../../src/swarm/netns.js'
+import { FAULT_TABLE, linkCounters, NO_FAULTS, nftScript, tbfArgs } from '../../src/swarm/netns/link-faults.js'
+import { bridgeName, deadOwnersNames, hostName, isProcessAlive, MAX_LINK_NAME, ownerOf } from '../../src/swarm/netns/names.js'
+import { lanAddress } from '../../src/swarm/netns/lan.js'
 
 describe('LAN names and their owners', () => {
   it('names carry the launcher pid and fit an interface name', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { assessScenario, percentile, type ScenarioName, type ScenarioRecord } from '../../src/swarm/assessment.js'
-import type { NodeEvent } from '../../src/swarm/child.js'
-import { renderScenarioResult } from '../../src/swarm/result-table.js'
+import { assessScenario, percentile, type ScenarioName, type ScenarioRecord } from '../../src/swarm/scenario/assessment.js'
+import type { NodeEvent } from '../../src/swarm/nodes/daemon-child.js'
+import { renderScenarioResult } from '../../src/swarm/scenario/result-table.js'
 
 const T0 = 1_700_000_000_000
 const ACTION = T0 + 10_000

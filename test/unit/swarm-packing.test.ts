@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { assignProcesses, defaultPerProcess, hostGroupsOf } from '../../src/swarm/packing.js'
-import { frameLine, parseCommand, parseFramedLine } from '../../src/swarm/pack-protocol.js'
-import { Swarm } from '../../src/swarm/launcher.js'
+import { assignProcesses, defaultPerProcess, hostGroupsOf } from '../../src/swarm/packed/grouping.js'
+import { frameLine, parseCommand, parseFramedLine } from '../../src/swarm/packed/protocol.js'
+import { Swarm } from '../../src/swarm/launch/launcher.js'
 
 describe('packing nodes into processes', () => {
   it('gives each node a process of its own in small swarms, and packs large ones onto a few processes per core', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { EventLine } from '../../src/events/event.js'
-import { PeerTable } from '../../src/swarm/peer-table.js'
+import { PeerTable } from '../../src/swarm/nodes/peer-table.js'
 
 const ts = '2024-01-01T00:00:00.000Z'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { seededRandom } from '../../src/swarm/random.js'
-import { adjacencyOf, isConnected, isStar, planSwarm, removableNodes } from '../../src/swarm/topology.js'
+import { seededRandom } from '../../src/swarm/launch/random.js'
+import { adjacencyOf, isConnected, isStar, planSwarm, removableNodes } from '../../src/swarm/launch/topology.js'
 
 describe('swarm topology', () => {
   it('is connected for every size and seed', () => {

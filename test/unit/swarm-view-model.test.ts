@@ -8,8 +8,8 @@ import { describe, it } from 'node:test'
 import { ConfigError } from '../../src/config-error.js'
 import type { EventLine } from '../../src/events/event.js'
 import { parseSwarmFlags } from '../../src/swarm/flags.js'
-import { PeerTable } from '../../src/swarm/peer-table.js'
-import { Feed, LeftPeers, disabledActions, matrixOf, partitionGroups, viewNode, type NodeFacts } from '../../src/swarm/view-model.js'
+import { PeerTable } from '../../src/swarm/nodes/peer-table.js'
+import { Feed, LeftPeers, disabledActions, matrixOf, partitionGroups, viewNode, type NodeFacts } from '../../src/swarm/browser-view/model.js'
 
 const ts = '2024-01-01T00:00:00.000Z'
 const e = (event: string, peer: string, metric?: string): EventLine => ({ ts, event, peer, ...(metric === undefined ? {} : { metric }) })
