@@ -41,17 +41,20 @@ function invalidDuration (text: string): RangeError {
 
 /**
  * Formats milliseconds for people: `0ms`, `3ms`, `0.4ms`, `250ms`, `2s`, `2.1s`,
- * `1m30s`, `1h2m`. Under a minute it keeps one decimal of seconds; from a minute
- * up it rounds to whole seconds and drops zero parts.
+ * `1m30s`, `1h2m`. Under a minute it keeps one decimal of seconds (or, with
+ * `secondsDigits`, exactly that many: `2.41s`, `2.00s`, for columns of figures);
+ * from a minute up it rounds to whole seconds and drops zero parts.
  */
-export function formatDuration (ms: number): string {
+export function formatDuration (ms: number, options: { secondsDigits?: number } = {}): string {
   if (!Number.isFinite(ms)) return String(ms)
-  if (ms < 0) return `-${formatDuration(-ms)}`
+  if (ms < 0) return `-${formatDuration(-ms, options)}`
   if (ms < 10 && !Number.isInteger(ms)) {
     const tenths = Math.round(ms * 10) / 10
     if (tenths < 10) return `${tenths}ms`
   }
   if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`
+  const digits = options.secondsDigits
+  if (digits !== undefined && ms < 59_500) return `${(ms / 1000).toFixed(digits)}s`
   const tenthsOfSecond = Math.round(ms / 100)
   if (tenthsOfSecond < 600) return `${tenthsOfSecond / 10}s`
   let seconds = Math.round(ms / 1000)

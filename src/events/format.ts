@@ -124,7 +124,12 @@ function flappingMark (event: { flapping?: true }): string {
 /** `…` and the last 8 characters of a peer id (ids that short are shown whole). */
 export function shortPeer (peer: string): string {
   const chars = [...printable(peer)]
-  return chars.length <= 9 ? chars.join('') : `…${chars.slice(-8).join('')}`
+  return chars.length <= 9 ? chars.join('') : `…${peerTail(peer)}`
+}
+
+/** The last 8 characters of a peer id, made printable: enough to tell the peers of a swarm apart. */
+export function peerTail (peer: string): string {
+  return [...printable(peer)].slice(-8).join('')
 }
 
 function showValue (value: MetricValue): string {

@@ -4,24 +4,10 @@
  * src/swarm/browser-view/page/client.ts, compiled with DOM types by its own tsconfig
  * (part of `npm run build`) to dist/src/swarm/browser-view/page/client.js, read here once.
  */
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-
-const SCRIPT_FILE = fileURLToPath(new URL('./page/client.js', import.meta.url))
-
-function readScript (): string {
-  let script: string
-  try {
-    script = readFileSync(SCRIPT_FILE, 'utf8')
-  } catch (err) {
-    throw new Error(`the swarm view's script ${SCRIPT_FILE} cannot be read (npm run build makes it): ${(err as Error).message}`)
-  }
-  if (/<\/script|<!--/i.test(script)) throw new Error(`the swarm view's script ${SCRIPT_FILE} contains "</script" or "<!--"`)
-  return script
-}
+import { readPageScript } from '../../http/page-script.js'
 
 /** The page's script (an ES module with no imports; its hash goes into the CSP). */
-export const VIEW_SCRIPT = readScript()
+export const VIEW_SCRIPT = readPageScript(new URL('./page/client.js', import.meta.url), 'the swarm view')
 
 export const VIEW_STYLE = `
 :root {

@@ -1,19 +1,15 @@
 /** How the swarm command shows peer ids and durations to a person. */
+import { formatDuration } from '../../duration.js'
+import { peerTail } from '../../events/format.js'
 
-/** The last 8 characters of a peer id: enough to tell the nodes of a local swarm apart. */
+/** The last 8 characters of a peer id (the events' peerTail, without the `…` of their lines: a column of ids); `-` for none. */
 export function shortPeer (peer: string | undefined): string {
-  if (peer === undefined) return '-'
-  return peer.length <= 8 ? peer : peer.slice(-8)
+  return peer === undefined ? '-' : peerTail(peer)
 }
 
-/** `850ms`, `2.41s`, `3m05s`; `-` for null. */
+/** `850ms`, `2.41s` (two decimals, for columns of figures), `3m5s`; `-` for none. */
 export function formatMs (ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-'
-  if (Math.abs(ms) < 1000) return `${Math.round(ms)}ms`
-  if (Math.abs(ms) < 60_000) return `${(ms / 1000).toFixed(2)}s`
-  const minutes = Math.floor(ms / 60_000)
-  const seconds = Math.floor((ms % 60_000) / 1000)
-  return `${minutes}m${String(seconds).padStart(2, '0')}s`
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? '-' : formatDuration(ms, { secondsDigits: 2 })
 }
 
 /** `512 MB` from kilobytes; `-` when unknown. */
