@@ -20,7 +20,7 @@
  * src/dashboard/client.ts, compiled with DOM types by its own tsconfig (part of
  * `npm run build`) to dist/src/dashboard/client.js, which is read here once.
  */
-import { readPageScript } from '../http/page-script.js'
+import { readPageScript, selfContainedPage } from '../http/page.js'
 import { DASHBOARD_STYLE } from './dashboard-style.js'
 
 export { DASHBOARD_STYLE }
@@ -66,16 +66,4 @@ const BODY = `
 `
 
 /** The whole page. */
-export const DASHBOARD_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>peermon</title>
-<link rel="icon" href="data:,">
-<style>${DASHBOARD_STYLE}</style>
-</head>
-<body>${BODY}<script type="module">${DASHBOARD_SCRIPT}</script>
-</body>
-</html>
-`
+export const DASHBOARD_HTML = selfContainedPage({ title: 'peermon', style: DASHBOARD_STYLE, body: BODY, script: DASHBOARD_SCRIPT })

@@ -4,7 +4,7 @@
  * src/swarm/browser-view/page/client.ts, compiled with DOM types by its own tsconfig
  * (part of `npm run build`) to dist/src/swarm/browser-view/page/client.js, read here once.
  */
-import { readPageScript } from '../../http/page-script.js'
+import { readPageScript, selfContainedPage } from '../../http/page.js'
 
 /** The page's script (an ES module with no imports; its hash goes into the CSP). */
 export const VIEW_SCRIPT = readPageScript(new URL('./page/client.js', import.meta.url), 'the swarm view')
@@ -89,16 +89,4 @@ const BODY = `
 <noscript><p>The view needs JavaScript; the same data is at /api/state.</p></noscript>
 `
 
-export const VIEW_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>peermon swarm</title>
-<link rel="icon" href="data:,">
-<style>${VIEW_STYLE}</style>
-</head>
-<body>${BODY}<script type="module">${VIEW_SCRIPT}</script>
-</body>
-</html>
-`
+export const VIEW_HTML = selfContainedPage({ title: 'peermon swarm', style: VIEW_STYLE, body: BODY, script: VIEW_SCRIPT })

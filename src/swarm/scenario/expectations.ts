@@ -84,13 +84,24 @@ function judge (h: TimelineHistory, e: Expectation): Verdict {
   }
 }
 
-function alerted (h: TimelineHistory, e: Extract<Expectation, { kind: 'alerted' }>): Verdict {
-  const description = `alerted on ${e.onText} by ${e.byText}${withinText(e.within)} after ${h.stepText(e.after)}`
+/**
+ * What a judge of "within this long after that step" starts with: its verdict's
+ * base, the step's time and the deadline, and the nodes judged over that span
+ * (those down during it excluded); or, when the step never ran, the failed verdict.
+ */
+function stepSpan (h: TimelineHistory, e: Extract<Expectation, { kind: 'alerted' | 'isolated' }>, description: string, nodes: number[]):
+{ base: Pick<Verdict, 'number' | 'kind' | 'description'>, from: number, deadline: number, judged: number[], excluded: string[] } | Verdict {
   const base = { number: e.number, kind: e.kind, description }
   const from = h.stepTime(e.after)
   if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${h.stepText(e.after)} never ran`] }
   const deadline = e.within === undefined ? h.record.endAt : from + e.within.ms
-  const { judged, excluded } = h.split(e.by, from, deadline)
+  return { base, from, deadline, ...h.split(nodes, from, deadline) }
+}
+
+function alerted (h: TimelineHistory, e: Extract<Expectation, { kind: 'alerted' }>): Verdict {
+  const span = stepSpan(h, e, `alerted on ${e.onText} by ${e.byText}${withinText(e.within)} after ${h.stepText(e.after)}`, e.by)
+  if ('pass' in span) return span
+  const { base, from, deadline, judged, excluded } = span
   const times: number[] = []
   const failures: string[] = []
   let pairs = 0
@@ -149,12 +160,9 @@ function recovered (h: TimelineHistory, e: Extract<Expectation, { kind: 'recover
 }
 
 function isolated (h: TimelineHistory, e: Extract<Expectation, { kind: 'isolated' }>): Verdict {
-  const description = `isolated: ${e.nodesText} report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off${withinText(e.within)} after ${h.stepText(e.after)}`
-  const base = { number: e.number, kind: e.kind, description }
-  const from = h.stepTime(e.after)
-  if (from === undefined) return { ...base, pass: false, figure: 'the step never ran', failures: [`${h.stepText(e.after)} never ran`] }
-  const deadline = e.within === undefined ? h.record.endAt : from + e.within.ms
-  const { judged, excluded } = h.split(e.nodes, from, deadline)
+  const span = stepSpan(h, e, `isolated: ${e.nodesText} report${e.nodes.length === 1 ? 's itself' : ' themselves'} cut off${withinText(e.within)} after ${h.stepText(e.after)}`, e.nodes)
+  if ('pass' in span) return span
+  const { base, from, deadline, judged, excluded } = span
   const times: number[] = []
   const failures: string[] = []
   for (const node of judged) {

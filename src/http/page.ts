@@ -20,3 +20,20 @@ export function readPageScript (url: URL, page: string): string {
   if (/<\/script|<!--/i.test(script)) throw new Error(`${page}'s script ${file} contains "</script" or "<!--"`)
   return script
 }
+
+/** The HTML document of a self-contained page: its style and its one module script inline, nothing fetched. */
+export function selfContainedPage (page: { title: string, style: string, body: string, script: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${page.title}</title>
+<link rel="icon" href="data:,">
+<style>${page.style}</style>
+</head>
+<body>${page.body}<script type="module">${page.script}</script>
+</body>
+</html>
+`
+}
