@@ -23,7 +23,7 @@ import { openTrace } from './trace.js'
 /** A graceful stop must finish within this long (ms); then the daemon exits anyway. */
 const STOP_DEADLINE_MS = 2_500
 
-/** Where a daemon writes its lines: the process's streams, or a packed swarm process's framing (src/swarm/pack-process.ts). */
+/** Where a daemon writes its lines: the process's streams, or a packed swarm process's framing (src/swarm/packed/pack-command.ts). */
 export interface DaemonIO {
   stdout: LineSink
   stderr: LineSink
