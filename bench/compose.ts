@@ -12,14 +12,15 @@
  *
  *   node dist/bench/compose.js [--peers 20] [--duration 5m] [--json] [--out file]
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { formatDuration } from '../src/duration.js'
 import { percentile } from '../src/swarm/scenario/assessment.js'
 import { PODMAN_ENV, REPO, buildImage, podman, podmanOk, run } from '../test/helpers/containers.js'
+import { freePort } from '../test/helpers/daemons.js'
+import { sleep } from '../test/helpers/wait.js'
 import { runBench, writeResults, type Bench, type BenchArgs } from './lib/args.js'
 import { machineLine } from './lib/machine.js'
 import { fmt, renderText, type Table } from './lib/table.js'
@@ -78,7 +79,7 @@ async function main (args: BenchArgs): Promise<void> {
   console.error(machineLine())
   const createdToken = !existsSync(TOKEN_FILE)
   if (createdToken) await writeFile(TOKEN_FILE, `${randomBytes(16).toString('hex')}\n`)
-  const token = (await import('node:fs')).readFileSync(TOKEN_FILE, 'utf8').trim()
+  const token = readFileSync(TOKEN_FILE, 'utf8').trim()
   const cold = await buildImage('bench-compose')
   const warm = await buildImage('bench-compose')
   const env = { ...PODMAN_ENV, PEERMON_IMAGE: cold.image, PEERMON_PEERS: String(replicas), PEERMON_DASHBOARD_PORT: String(await freePort()) }
@@ -217,18 +218,5 @@ function megabytes (text: string): number {
   const scale: Record<string, number> = { b: 1e-6, kb: 1e-3, mb: 1, gb: 1e3 }
   return Number(match[1]) * (scale[match[2].toLowerCase()] ?? NaN)
 }
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0) })
-    })
-  })
-}
-
-async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 await runBench(BENCH, main)

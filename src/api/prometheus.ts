@@ -7,9 +7,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Counters, PressureView } from '../monitor/core-api.js'
+import type { Counters, MonitoredPeer, PressureView } from '../monitor/core-api.js'
 import type { CrowdedEvent, DegradedReason, MonitorEvent, PeerState } from '../monitor/types.js'
-import type { ApiPeer } from './routes.js'
 import type { LocalCondition } from '../monitor/local-health.js'
 import type { ConnectionsView } from './types.js'
 
@@ -22,7 +21,7 @@ export function createMetricsRegistry (): Registry {
 
 /** What the exporter reads at each scrape. */
 export interface PrometheusSource {
-  peers: () => ApiPeer[]
+  peers: () => MonitoredPeer[]
   counters: () => Counters
   /** Reports this node has published. */
   published: () => number
@@ -73,8 +72,8 @@ export class PeermonMetrics {
       .set(init.info, 1)
 
     // One read of the peers per scrape, shared by the gauges that need it.
-    let scrape: { at: number, peers: ApiPeer[] } | undefined
-    const peers = (): ApiPeer[] => {
+    let scrape: { at: number, peers: MonitoredPeer[] } | undefined
+    const peers = (): MonitoredPeer[] => {
       const at = now()
       if (scrape === undefined || at - scrape.at > 100) scrape = { at, peers: source.peers() }
       return scrape.peers

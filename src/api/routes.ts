@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { parseDuration } from '../duration.js'
 import { PEERMON_EVENT_TYPES } from '../events/event.js'
 import { DEFAULT_MAX_NAME_LENGTH, METRIC_NAME_PATTERN } from '../monitor/report.js'
-import type { Counters, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
+import type { Counters, MonitoredPeer, PeerDetail, PressureView } from '../monitor/core-api.js'
 import type { LocalCondition } from '../monitor/local-health.js'
 import type { MetricValue, PeerState, ReceivedMetric } from '../monitor/types.js'
 import type { EventStreams } from '../http/sse.js'
@@ -22,15 +22,12 @@ import type {
 import { peerDetailView, peerMetricView, peerView } from './views.js'
 import type { Now } from './views.js'
 
-/** A monitored peer as the API shows it: the core's summary and whether this node holds a connection to it. */
-export type ApiPeer = PeerSummary & { connected: boolean }
-
 /**
  * What the API needs of the monitor, in the core's types: the service (`PeerMonitor`,
  * src/libp2p) provides it, and tests can pass a plain object.
  */
 export interface ApiMonitor {
-  peers: () => ApiPeer[]
+  peers: () => MonitoredPeer[]
   peer: (peerId: string) => (PeerDetail & { connected: boolean }) | undefined
   latest: (name: string) => ReceivedMetric[]
   metricNames: () => string[]

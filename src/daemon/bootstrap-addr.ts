@@ -5,11 +5,13 @@
  * replicas); anything else is dialled as written.
  */
 import { lookup as dnsLookup } from 'node:dns/promises'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { BootstrapTarget } from './bootstrap.js'
 
+/** Protocol code of `/p2p/<id>`. */
+const P2P_CODE = 421
 /** Protocol codes of dns, dns4, dns6 → the address family lookup() is asked for (0: both). */
-const DNS_FAMILIES = new Map([[53, 0], [54, 4], [55, 6]])
+export const DNS_FAMILIES: ReadonlyMap<number, 0 | 4 | 6> = new Map([[53, 0], [54, 4], [55, 6]])
 
 /** Looks a host name up; `family` 0 asks for both. Node's dns.lookup (the system resolver, /etc/hosts first) by default. */
 export type HostLookup = (name: string, family: 0 | 4 | 6) => Promise<Array<{ address: string, family: number }>>
@@ -34,6 +36,11 @@ export async function resolveBootstrapTarget (target: BootstrapTarget, lookup: H
   // validBootstrapAddr admits a name only as /<dns>/<name>/tcp/<port>[/p2p/<id>].
   const [[code, name], [, port]] = multiaddr(target.addr).stringTuples()
   const tail = `/tcp/${port ?? ''}${target.peer !== undefined ? `/p2p/${target.peer}` : ''}`
-  const found = await lookup(name ?? '', DNS_FAMILIES.get(code) as 0 | 4 | 6)
+  const found = await lookup(name ?? '', DNS_FAMILIES.get(code) ?? 0)
   return [...new Set(found.map(({ address, family }) => `/${family === 6 ? 'ip6' : 'ip4'}/${address}${tail}`))]
+}
+
+/** An address as a key: host and port, any `/p2p/<id>` dropped, so a dialled address and a listen address compare equal. */
+export function addressKey (addr: string | Multiaddr): string {
+  return (typeof addr === 'string' ? multiaddr(addr) : addr).decapsulateCode(P2P_CODE).toString()
 }

@@ -43,10 +43,11 @@ export interface BootstrapKeeperInit {
   /** Whether an address is one this node listens on (a name that resolves to every replica includes this one). */
   isSelf?: (addr: string) => boolean
   /**
-   * The connected peer that listens at this address, if any: a replica that dialled this node
-   * first is not dialled back (a second connection to the same peer). Default: none known.
+   * Where the connected peers listen, read once per attempt: a lookup from an address to the
+   * connected peer listening there, so that a replica that dialled this node first is not
+   * dialled back (a second connection to the same peer). Default: none known.
    */
-  connectedPeerAt?: (addr: string) => Promise<string | undefined>
+  connectedListeners?: () => Promise<(addr: string) => string | undefined>
   /** Peers a `byName` target is dialled for, at most. Default {@link DEFAULT_PEERS_PER_NAME}. */
   peersPerName?: number
   /** First retry delay (ms). Default 500. */
@@ -140,9 +141,10 @@ export class BootstrapKeeper {
         return peer !== undefined && this.init.isConnected(peer)
       }
       const candidates: string[] = []
+      const listenerAt = await this.init.connectedListeners?.()
       for (const addr of addrs) {
         if (this.init.isSelf?.(addr) === true || connectedVia(addr)) continue
-        const peer = await this.init.connectedPeerAt?.(addr)
+        const peer = listenerAt?.(addr)
         if (peer !== undefined) state.reached.set(addr, peer)
         else candidates.push(addr)
       }

@@ -10,6 +10,7 @@ import { canonicalPeerId } from '../libp2p/peer-id.js'
 import { ConfigError, describeFsError, quote } from '../config-error.js'
 import { durationValue, sizeValue, wholeNumberValue } from '../flags.js'
 import { DAEMON_DEFAULTS, DAEMON_LIMITS } from './options.js'
+import { DNS_FAMILIES } from './bootstrap-addr.js'
 
 export type RawValue = string | string[] | boolean
 
@@ -64,9 +65,8 @@ export function validListenAddr (text: string, source: string): void {
 
 const BOOTSTRAP_EXAMPLE = '/ip4/10.0.0.1/tcp/4011/p2p/12D3KooW...'
 const BOOTSTRAP_FORMS = '/ip4/<ip>/tcp/<port>, /dns4/<name>/tcp/<port> (every address the name has), either with /p2p/<peer id>, or any multiaddr ending in /p2p/<peer id>'
-/** Protocol codes: ip4, ip6, dns, dns4, dns6, tcp, p2p. */
+/** Protocol codes: ip4, ip6, tcp, p2p; a name's (dns, dns4, dns6) are bootstrap-addr.ts's DNS_FAMILIES. */
 const IP = new Set([4, 41])
-const DNS = new Set([53, 54, 55])
 const TCP = 6
 const P2P = 421
 
@@ -79,8 +79,8 @@ export function validBootstrapAddr (text: string, source: string): void {
   const tuples = parseMultiaddr(text, source, BOOTSTRAP_EXAMPLE)
   const [code, bytes] = tuples[tuples.length - 1] ?? []
   const host = tuples.slice(0, code === P2P ? -1 : undefined)
-  const plainTcp = host.length === 2 && (IP.has(host[0][0]) || DNS.has(host[0][0])) && host[1][0] === TCP
-  if ((code !== P2P && !plainTcp) || (DNS.has(tuples[0]?.[0]) && !plainTcp)) {
+  const plainTcp = host.length === 2 && (IP.has(host[0][0]) || DNS_FAMILIES.has(host[0][0])) && host[1][0] === TCP
+  if ((code !== P2P && !plainTcp) || (DNS_FAMILIES.has(tuples[0]?.[0]) && !plainTcp)) {
     throw new ConfigError(`${source}: expected ${BOOTSTRAP_FORMS}, got ${quote(text)}`)
   }
   if (code !== P2P) return

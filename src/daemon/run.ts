@@ -5,13 +5,13 @@
  * and the parts, and leave gracefully on SIGINT/SIGTERM.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { ListeningEvent, PeermonEvent } from '../events/event.js'
 import { EventRecord } from '../events/record.js'
 import { createNode } from '../libp2p/node.js'
 import type { PeermonNode } from '../libp2p/node.js'
 import { BootstrapKeeper } from './bootstrap.js'
-import { resolveBootstrapTarget, toBootstrapTarget } from './bootstrap-addr.js'
+import { addressKey, resolveBootstrapTarget, toBootstrapTarget } from './bootstrap-addr.js'
 import { Connectivity } from './connectivity.js'
 import type { DaemonConfig } from './config.js'
 import { loadAllowList } from './access.js'
@@ -156,15 +156,20 @@ export async function runDaemon (config: DaemonConfig, io: DaemonIO = process, o
     resolve: async (target) => await resolveBootstrapTarget(target),
     dial: async (addr) => (await node.dial(multiaddr(addr))).remotePeer.toString(),
     isConnected: (peer) => node.getConnections().some(c => c.remotePeer.toString() === peer),
-    isSelf: (addr) => node.getMultiaddrs().some(a => sameAddress(a, addr)),
-    connectedPeerAt: async (addr) => {
+    isSelf: (addr) => {
+      const key = addressKey(addr)
+      return node.getMultiaddrs().some(a => addressKey(a) === key)
+    },
+    connectedListeners: async () => {
+      const peerAt = new Map<string, string>()
       for (const conn of node.getConnections()) {
-        if (sameAddress(conn.remoteAddr, addr)) return conn.remotePeer.toString()
+        const peer = conn.remotePeer.toString()
+        peerAt.set(addressKey(conn.remoteAddr), peer)
         // An inbound connection comes from an ephemeral port: the peer's listen addresses are what identify told.
-        const peer = await node.peerStore.get(conn.remotePeer).catch(() => undefined)
-        if (peer?.addresses.some(a => sameAddress(a.multiaddr, addr)) === true) return conn.remotePeer.toString()
+        const known = await node.peerStore.get(conn.remotePeer).catch(() => undefined)
+        for (const { multiaddr: listen } of known?.addresses ?? []) peerAt.set(addressKey(listen), peer)
       }
-      return undefined
+      return (addr) => peerAt.get(addressKey(addr))
     },
     onDialError: (target, err, retryIn) => {
       emit({ type: 'warning', message: `bootstrap ${target.addr} unreachable (${describe(err)}); retrying in ${retryIn} ms` })
@@ -227,11 +232,6 @@ async function stopParts (parts: DaemonPart[], io: DaemonIO): Promise<void> {
   for (const part of [...parts].reverse()) {
     try { await part.stop() } catch (err) { io.stderr.write(`peermon: stopping ${part.name} failed: ${describe(err)}\n`) }
   }
-}
-
-/** Whether a multiaddr and an address string name the same host and port (any /p2p/<id> aside). */
-function sameAddress (a: Multiaddr, b: string): boolean {
-  return a.decapsulateCode(421).toString() === multiaddr(b).decapsulateCode(421).toString()
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */

@@ -11,7 +11,7 @@ import type { FlapLimits } from '../monitor/flapping.js'
 import type { AdmissionLimits } from '../monitor/admission.js'
 import type { LocalCondition, LocalHealthInit } from '../monitor/local-health.js'
 import type { ReportLimits } from '../monitor/report.js'
-import type { Counters, PeerAddresses, PeerDetail, PeerSummary, PressureView } from '../monitor/core-api.js'
+import type { Counters, MonitoredPeer, PeerAddresses, PeerDetail, PressureView } from '../monitor/core-api.js'
 import type { MonitorEvent, MonitorEventType, MetricValue, ReceivedMetric, Report } from '../monitor/types.js'
 import { PeerMonitorService } from './service.js'
 
@@ -166,10 +166,7 @@ export interface MonitorLogger {
   error: (formatter: string, ...args: unknown[]) => void
 }
 
-/** A monitored peer as the service reports it: the core's summary plus whether we hold a connection to it. */
-export interface MonitoredPeer extends PeerSummary {
-  connected: boolean
-}
+export type { MonitoredPeer }
 
 /** Events of the service: one per monitor event type (`alert`, `joined`, ...), plus `event` carrying every one of them. */
 export type PeerMonitorEvents = {

@@ -122,6 +122,14 @@ export interface PeerSummary {
   metrics: Record<string, ReceivedMetric>
 }
 
+/**
+ * A monitored peer as the service and the API report it: the core's summary plus whether
+ * this node holds a connection to it (the service knows; the core is told nothing of connections).
+ */
+export interface MonitoredPeer extends PeerSummary {
+  connected: boolean
+}
+
 /** A peer's stated listen addresses and what tells whether it is worth dialling. */
 export interface PeerAddresses {
   peer: string

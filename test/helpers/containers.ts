@@ -38,12 +38,12 @@ export async function podmanOk (args: string[], timeoutMs?: number): Promise<str
   return result.stdout
 }
 
-/** Skip reason for a container test: podman, busybox-static and root are needed; under CI it fails instead. */
-export function containersSkip (): string | false {
-  const missing = ['/usr/bin/podman', '/bin/busybox'].filter(path => !existsSync(path))
+/** Skip reason for a container test: podman, busybox-static, root and `tools` are needed; under CI it fails instead. */
+export function containersSkip (tools: string[] = []): string | false {
+  const missing = ['/usr/bin/podman', '/bin/busybox', ...tools].filter(path => !existsSync(path))
   if (process.getuid?.() !== 0) missing.push('root')
   if (missing.length === 0 || inCi) return false
-  return `needs ${missing.join(', ')} (apt-get install podman runc netavark aardvark-dns busybox-static)`
+  return `needs ${missing.join(', ')} (apt-get install podman runc netavark aardvark-dns busybox-static podman-compose)`
 }
 
 export interface BuiltImage {

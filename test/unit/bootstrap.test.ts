@@ -164,7 +164,7 @@ describe('BootstrapKeeper with a DNS name', () => {
       peersPerName: 2,
       initialDelayMs: 10,
       resolve: async () => [ip(2), ip(3), ip(4)],
-      connectedPeerAt: async (addr) => inbound.get(addr),
+      connectedListeners: async () => (addr) => inbound.get(addr),
       isConnected: (peer) => peer === 'already-here' || peer.startsWith('at '),
       dial: async (addr) => { dialled.push(addr); return `at ${addr}` }
     })
